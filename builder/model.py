@@ -1,0 +1,52 @@
+"""The values passed between pipeline stages: documents read from files, and the errors they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a document: a paragraph (one cell) or a table row (several cells).
+
+    `number` is the 1-based line of a text file, or the running index of the block in other
+    formats; `page` is the PDF page; `table` numbers the source table a row came from when the
+    format has real tables (HTML, DOCX, PDF), so the parser need not guess where tables end.
+    """
+
+    number: int
+    cells: tuple[str, ...]
+    page: int | None = None
+    table: int | None = None
+    ocr: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(c for c in self.cells if c.strip())
+
+    def where(self) -> str:
+        return f"p{self.page}:line {self.number}" if self.page else f"line {self.number}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """What every reader returns: the lines of a report plus what the reader noticed."""
+
+    path: str
+    format: str  # text | html | pdf | docx
+    lines: tuple[Line, ...]
+    encoding: str | None = None
+    notes: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+
+
+class ReportError(Exception):
+    """A file that cannot be read or parsed at all; `where` names the place in it."""
+
+    def __init__(self, path: str, message: str, where: str = ""):
+        self.path, self.message, self.where = path, message, where
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        place = f":{self.where}" if self.where else ""
+        return f"{self.path}{place}: {self.message}"

@@ -1,0 +1,607 @@
+"""Pure: turns a Document (lines of cells) into a report dict under the template's canonical keys."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from builder.cells import Cell, placements, read_cell
+from builder.model import Document, Line, ReportError
+from builder.slugs import report_id
+from builder.template import Template, load_template, normalize_label, strip_ordinal
+
+SCHEMA_VERSION = 1
+MAX_COMBINATIONS = 50_000
+TITLE_TAIL = re.compile(r"(政府信息公开|政务公开|信息公开).{0,12}报告$")
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+BODY_YEAR = re.compile(
+    r"(?:统计数据|统计期限|统计时限).{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
+    r"|《[^》]{0,40}?((?:19|20)\d{2})\s*年度?[^》]{0,8}政府信息公开[^》]{0,12}报告》"
+    r"|^((?:19|20)\d{2})\s*年(?:度|以来)?[，,]"
+)
+DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+URL = re.compile(r"(https?://[A-Za-z0-9./_\-?=&%#:~]+|www\.[A-Za-z0-9.\-]+\.[A-Za-z]{2,}[A-Za-z0-9./_\-]*)")
+CONTACT = {
+    "address": re.compile(r"地址[:：]\s*([^；;，,）)\n]+)"),
+    "postcode": re.compile(r"邮编[:：]\s*(\d{6})"),
+    "phone": re.compile(r"(?:联系)?电话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
+    "email": re.compile(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"),
+}
+SUBITEM = re.compile(r"^[*#\s]*(（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+是|\d+[、.．](?!\d))")
+SENTENCE_END = tuple("。；：！？”」）)….;:!?")
+HEADER_WORDS = ("勾稽关系", "申请人情况", "法人或其他组织", "信息内容", "行政复议", "行政诉讼", "本列数据")
+
+
+@dataclass
+class Row:
+    """A table row found in the document: its template key, value tokens and where it is."""
+
+    key: str
+    tokens: list[str]
+    line: int
+    label: str
+    prefix_only: bool = False
+
+
+@dataclass
+class TableResult:
+    values: dict
+    status: str  # ok | empty | missing
+    lines: list[int] = field(default_factory=list)
+    row_lines: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)  # "row.column" -> note
+    notes: list[str] = field(default_factory=list)
+
+
+# --- the document's outline -------------------------------------------------------------------
+
+
+def is_section_heading(text: str, spec: dict) -> bool:
+    """True when a line is the heading of a section: its text is one of the section's headings."""
+    norm = strip_ordinal(normalize_label(text)).rstrip("。:：")
+    if len(norm) > 40:
+        return False
+    return any(norm == (v := normalize_label(x)) or (norm.startswith(v) and len(norm) <= len(v) + 4) for x in spec["variants"])
+
+
+def find_sections(lines: tuple[Line, ...], template: Template) -> dict[str, int]:
+    """Given the lines, return {section key: index of its heading line}, headings in template order."""
+    found, start = {}, 0
+    for spec in template.sections:
+        for i in range(start, len(lines)):
+            if len(lines[i].cells) <= 2 and is_section_heading(lines[i].text, spec):
+                found[spec["key"]] = i
+                start = i + 1
+                break
+    return found
+
+
+def section_spans(found: dict[str, int], total: int) -> dict[str, tuple[int, int]]:
+    """Given heading indexes, return {key: (first line index after heading, end index)}."""
+    ordered = sorted(found.items(), key=lambda kv: kv[1])
+    return {
+        key: (idx + 1, ordered[n + 1][1] if n + 1 < len(ordered) else total)
+        for n, (key, idx) in enumerate(ordered)
+    }
+
+
+def clean_text(text: str) -> str:
+    return re.sub(r"[*#]+", "", text).strip()
+
+
+def title_and_agency(lines: tuple[Line, ...], first_heading: int, meta: dict) -> tuple[str, str | None, int | None, int | None]:
+    """Return (title, agency, year in title, title line number) from the lines before the first heading."""
+    head = [ln for ln in lines[: min(first_heading, 6)] if len(ln.cells) == 1 and len(ln.text) <= 60]
+    for n in range(len(head)):
+        joined = "".join(clean_text(ln.text) for ln in head[: n + 1])
+        joined = re.sub(r"\s+", " ", joined).strip()
+        if TITLE_TAIL.search(joined.replace(" ", "")):
+            return parse_title(joined, head[0].number)
+    title = meta.get("title")
+    if title:
+        return parse_title(title, None)
+    return "", None, None, None
+
+
+def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | None, int | None]:
+    compact = title.replace(" ", "")
+    tail = TITLE_TAIL.search(compact)
+    before = compact[: tail.start()] if tail else compact
+    year_match = re.search(r"((?:19|20)\d{2})年度?$", before)
+    year = int(year_match.group(1)) if year_match else None
+    agency = before[: year_match.start()] if year_match else before
+    return title, agency or None, year, line
+
+
+def body_year(lines: tuple[Line, ...]) -> tuple[int | None, int | None]:
+    """The year the report covers, as the body states it: (year, line number)."""
+    for ln in lines[:40]:
+        m = BODY_YEAR.search(ln.text.replace(" ", ""))
+        if m:
+            return int(next(g for g in m.groups() if g)), ln.number
+    return None, None
+
+
+def signed_date(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
+    """The signing date printed on its own line near the end: ("YYYY-MM-DD", line)."""
+    for ln in reversed(lines[-6:]):
+        m = DATE.match(ln.text.replace(" ", ""))
+        if m:
+            y, mo, d = (int(x) for x in m.groups())
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}", ln.number
+    return None, None
+
+
+def contact_details(text: str) -> tuple[dict, str | None]:
+    contact = {}
+    for key, pattern in CONTACT.items():
+        m = pattern.search(text)
+        if m:
+            contact[key] = m.group(1).strip()
+    urls = [u.rstrip("./") + ("/" if u.endswith("/") else "") for u in URL.findall(text)]
+    return contact, (urls[0] if urls else None)
+
+
+# --- narrative --------------------------------------------------------------------------------
+
+
+def join_paragraphs(lines: list[Line]) -> list[tuple[str, int]]:
+    """Join lines broken mid-sentence (a page break inside a word) into paragraphs: [(text, first line)]."""
+    paras: list[tuple[str, int]] = []
+    for ln in lines:
+        text = clean_text(ln.text)
+        if not text:
+            continue
+        if paras and not paras[-1][0].endswith(SENTENCE_END) and not SUBITEM.match(text):
+            paras[-1] = (paras[-1][0] + text, paras[-1][1])
+        else:
+            paras.append((text, ln.number))
+    return paras
+
+
+def split_items(paras: list[tuple[str, int]]) -> tuple[str, list[dict]]:
+    """Split a section's paragraphs into (lead text, numbered sub-items)."""
+    lead, items = [], []
+    for text, line in paras:
+        m = SUBITEM.match(text)
+        if m and not m.group(1).endswith("是"):
+            items.append({"number": m.group(1), "text": text[m.end():].strip(), "line": line})
+        elif items:
+            items[-1]["text"] += "\n\n" + text
+        else:
+            lead.append(text)
+    return "\n\n".join(lead), items
+
+
+def narrative(lines: list[Line]) -> dict:
+    paras = join_paragraphs([ln for ln in lines if len([c for c in ln.cells if c.strip()]) <= 1])
+    lead, items = split_items(paras)
+    return {"text": "\n\n".join(p for p, _ in paras), "lead": lead, "items": items}
+
+
+# --- template version --------------------------------------------------------------------------
+
+
+def detect_version(lines: tuple[Line, ...], year: int | None, template: Template) -> str:
+    """Which template a report follows, from table A's column labels, else from its year."""
+    labels = {v: set() for v in ("2021", "2019")}
+    for version, group_list in template.tables["active_disclosure"]["templates"].items():
+        for group in group_list:
+            for col in group["columns"]:
+                spec = template.spec("active_disclosure", "columns", col)
+                labels[version].update(normalize_label(x) for x in (spec["label"], *spec.get("variants", ())))
+    only_2019 = labels["2019"] - labels["2021"]
+    only_2021 = labels["2021"] - labels["2019"]
+    seen = {normalize_label(c) for ln in lines for c in ln.cells if c.strip()}
+    score_2019 = len(seen & only_2019) + any("政府集中采购" in s for s in seen)
+    score_2021 = len(seen & only_2021)
+    if score_2019 != score_2021:
+        return "2019" if score_2019 > score_2021 else "2021"
+    if year is not None and year <= 2018:
+        return "pre2019"
+    return "2019" if year is not None and year <= 2019 else "2021"
+
+
+# --- finding rows -------------------------------------------------------------------------------
+
+
+def split_label(cells: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Given a row's cells, return (label cells, value cells after the last label cell)."""
+    last_label = -1
+    for i, cell in enumerate(cells):
+        if cell.strip() and not read_cell(cell).readable:
+            last_label = i
+    labels = [c for c in cells[: last_label + 1] if c.strip()]
+    return labels, list(cells[last_label + 1:])
+
+
+def match_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> tuple[str | None, bool]:
+    """Given label cells and {key: Label}, return (matched row key, matched by prefix only).
+    The most specific (last) label cell is tried first; only `allowed` keys, earliest first."""
+    for cell in reversed(label_cells):
+        norm = strip_ordinal(normalize_label(cell))
+        if not norm:
+            continue
+        best = None
+        for key in allowed:
+            for form in candidates[key].forms():
+                if norm == form or (norm.startswith(form) and len(form) >= 3):
+                    if best is None or len(form) > best[1]:
+                        best = (key, len(form), False)
+                elif len(norm) >= 4 and form.startswith(norm) and best is None:
+                    best = (key, len(norm), True)
+        if best:
+            return best[0], best[2]
+    return None, False
+
+
+def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
+    norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
+    return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
+
+
+def find_rows(lines: list[Line], table: str, version: str, template: Template) -> list[Row]:
+    """Given the lines of a table, return its rows in order, each matched to a template row key.
+    A row's label may be split over lines, and its values pushed onto the next line."""
+    keys = list(template.rows(table, version))
+    labels = template.labels(table, "rows")
+    column_forms = {f for lab in template.labels(table, "columns").values() for f in lab.forms()}
+    rows: list[Row] = []
+    next_index = 0
+    for ln in lines:
+        label_cells, value_cells = split_label(ln.cells)
+        has_values = any(read_cell(c).value is not None for c in value_cells)
+        if not label_cells:
+            if has_values and rows and not any(t.strip() for t in rows[-1].tokens):
+                rows[-1].tokens = value_cells  # values pushed onto the next line
+            continue
+        if not has_values and is_header(label_cells, column_forms):
+            continue
+        # Prefer the rows still ahead; fall back to any row (a report may print rows out of order).
+        key, prefix = match_row(label_cells, labels, keys[next_index:])
+        if key is None:
+            if rows and rows[-1].prefix_only and not has_values:
+                rows[-1].prefix_only = False  # the rest of a label broken over two lines
+            continue
+        if any(r.key == key for r in rows):
+            continue
+        next_index = keys.index(key) + 1
+        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix))
+    return rows
+
+
+# --- placing values -----------------------------------------------------------------------------
+
+
+def trim(tokens: list[str]) -> list[str]:
+    out = list(tokens)
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, ...]], list[str]]:
+    """Given a row's value tokens, return (candidate layouts over `width` columns, tokens left over).
+    A full row has one layout; a row that lost blank cells has one per way to restore them."""
+    cells = [read_cell(t) for t in trim(tokens)]
+    if len(cells) > width:
+        extra, cells = cells[: len(cells) - width], cells[len(cells) - width:]
+        return [tuple(cells)], [c.raw for c in extra if not c.blank]
+    if len(cells) == width:
+        return [tuple(cells)], []
+    return placements(tuple(cells), width), []
+
+
+def equations(template: Template, table: str, version: str, rows: list[str], columns: list[str]):
+    """The template's rules for a table as (rule id, left cells, right cells) over (row, column) pairs."""
+    eqs = []
+    for rule in template.rules_for(table):
+        left, right = template.expand(rule.left, version), template.expand(rule.right, version)
+        if rule.over == "columns":
+            for col in columns:
+                eqs.append((rule.id, [(r, col) for r in left if r in rows], [(r, col) for r in right if r in rows]))
+        else:
+            for row in rows:
+                eqs.append((rule.id, [(row, c) for c in left], [(row, c) for c in right]))
+    return eqs
+
+
+def violations(grid: dict, eqs) -> int:
+    """How many equations a filled grid breaks (blank counts as 0; all-blank equations are skipped)."""
+    broken = 0
+    for _, left, right in eqs:
+        lv = [grid.get(c) for c in left]
+        rv = [grid.get(c) for c in right]
+        if all(v is None for v in lv + rv):
+            continue
+        broken += sum(v or 0 for v in lv) != sum(v or 0 for v in rv)
+    return broken
+
+
+def solve(fixed: dict, open_rows: dict, eqs) -> tuple[dict, dict]:
+    """Choose a layout for every row whose cells lost their columns: the one that breaks fewest of
+    the template's equations (ties keep the right-aligned layout). Return (chosen layout per row, alternatives per row when not unique)."""
+    names = list(open_rows)
+    options = [open_rows[n] for n in names]
+    total = 1
+    for opt in options:
+        total *= len(opt)
+    if total > MAX_COMBINATIONS:
+        return {n: open_rows[n][0] for n in names}, {n: open_rows[n][1:] for n in names if len(open_rows[n]) > 1}
+    best, best_broken = [], None
+    for combo in itertools.product(*options):
+        grid = dict(fixed)
+        for name, layout in zip(names, combo):
+            grid.update({(name, col): (c.value if c else None) for col, c in layout.items()})
+        broken = violations(grid, eqs)
+        if best_broken is None or broken < best_broken:
+            best, best_broken = [combo], broken
+        elif broken == best_broken:
+            best.append(combo)
+    chosen = dict(zip(names, best[0]))
+    alternatives = {}
+    for i, name in enumerate(names):
+        others = [combo[i] for combo in best[1:] if combo[i] != best[0][i]]
+        if others:
+            alternatives[name] = others
+    return chosen, alternatives
+
+
+def layout_dict(layout: tuple[Cell | None, ...], columns: list[str]) -> dict:
+    return dict(zip(columns, layout))
+
+
+def value_of(cell: Cell | None):
+    return cell.value if cell else None
+
+
+def read_grid(rows: list[Row], table: str, version: str, columns: list[str], template: Template) -> TableResult:
+    """Place every row's values in the table's columns; rows that lost blank cells are placed by the sums."""
+    row_keys = list(template.rows(table, version))
+    fixed, open_rows, notes, cells_note = {}, {}, [], {}
+    found = {r.key: r for r in rows}
+    for row in rows:
+        layouts, extra = row_layouts(row.tokens, len(columns))
+        if extra:
+            notes.append(f"line {row.line}: row {row.key} has more cells than columns; not placed: {', '.join(extra)}")
+            cells_note[f"{row.key}._unplaced"] = {"raw": extra, "line": row.line}
+        if not layouts:
+            continue
+        if len(layouts) == 1:
+            fixed.update({(row.key, col): value_of(c) for col, c in layout_dict(layouts[0], columns).items()})
+        else:
+            open_rows[row.key] = [layout_dict(lay, columns) for lay in layouts]
+    chosen, alternatives = solve(fixed, open_rows, equations(template, table, version, row_keys, columns)) if open_rows else ({}, {})
+    values = {}
+    for key in row_keys:
+        row = found.get(key)
+        if row is None:
+            values[key] = dict.fromkeys(columns)
+            continue
+        layouts, _ = row_layouts(row.tokens, len(columns))
+        layout = chosen.get(key) or (layout_dict(layouts[0], columns) if layouts else dict.fromkeys(columns))
+        values[key] = {col: value_of(c) for col, c in layout.items()}
+        for col, cell in layout.items():
+            note = cell_note(cell, row.line)
+            if key in open_rows and cell is not None and not cell.blank:
+                note["position"] = "inferred"
+            if key in alternatives:
+                alts = sorted({value_of(alt[col]) for alt in alternatives[key]} - {value_of(cell)}, key=str)
+                if alts:
+                    note["position"] = "ambiguous"
+                    note["alternatives"] = alts
+            if note.keys() - {"line"}:
+                cells_note[f"{key}.{col}"] = note
+    for key in alternatives:
+        notes.append(f"line {found[key].line}: row {key} lost blank cells and more than one placement fits the sums")
+    return TableResult(values, "ok", cells=cells_note, notes=notes, row_lines={r.key: r.line for r in rows})
+
+
+def cell_note(cell: Cell | None, line: int) -> dict:
+    """What to say about a cell beside its number: raw text where it differs, unreadable text."""
+    note: dict = {"line": line}
+    if cell is None:
+        return note
+    if not cell.readable:
+        note["raw"] = cell.raw
+        note["unreadable"] = True
+    elif cell.value is not None and cell.raw.strip() != str(cell.value):
+        note["raw"] = cell.raw
+    return note
+
+
+# --- the three tables ---------------------------------------------------------------------------
+
+
+def table_lines(lines: tuple[Line, ...], span: tuple[int, int] | None) -> list[Line]:
+    if span is None:
+        return []
+    return [ln for ln in lines[span[0]: span[1]]]
+
+
+def has_numbers(lines: list[Line]) -> bool:
+    return any(read_cell(c).value is not None for ln in lines for c in split_label(ln.cells)[1])
+
+
+def read_applications(lines: list[Line], version: str, template: Template) -> TableResult:
+    columns = list(template.columns("applications"))
+    rows = find_rows(lines, "applications", version, template)
+    if not rows:
+        return empty_result("applications", version, template, "missing" if not lines else "empty", lines)
+    result = read_grid(rows, "applications", version, columns, template)
+    if not has_numbers(lines):
+        result.status = "empty"
+    result.lines = [rows[0].line, rows[-1].line]
+    missing = [k for k in template.rows("applications", version) if k not in result.row_lines]
+    if missing:
+        result.notes.append(f"rows not found: {', '.join(missing)}")
+    return result
+
+
+def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
+    values, cells_note, row_lines, notes = {}, {}, {}, []
+    for group in template.groups(version):
+        rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template) if r.key in group.rows}
+        for key in group.rows:
+            row = rows.get(key)
+            tokens = trim(row.tokens) if row else []
+            cells = [read_cell(t) for t in tokens]
+            if len(cells) > len(group.columns):
+                extra = cells[len(group.columns):]
+                if any(not c.blank for c in extra):
+                    notes.append(f"line {row.line}: row {key} has more cells than columns")
+                cells = cells[: len(group.columns)]
+            cells += [None] * (len(group.columns) - len(cells))
+            if row:
+                row_lines[key] = row.line
+                for col, cell in zip(group.columns, cells):
+                    note = cell_note(cell, row.line)
+                    if note.keys() - {"line"}:
+                        cells_note[f"{key}.{col}" if not group.scalar else key] = note
+            row_values = {col: value_of(c) for col, c in zip(group.columns, cells)}
+            values[key] = row_values[group.columns[0]] if group.scalar else row_values
+    status = "ok" if row_lines and has_numbers(lines) else ("empty" if row_lines else "missing")
+    found_lines = sorted(row_lines.values())
+    return TableResult(values, status, found_lines[:1] + found_lines[-1:], row_lines, cells_note, notes)
+
+
+def read_review(lines: list[Line], template: Template) -> TableResult:
+    """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
+    columns = list(template.columns("review_litigation"))
+    row_keys = list(template.rows("review_litigation", "2021"))
+    width = len(columns) * len(row_keys)
+    tokens, token_lines = [], []
+    for ln in lines:
+        label_cells, value_cells = split_label(ln.cells)
+        if any(read_cell(c).value is not None for c in value_cells) and not label_cells:
+            tokens += trim(value_cells)
+            token_lines.append(ln.number)
+        elif any(read_cell(c).value is not None for c in value_cells):
+            tokens += trim(value_cells)
+            token_lines.append(ln.number)
+    if not tokens:
+        status = "empty" if lines else "missing"
+        return TableResult({k: [None] * len(columns) for k in row_keys}, status, [lines[0].number, lines[-1].number] if lines else [])
+    flat = [f"{k}.{c}" for k in row_keys for c in columns]
+    layouts, extra = row_layouts(tokens, width)
+    eqs = [(rule.id, [(0, f"{k}.{c}") for c in rule.left], [(0, f"{k}.{c}") for c in rule.right])
+           for rule in template.rules_for("review_litigation") for k in row_keys]
+    fixed: dict = {}
+    open_rows = {0: [dict(zip(flat, lay)) for lay in layouts]} if len(layouts) > 1 else {}
+    chosen, alternatives = solve(fixed, open_rows, eqs) if open_rows else ({0: dict(zip(flat, layouts[0]))} if layouts else {}, {})
+    layout = chosen.get(0, dict.fromkeys(flat))
+    values = {k: [value_of(layout[f"{k}.{c}"]) for c in columns] for k in row_keys}
+    cells_note, notes = {}, []
+    line = token_lines[0]
+    for name, cell in layout.items():
+        note = cell_note(cell, line)
+        if open_rows and cell is not None and not cell.blank:
+            note["position"] = "inferred"
+        if 0 in alternatives:
+            alts = sorted({value_of(a[name]) for a in alternatives[0]} - {value_of(cell)}, key=str)
+            if alts:
+                note["position"] = "ambiguous"
+                note["alternatives"] = alts
+        if note.keys() - {"line"}:
+            cells_note[name] = note
+    if extra:
+        notes.append(f"line {line}: more than {width} numbers; not placed: {', '.join(extra)}")
+    return TableResult(values, "ok", [token_lines[0], token_lines[-1]], {k: line for k in row_keys}, cells_note, notes)
+
+
+def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:
+    columns = template.columns(table)
+    values = {k: dict.fromkeys(columns) for k in template.rows(table, version)}
+    return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
+
+
+def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> list[Line]:
+    """The lines of a table: its section when the heading was found, else from a cue line to the next heading."""
+    if key in spans:
+        return table_lines(lines, spans[key])
+    for i, ln in enumerate(lines):
+        if cue in normalize_label(ln.text):
+            end = min((s for s, _ in spans.values() if s > i), default=len(lines))
+            return list(lines[i: end])
+    return []
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def parse_document(doc: Document, template: Template | None = None) -> dict:
+    """Given a Document, return the report dict (see schema/report.schema.json)."""
+    template = template or load_template()
+    lines = doc.lines
+    if not lines:
+        raise ReportError(doc.path, "no text in the file")
+    found = find_sections(lines, template)
+    first_heading = min(found.values(), default=len(lines))
+    title, agency, title_year, title_line = title_and_agency(lines, first_heading, doc.meta)
+    year_in_body, year_line = body_year(lines)
+    year = title_year or year_in_body
+    if agency is None or year is None:
+        what = "agency name" if agency is None else "year"
+        raise ReportError(doc.path, f"no report title with the {what} (expected e.g. 'XX局2023年政府信息公开工作年度报告')", "line 1")
+    version = detect_version(lines, year, template)
+    spans = section_spans(found, len(lines))
+    full_text = "\n".join(ln.text for ln in lines)
+    contact, website = contact_details(full_text)
+    date, date_line = signed_date(lines)
+    notes = list(doc.notes)
+    tables = {}
+    if version != "pre2019":
+        tables["active_disclosure"] = read_active(locate_table(lines, spans, "active_disclosure", "第二十条"), version, template)
+        tables["applications"] = read_applications(locate_table(lines, spans, "applications", "本年新收政府信息公开申请数量"), version, template)
+        tables["review_litigation"] = read_review(locate_table(lines, spans, "review_litigation", "行政复议"), template)
+    sections = []
+    for spec in template.sections:
+        if spec["key"] not in found:
+            continue
+        start, end = spans[spec["key"]]
+        body = list(lines[start:end])
+        section = {"key": spec["key"], "number": spec["number"], "heading": lines[found[spec["key"]]].text, "line": lines[found[spec["key"]]].number}
+        section.update(narrative(body))
+        sections.append(section)
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "id": report_id(agency, year),
+        "agency": agency,
+        "year": year,
+        "year_source": "title" if title_year else "body",
+        "title": title,
+        "title_line": title_line,
+        "year_in_body": year_in_body,
+        "year_in_body_line": year_line,
+        "template": version,
+        "date_signed": date,
+        "date_signed_line": date_line,
+        "contact": contact,
+        "website": website,
+        "source": {
+            "file": doc.path.rsplit("/", 1)[-1],
+            "path": doc.path,
+            "format": doc.format,
+            "encoding": doc.encoding,
+            "sha256": doc.meta.get("sha256"),
+            "bytes": doc.meta.get("bytes"),
+            **{k: doc.meta[k] for k in ("url", "published") if k in doc.meta},
+        },
+        "sections": sections,
+        "tables": {},
+        "cells": {},
+        "notes": notes,
+    }
+    for key, result in tables.items():
+        report[key] = result.values
+        report["tables"][key] = {"status": result.status, "lines": result.lines, "rows": result.row_lines}
+        report["cells"].update({f"{key}.{name}": note for name, note in result.cells.items()})
+        report["notes"] += [f"{key}: {n}" for n in result.notes]
+    if version == "pre2019":
+        report["pre2019_tables"] = [
+            [list(ln.cells) for ln in lines if ln.table == t]
+            for t in sorted({ln.table for ln in lines if ln.table is not None})
+        ]
+    return report
