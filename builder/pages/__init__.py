@@ -1,0 +1,159 @@
+"""Pure: report dicts in, Markdown pages out. Every piece of report text is escaped here, in one place."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from builder.template import Template
+
+TEMPLATES = Path(__file__).parent
+
+# Characters that mean something to Markdown, to Python-Markdown's extensions (attr_list `{}`,
+# tables `|`, abbreviations, footnotes) or to HTML. Report text gets them as numeric entities,
+# which every Markdown processor passes through untouched and the browser shows as text.
+_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~^=:&\"'$%@]")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def escape_text(value) -> str:
+    """Given any value from a report, return Markdown that shows it literally (no markup, no HTML).
+    Trusted fragments built by this module are Markup and pass unchanged; None shows as blank."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    text = _NEWLINES.sub(" ", str(value))
+    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
+
+
+def escape_paragraphs(value) -> Markup:
+    """Like escape_text, but keeps paragraph breaks (blank lines) as Markdown paragraphs."""
+    paras = [escape_text(p) for p in re.split(r"\n\s*\n", str(value or "")) if p.strip()]
+    return Markup("\n\n".join(paras))
+
+
+def attr(value: str) -> Markup:
+    """An HTML attribute value (anchors, titles) from our own keys: escaped all the same."""
+    return Markup(html.escape(str(value), quote=True))
+
+
+def number(value) -> str:
+    """A cell's number as printed on the site: blank for None, never 0."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        finalize=escape_text,  # the one place report text is escaped: every {{ }} goes through it
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(paragraphs=escape_paragraphs, attr=attr, number=number)
+    return env
+
+
+def render(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)
+
+
+# --- table views -------------------------------------------------------------------------------
+
+
+def cell_mark(report: dict, path: str) -> str:
+    """A short mark beside a cell the parser had to infer, could not read, or read from damaged text."""
+    note = report.get("cells", {}).get(path)
+    if not note:
+        return ""
+    if note.get("position") == "ambiguous":
+        return "?"
+    if note.get("position") == "inferred":
+        return "*"
+    if note.get("unreadable"):
+        return "!"
+    return ""
+
+
+def table_views(report: dict, template: Template) -> list[dict]:
+    """Given a report, return its three tables as rows of (label, cells) ready for the page."""
+    version = report["template"]
+    if version == "pre2019":
+        return []
+    views = []
+    for key in ("active_disclosure", "applications", "review_litigation"):
+        spec = template.tables[key]
+        info = report["tables"].get(key, {})
+        views.append({
+            "key": key,
+            "letter": spec["letter"],
+            "title": spec["title"],
+            "status": info.get("status", "missing"),
+            "lines": info.get("lines", []),
+            "groups": table_groups(report, template, key, version),
+        })
+    return views
+
+
+def table_groups(report: dict, template: Template, key: str, version: str) -> list[dict]:
+    """A table as groups of rows sharing one header: table A has one group per 第二十条 item."""
+    values = report[key]
+    if key == "active_disclosure":
+        groups = []
+        for group in template.groups(version):
+            header = [template.column_label(key, c) for c in group.columns]
+            rows = []
+            for row in group.rows:
+                cells = [values[row]] if group.scalar else [values[row][c] for c in group.columns]
+                paths = [f"{key}.{row}"] if group.scalar else [f"{key}.{row}.{c}" for c in group.columns]
+                rows.append(row_view(report, template, key, row, cells, paths))
+            groups.append({"item": group.item, "header": header, "rows": rows})
+        return groups
+    columns = template.columns(key)
+    header = [template.column_label(key, c) for c in columns]
+    rows = []
+    for row in template.rows(key, version):
+        cells = list(values[row].values()) if isinstance(values[row], dict) else list(values[row])
+        rows.append(row_view(report, template, key, row, cells, [f"{key}.{row}.{c}" for c in columns]))
+    return [{"item": "", "header": header, "rows": rows}]
+
+
+def row_view(report, template, table, row, cells, paths) -> dict:
+    return {
+        "key": row,
+        "anchor": f"{template.tables[table]['letter']}-{row}",
+        "label": template.cell_label(table, row),
+        "line": report["tables"].get(table, {}).get("rows", {}).get(row),
+        "cells": [{"value": number(v), "mark": cell_mark(report, p), "path": p} for v, p in zip(cells, paths)],
+    }
+
+
+def cell_notes(report: dict, template: Template) -> list[dict]:
+    """The parser's notes on single cells, in words, for the list under the tables."""
+    out = []
+    for path, note in sorted(report.get("cells", {}).items()):
+        parts = path.split(".")
+        what = []
+        if note.get("position") == "inferred":
+            what.append("column inferred from the template's sums (blank cells were lost in conversion)")
+        if note.get("position") == "ambiguous":
+            alts = ", ".join("blank" if a is None else str(a) for a in note.get("alternatives", []))
+            what.append(f"ambiguous: another reading fits the sums equally well (would be {alts})")
+        if note.get("unreadable"):
+            what.append("unreadable cell")
+        if "raw" in note and not note.get("unreadable"):
+            what.append(f"printed as “{note['raw']}”")
+        out.append({"path": path, "table": parts[0], "line": note.get("line"), "what": "; ".join(what) or "note"})
+    return out

@@ -1,0 +1,109 @@
+"""The JSON Schema of a report, derived from the template definition (report.schema.json is its written copy)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from builder.template import VERSIONS, Template, load_template
+
+SCHEMA_FILE = Path(__file__).parent / "report.schema.json"
+NUMBER = {"type": ["number", "null"], "description": "the printed number; null when the cell is blank or missing"}
+
+
+def table_a_schema(template: Template) -> dict:
+    """Table A's shape differs by template version: one alternative per version."""
+    variants = []
+    for version in VERSIONS:
+        props = {}
+        for group in template.groups(version):
+            for row in group.rows:
+                label = template.spec("active_disclosure", "rows", row)["label"]
+                if group.scalar:
+                    props[row] = {**NUMBER, "description": f"{label} ({template.column_label('active_disclosure', group.columns[0])})"}
+                else:
+                    props[row] = {
+                        "type": "object",
+                        "description": label,
+                        "properties": {c: {**NUMBER, "description": template.column_label("active_disclosure", c)} for c in group.columns},
+                        "required": list(group.columns),
+                        "additionalProperties": False,
+                    }
+        variants.append({"title": f"template {version}", "type": "object", "properties": props,
+                         "required": list(props), "additionalProperties": False})
+    return {"oneOf": variants}
+
+
+def table_b_schema(template: Template) -> dict:
+    columns = template.columns("applications")
+    row = {"type": "object", "properties": {c: {**NUMBER, "description": template.column_label("applications", c)} for c in columns},
+           "required": list(columns), "additionalProperties": False}
+    rows = {key: {**row, "description": template.cell_label("applications", key)} for key in template.tables["applications"]["rows"]}
+    return {"type": "object", "properties": rows, "additionalProperties": False,
+            "description": "rows of the report's template; 2021 has other_no_correction/other_no_fee/other_other, 2019 has other"}
+
+
+def table_c_schema(template: Template) -> dict:
+    columns = template.columns("review_litigation")
+    triple = {"type": "array", "items": NUMBER, "minItems": len(columns), "maxItems": len(columns),
+              "description": " / ".join(template.column_label("review_litigation", c) for c in columns)}
+    rows = template.rows("review_litigation", "2021")
+    return {"type": "object", "properties": {r: triple for r in rows}, "required": list(rows), "additionalProperties": False}
+
+
+def report_schema(template: Template | None = None) -> dict:
+    template = template or load_template()
+    string_or_null = {"type": ["string", "null"]}
+    line = {"type": ["integer", "null"], "description": "1-based line (or block) of the source where this was read"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "report.schema.json",
+        "title": "A parsed 政府信息公开工作年度报告",
+        "type": "object",
+        "required": ["schema_version", "id", "agency", "year", "template", "source", "sections", "tables", "cells", "notes"],
+        "properties": {
+            "schema_version": {"const": 1},
+            "id": {"type": "string", "pattern": "^[a-z0-9-]+$", "description": "stable id: agency pinyin + year"},
+            "agency": {"type": "string", "description": "the agency's name as printed in the title"},
+            "year": {"type": "integer", "minimum": 1990, "maximum": 2100, "description": "the year the report covers"},
+            "year_source": {"enum": ["title", "body"]},
+            "title": {"type": "string"},
+            "title_line": line,
+            "year_in_body": {"type": ["integer", "null"]},
+            "year_in_body_line": line,
+            "template": {"enum": [*VERSIONS, "pre2019"]},
+            "date_signed": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "date_signed_line": line,
+            "contact": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "address, postcode, phone, email where printed"},
+            "website": string_or_null,
+            "source": {
+                "type": "object",
+                "required": ["file", "format", "sha256"],
+                "properties": {
+                    "file": {"type": "string"}, "path": {"type": "string"},
+                    "format": {"enum": ["text", "html", "pdf", "docx"]},
+                    "encoding": string_or_null, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "bytes": {"type": "integer"}, "url": {"type": "string"}, "published": {"type": "string"},
+                },
+            },
+            "sections": {"type": "array", "items": {"type": "object", "required": ["key", "number", "heading", "line", "text"]}},
+            "active_disclosure": table_a_schema(template),
+            "applications": table_b_schema(template),
+            "review_litigation": table_c_schema(template),
+            "tables": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["status"],
+                "properties": {"status": {"enum": ["ok", "empty", "missing"]},
+                               "lines": {"type": "array", "items": {"type": "integer"}},
+                               "rows": {"type": "object", "additionalProperties": {"type": "integer"}}}}},
+            "cells": {"type": "object", "description": "notes on single cells, keyed table.row.column",
+                      "additionalProperties": {"type": "object", "properties": {
+                          "line": line, "raw": {}, "position": {"enum": ["inferred", "ambiguous"]},
+                          "alternatives": {"type": "array"}, "unreadable": {"type": "boolean"}}}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+
+def write_schema() -> None:
+    SCHEMA_FILE.write_text(json.dumps(report_schema(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

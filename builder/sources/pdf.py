@@ -1,0 +1,272 @@
+"""Read a PDF report into a Document through pdfplumber: narrative lines, table rows, OCR for scans."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pdfplumber
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils.exceptions import PdfminerException
+
+from builder.model import Document, Line, ReportError
+
+# Where running headers and footers live, as a share of the page height.
+MARGIN_SHARE = 0.08
+PAGE_NUMBER = re.compile(r"^[-—–－\s第]*\d+\s*[页/／]?\s*(共\s*\d+\s*页)?[-—–－\s]*$|^[-—–－\s]*[ivxlcIVXLC]+[-—–－\s]*$")
+HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
+ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+、")
+NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
+ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+# A gap this many font sizes wide splits a line without ruling into table cells.
+CELL_GAP_EM = 1.5
+
+
+@dataclass
+class Item:
+    """A line of text or a table row on one page, with the geometry needed to order and join it."""
+
+    page: int
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    cells: tuple[str, ...]
+    table: tuple | None = None  # (page, index on page) or ("gap", page, run) for unruled tables
+    size: float = 10.0
+
+
+def join_wrapped(parts: list[str]) -> str:
+    """Given the lines of one cell or paragraph, return them joined: no separator between CJK."""
+    text = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if text and ASCII_WORD.match(text[-1]) and ASCII_WORD.match(part[0]):
+            text += " "
+        text += part
+    return text
+
+
+def cell_to_text(cell: str | None) -> str:
+    """Given a cell from pdfplumber, return its text with wrapped lines (one char a line) joined."""
+    return re.sub(r"[ \t\u00a0\u3000]+", " ", join_wrapped((cell or "").split("\n"))).strip()
+
+
+def table_to_items(table, page_number: int, index: int) -> list[Item]:
+    """Given a pdfplumber Table, return one Item per non-empty row; merged cells appear once."""
+    items = []
+    for row, cells in zip(table.rows, table.extract()):
+        # None marks a position covered by a merged cell; "" is a real, blank cell.
+        texts = tuple(cell_to_text(c) for c in cells if c is not None)
+        if any(texts):
+            x0, top, x1, bottom = row.bbox
+            items.append(Item(page_number, top, bottom, x0, x1, texts, (page_number, index)))
+    return items
+
+
+def chars_to_segments(chars: list[dict]) -> list[str]:
+    """Given the chars of one text line, return its pieces split where the gap is wider than a cell gap."""
+    segments, current, last = [], [], None
+    for ch in chars:
+        if not ch["text"].strip():
+            continue
+        if last is not None and ch["x0"] - last["x1"] > CELL_GAP_EM * max(ch["size"], 1):
+            segments.append("".join(current))
+            current = []
+        current.append(ch["text"])
+        last = ch
+    if current:
+        segments.append("".join(current))
+    return segments
+
+
+def text_line_to_item(line: dict, page_number: int) -> Item:
+    segments = chars_to_segments(line["chars"])
+    sizes = [c["size"] for c in line["chars"] if c["text"].strip()]
+    size = max(Counter(round(s, 1) for s in sizes).most_common(1)[0][0], 1) if sizes else 10.0
+    cells = tuple(segments) if len(segments) > 1 else (line["text"].strip(),)
+    return Item(page_number, line["top"], line["bottom"], line["x0"], line["x1"], cells, None, size)
+
+
+def page_to_items(page, page_number: int) -> list[Item]:
+    """Given a pdfplumber page (deduplicated), return its text lines and table rows, top to bottom."""
+    tables = page.find_tables()
+    items = [item for i, t in enumerate(tables) for item in table_to_items(t, page_number, i)]
+    boxes = [t.bbox for t in tables]
+
+    def outside_tables(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    rest = page.filter(outside_tables) if boxes else page
+    for line in rest.extract_text_lines(return_chars=True, strip=True):
+        if line["text"].strip():
+            items.append(text_line_to_item(line, page_number))
+    return sorted(items, key=lambda it: (round(it.top, 1), it.x0))
+
+
+def is_margin(item: Item, height: float) -> bool:
+    return item.table is None and (item.bottom < height * MARGIN_SHARE or item.top > height * (1 - MARGIN_SHARE))
+
+
+def drop_running_lines(pages: list[list[Item]], heights: list[float]) -> tuple[list[list[Item]], int]:
+    """Given the items of each page, return them without page numbers and repeated headers/footers."""
+    key = lambda it: re.sub(r"\d+", "#", "".join(it.cells)).replace(" ", "")  # noqa: E731
+    seen = Counter(k for page, h in zip(pages, heights) for k in {key(it) for it in page if is_margin(it, h)})
+    kept, dropped = [], 0
+    for page, h in zip(pages, heights):
+        keep = []
+        for it in page:
+            running = is_margin(it, h) and (PAGE_NUMBER.match(" ".join(it.cells)) or (len(pages) > 1 and seen[key(it)] > 1))
+            if running:
+                dropped += 1
+            else:
+                keep.append(it)
+        kept.append(keep)
+    return kept, dropped
+
+
+def mark_unruled_tables(items: list[Item]) -> list[Item]:
+    """Given a page's items, return them with runs of multi-cell text lines marked as one table.
+
+    Such runs are tables drawn without ruling lines; a one-cell label between two rows of a run
+    (第二十条第（五）项) belongs to it, a section heading (三、…) does not.
+    """
+    multi = [it.table is None and len(it.cells) > 1 for it in items]
+    out, run, start = list(items), 0, None
+    for i, it in enumerate(items):
+        if multi[i]:
+            start = i if start is None else start
+            continue
+        bridge = it.table is None and start is not None and not ORDINAL.match(it.cells[0])
+        bridge = bridge and any(multi[i + 1 : i + 3])
+        if start is not None and not bridge:
+            out = mark_run(out, start, i, run)
+            run, start = run + 1, None
+    if start is not None:
+        out = mark_run(out, start, len(items), run)
+    return out
+
+
+def mark_run(items: list[Item], start: int, end: int, run: int) -> list[Item]:
+    block = items[start:end]
+    if sum(len(it.cells) > 1 for it in block) < 2 or not any(NUMBER.match(c) for it in block for c in it.cells):
+        return items  # a lone gapped line (a signature, a date) is narrative, not a table
+    marked = [Item(it.page, it.top, it.bottom, it.x0, it.x1, it.cells, ("gap", it.page, run), it.size) for it in block]
+    return items[:start] + marked + items[end:]
+
+
+def join_paragraphs(items: list[Item]) -> list[Item]:
+    """Given text items in order, return them with lines wrapped at the right margin joined.
+
+    A line continues the previous one when the previous reached the right edge of the text and
+    this one is neither indented nor a heading; this also rejoins a paragraph broken by a page.
+    """
+    right = {p: max((it.x1 for it in items if it.page == p and it.table is None), default=0) for p in {i.page for i in items}}
+    left = {p: min((it.x0 for it in items if it.page == p and it.table is None), default=0) for p in right}
+    out: list[Item] = []
+    for it in items:
+        prev = out[-1] if out else None
+        joinable = prev is not None and prev.table is None and it.table is None
+        joinable = joinable and prev.x1 >= right[prev.page] - 1.5 * prev.size
+        joinable = joinable and it.x0 <= left[it.page] + 0.5 * it.size and not HEADING.match(it.cells[0])
+        if joinable:
+            out[-1] = Item(prev.page, prev.top, it.bottom, prev.x0, it.x1, (join_wrapped([prev.cells[0], it.cells[0]]),), None, prev.size)
+        else:
+            out.append(it)
+    return out
+
+
+def continues_table(prev: Item | None, it: Item) -> bool:
+    """Whether a table's first row follows, as the first thing on its page, a row ending the previous page."""
+    if prev is None or prev.table is None or prev.page != it.page - 1:
+        return False
+    return (prev.table[0] == "gap") == (it.table[0] == "gap")
+
+
+def items_to_lines(items: list[Item], ocr: bool = False) -> tuple[Line, ...]:
+    """Given ordered items of all pages, return Lines; a table continued on the next page keeps its number."""
+    lines: list[Line] = []
+    numbers: dict = {}
+    prev = None
+    for it in items:
+        table = None
+        if it.table is not None:
+            if it.table not in numbers:
+                joined = continues_table(prev, it)
+                numbers[it.table] = numbers[prev.table] if joined else max(numbers.values(), default=-1) + 1
+                if joined and repeats_first_row(lines, numbers[it.table], it.cells):
+                    prev = it
+                    continue  # the header row Word repeats at the top of each page
+            table = numbers[it.table]
+        lines.append(Line(number=len(lines) + 1, cells=it.cells, page=it.page, table=table, ocr=ocr))
+        prev = it
+    return tuple(lines)
+
+
+def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> bool:
+    first = next((line for line in lines if line.table == table), None)
+    return first is not None and first.cells == cells and not any(NUMBER.match(c) for c in cells)
+
+
+def read_pdf(path) -> Document:
+    """Read a PDF report into a Document; a scan without text layer is read by OCR when available."""
+    try:
+        pdf = pdfplumber.open(path)
+    except (PdfminerException, PDFSyntaxError, OSError, ValueError) as e:
+        raise ReportError(str(path), f"not a readable PDF: {e}") from e
+    with pdf:
+        try:
+            pages = [p.dedupe_chars() for p in pdf.pages]
+            empty = [i + 1 for i, p in enumerate(pages) if not p.chars]
+            if pages and len(empty) == len(pages):
+                return read_scanned(path, pages)
+            per_page = [page_to_items(p, i + 1) for i, p in enumerate(pages)]
+        except PdfminerException as e:
+            raise ReportError(str(path), f"not a readable PDF: {e}") from e
+        heights = [float(p.height) for p in pages]
+    per_page, dropped = drop_running_lines(per_page, heights)
+    items = [it for page in per_page for it in mark_unruled_tables(page)]
+    notes = []
+    if empty:
+        notes.append(f"no text layer on page(s) {', '.join(map(str, empty))}; those pages were not read")
+    if dropped:
+        notes.append(f"dropped {dropped} page header/footer/page-number line(s)")
+    if any(it.table and it.table[0] == "gap" for it in items):
+        notes.append("table(s) without ruling lines read by the gaps between words: blank cells are not seen")
+    lines = items_to_lines(join_paragraphs(items))
+    if not lines:
+        raise ReportError(str(path), "no text found in the PDF")
+    return Document(path=str(path), format="pdf", lines=lines, notes=tuple(notes), meta=pdf_meta(pdf))
+
+
+def pdf_meta(pdf) -> dict:
+    info = pdf.metadata or {}
+    meta = {"title": info.get("Title"), "created": info.get("CreationDate"), "pages": len(pdf.pages)}
+    return {k: v for k, v in meta.items() if v}
+
+
+def read_scanned(path, pages) -> Document:
+    """Given the pages of a PDF without any text, OCR them, or raise saying why that was impossible."""
+    note = f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
+    from builder.sources import ocr  # onnxruntime is heavy: load it only for scans
+
+    if not ocr.available():
+        raise ReportError(str(path), f"{note}; no OCR engine installed ({ocr.ENGINE})")
+    items = []
+    for number, page in enumerate(pages, start=1):
+        image = page.to_image(resolution=ocr.DPI).original
+        scale = float(page.height) / image.height
+        for row in ocr.image_to_rows(image):
+            x0, top, x1, bottom = (v * scale for v in row.bbox)
+            items.append(Item(number, top, bottom, x0, x1, row.cells, None, row.height * scale))
+    by_page = [[it for it in items if it.page == n] for n in range(1, len(pages) + 1)]
+    by_page, _ = drop_running_lines(by_page, [float(p.height) for p in pages])
+    marked = [it for page in by_page for it in mark_unruled_tables(page)]
+    lines = items_to_lines(join_paragraphs(marked), ocr=True)
+    notes = (note, f"read by OCR ({ocr.ENGINE}); every cell is OCR-read and may be wrong")
+    return Document(path=str(path), format="pdf", lines=lines, notes=notes, meta={"pages": len(pages), "scanned": True})
