@@ -136,8 +136,8 @@ def render_report(report: dict, template: Template) -> str:
         template_name=TEMPLATE_NAMES[report["template"]],
         contact_labels=CONTACT_LABELS,
         section_titles={s["key"]: s["heading"] for s in template.sections},
-        agency_link=relative(page, agency_page(report)),
-        json_link=relative(page, f"data/{report['id']}.json"),
+        agency_link=pages.Markup(relative(page, agency_page(report))),
+        json_link=pages.Markup(relative(page, f"data/{report['id']}.json")),
         source_link=pages.Markup(f"[{pages.escape_text(report['source']['file'])}]({relative(page, source_href(report))})"),
     )
 
@@ -154,8 +154,8 @@ def list_entry(report: dict, from_page: str) -> dict:
         "date_signed": report["date_signed"],
         "file": report["source"]["file"],
         "status": status_view(report),
-        "link": relative(from_page, report_page(report)),
-        "agency_link": relative(from_page, agency_page(report)),
+        "link": pages.Markup(relative(from_page, report_page(report))),
+        "agency_link": pages.Markup(relative(from_page, agency_page(report))),
     }
 
 

@@ -185,7 +185,10 @@ def narrative(lines: list[Line]) -> dict:
 
 
 def detect_version(lines: tuple[Line, ...], year: int | None, template: Template) -> str:
-    """Which template a report follows, from table A's column labels, else from its year."""
+    """Which template a report follows: reports on 2018 and before predate both templates;
+    otherwise table A's column labels decide, else the year."""
+    if year is not None and year <= 2018:
+        return "pre2019"
     labels = {v: set() for v in ("2021", "2019")}
     for version, group_list in template.tables["active_disclosure"]["templates"].items():
         for group in group_list:
@@ -199,8 +202,6 @@ def detect_version(lines: tuple[Line, ...], year: int | None, template: Template
     score_2021 = len(seen & only_2021)
     if score_2019 != score_2021:
         return "2019" if score_2019 > score_2021 else "2021"
-    if year is not None and year <= 2018:
-        return "pre2019"
     return "2019" if year is not None and year <= 2019 else "2021"
 
 
@@ -249,23 +250,30 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
     labels = template.labels(table, "rows")
     column_forms = {f for lab in template.labels(table, "columns").values() for f in lab.forms()}
     rows: list[Row] = []
+    pending: Row | None = None  # a label that reads like a column header ("总计"): a row only if values follow
     next_index = 0
     for ln in lines:
         label_cells, value_cells = split_label(ln.cells)
         has_values = any(read_cell(c).value is not None for c in value_cells)
         if not label_cells:
-            if has_values and rows and not any(t.strip() for t in rows[-1].tokens):
+            if has_values and pending:
+                rows.append(pending)
+                next_index = keys.index(pending.key) + 1
+                rows[-1].tokens, pending = value_cells, None
+            elif has_values and rows and not any(t.strip() for t in rows[-1].tokens):
                 rows[-1].tokens = value_cells  # values pushed onto the next line
             continue
-        if not has_values and is_header(label_cells, column_forms):
-            continue
-        # Prefer the rows still ahead; fall back to any row (a report may print rows out of order).
+        pending = None
         key, prefix = match_row(label_cells, labels, keys[next_index:])
-        if key is None:
-            if rows and rows[-1].prefix_only and not has_values:
-                rows[-1].prefix_only = False  # the rest of a label broken over two lines
+        if not has_values and is_header(label_cells, column_forms):
+            if key is not None and len(label_cells) == 1:
+                pending = Row(key, [], ln.number, label_cells[0])
             continue
-        if any(r.key == key for r in rows):
+        if key is None:
+            if rows and rows[-1].prefix_only:  # the rest of a label broken over two lines
+                if has_values and not any(t.strip() for t in rows[-1].tokens):
+                    rows[-1].tokens = value_cells
+                rows[-1].prefix_only = False
             continue
         next_index = keys.index(key) + 1
         rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix))
@@ -283,14 +291,14 @@ def trim(tokens: list[str]) -> list[str]:
 
 
 def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, ...]], list[str]]:
-    """Given a row's value tokens, return (candidate layouts over `width` columns, tokens left over).
-    A full row has one layout; a row that lost blank cells has one per way to restore them."""
+    """Given a row's value tokens, return (candidate layouts over `width` columns, text left over).
+    A full row has one layout (extra leading cells are label padding); a row that lost blank
+    cells has one per way to put them back, right-aligned first.
+    A lost blank hidden by a padding cell (the row still counts `width`) cannot be seen here."""
     cells = [read_cell(t) for t in trim(tokens)]
-    if len(cells) > width:
-        extra, cells = cells[: len(cells) - width], cells[len(cells) - width:]
-        return [tuple(cells)], [c.raw for c in extra if not c.blank]
-    if len(cells) == width:
-        return [tuple(cells)], []
+    if len(cells) >= width:
+        extra = [c.raw for c in cells[: len(cells) - width] if not c.blank]
+        return [tuple(cells[len(cells) - width:])], extra
     return placements(tuple(cells), width), []
 
 
@@ -320,37 +328,80 @@ def violations(grid: dict, eqs) -> int:
     return broken
 
 
-def solve(fixed: dict, open_rows: dict, eqs) -> tuple[dict, dict]:
-    """Choose a layout for every row whose cells lost their columns: the one that breaks fewest of
-    the template's equations (ties keep the right-aligned layout). Return (chosen layout per row, alternatives per row when not unique)."""
+def as_grid(name, layout: dict) -> dict:
+    return {(name, col): value_of(c) for col, c in layout.items()}
+
+
+def best_layouts(candidates: list[dict], grid_of, eqs) -> list[int]:
+    """Indexes of the candidates that break fewest equations."""
+    scores = [violations(grid_of(c), eqs) for c in candidates]
+    low = min(scores)
+    return [i for i, s in enumerate(scores) if s == low]
+
+
+def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dict]:
+    """Choose a layout for every row with several candidate layouts: the combination that breaks
+    fewest of the template's equations, ties keeping the first (positional) reading.
+    Return (chosen index per row, the other indexes that fit equally well, per row)."""
     names = list(open_rows)
-    options = [open_rows[n] for n in names]
+    # First each row alone, against its own equations (e.g. the 总计 column), to prune.
+    options = {}
+    for name in names:
+        own = [eq for eq in eqs if all(c[0] == name for c in eq[1] + eq[2])]
+        options[name] = best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay), own) if own else list(range(len(open_rows[name])))
     total = 1
-    for opt in options:
-        total *= len(opt)
+    for name in names:
+        total *= len(options[name])
     if total > MAX_COMBINATIONS:
-        return {n: open_rows[n][0] for n in names}, {n: open_rows[n][1:] for n in names if len(open_rows[n]) > 1}
-    best, best_broken = [], None
-    for combo in itertools.product(*options):
+        return {n: options[n][0] for n in names}, {n: options[n][1:] for n in names if len(options[n]) > 1}
+    combos = list(itertools.product(*(options[n] for n in names)))
+
+    def grid_of(combo):
         grid = dict(fixed)
-        for name, layout in zip(names, combo):
-            grid.update({(name, col): (c.value if c else None) for col, c in layout.items()})
-        broken = violations(grid, eqs)
-        if best_broken is None or broken < best_broken:
-            best, best_broken = [combo], broken
-        elif broken == best_broken:
-            best.append(combo)
+        for name, index in zip(names, combo):
+            grid.update(as_grid(name, open_rows[name][index]))
+        return grid
+
+    best = [combos[i] for i in best_layouts(combos, grid_of, eqs)]
     chosen = dict(zip(names, best[0]))
     alternatives = {}
     for i, name in enumerate(names):
-        others = [combo[i] for combo in best[1:] if combo[i] != best[0][i]]
+        others = sorted({combo[i] for combo in best[1:]} - {best[0][i]})
         if others:
             alternatives[name] = others
     return chosen, alternatives
 
 
-def layout_dict(layout: tuple[Cell | None, ...], columns: list[str]) -> dict:
-    return dict(zip(columns, layout))
+def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[dict, dict, dict]:
+    """Place the value tokens of each unit (a table row) in `columns`, using the equations where a
+    row can be read more than one way. Return (values per unit, cell notes per unit.column, leftovers)."""
+    fixed, open_rows, layouts, extras = {}, {}, {}, {}
+    for name, tokens in units.items():
+        candidates, extra = row_layouts(tokens, len(columns))
+        layouts[name] = [dict(zip(columns, lay)) for lay in candidates] or [dict.fromkeys(columns)]
+        if extra:
+            extras[name] = extra
+        if len(layouts[name]) == 1:
+            fixed.update(as_grid(name, layouts[name][0]))
+        else:
+            open_rows[name] = layouts[name]
+    chosen, alternatives = solve(fixed, open_rows, eqs) if open_rows else ({}, {})
+    values, notes = {}, {}
+    for name, candidates in layouts.items():
+        index = chosen.get(name, 0)
+        layout = candidates[index]
+        values[name] = {col: value_of(c) for col, c in layout.items()}
+        for col, cell in layout.items():
+            note = cell_note(cell, None)
+            if index != 0 and cell is not None and not cell.blank:
+                note["position"] = "inferred"
+            alts = sorted({value_of(candidates[i][col]) for i in alternatives.get(name, [])} - {value_of(cell)}, key=str)
+            if alts:
+                note["position"] = "ambiguous"
+                note["alternatives"] = alts
+            if note:
+                notes[f"{name}.{col}"] = note
+    return values, notes, extras
 
 
 def value_of(cell: Cell | None):
@@ -360,48 +411,23 @@ def value_of(cell: Cell | None):
 def read_grid(rows: list[Row], table: str, version: str, columns: list[str], template: Template) -> TableResult:
     """Place every row's values in the table's columns; rows that lost blank cells are placed by the sums."""
     row_keys = list(template.rows(table, version))
-    fixed, open_rows, notes, cells_note = {}, {}, [], {}
     found = {r.key: r for r in rows}
-    for row in rows:
-        layouts, extra = row_layouts(row.tokens, len(columns))
-        if extra:
-            notes.append(f"line {row.line}: row {row.key} has more cells than columns; not placed: {', '.join(extra)}")
-            cells_note[f"{row.key}._unplaced"] = {"raw": extra, "line": row.line}
-        if not layouts:
-            continue
-        if len(layouts) == 1:
-            fixed.update({(row.key, col): value_of(c) for col, c in layout_dict(layouts[0], columns).items()})
-        else:
-            open_rows[row.key] = [layout_dict(lay, columns) for lay in layouts]
-    chosen, alternatives = solve(fixed, open_rows, equations(template, table, version, row_keys, columns)) if open_rows else ({}, {})
-    values = {}
-    for key in row_keys:
-        row = found.get(key)
-        if row is None:
-            values[key] = dict.fromkeys(columns)
-            continue
-        layouts, _ = row_layouts(row.tokens, len(columns))
-        layout = chosen.get(key) or (layout_dict(layouts[0], columns) if layouts else dict.fromkeys(columns))
-        values[key] = {col: value_of(c) for col, c in layout.items()}
-        for col, cell in layout.items():
-            note = cell_note(cell, row.line)
-            if key in open_rows and cell is not None and not cell.blank:
-                note["position"] = "inferred"
-            if key in alternatives:
-                alts = sorted({value_of(alt[col]) for alt in alternatives[key]} - {value_of(cell)}, key=str)
-                if alts:
-                    note["position"] = "ambiguous"
-                    note["alternatives"] = alts
-            if note.keys() - {"line"}:
-                cells_note[f"{key}.{col}"] = note
-    for key in alternatives:
-        notes.append(f"line {found[key].line}: row {key} lost blank cells and more than one placement fits the sums")
-    return TableResult(values, "ok", cells=cells_note, notes=notes, row_lines={r.key: r.line for r in rows})
+    eqs = equations(template, table, version, row_keys, columns)
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs)
+    values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
+    cells = {}
+    for name, note in notes.items():
+        cells[name] = {"line": found[name.split(".")[0]].line, **note}
+    messages = [f"line {found[k].line}: row {k} has more cells than columns; not placed: {', '.join(x)}" for k, x in extras.items()]
+    cells.update({f"{k}._unplaced": {"raw": x, "line": found[k].line} for k, x in extras.items()})
+    ambiguous = sorted({n.split(".")[0] for n, note in notes.items() if note.get("position") == "ambiguous"}, key=row_keys.index)
+    messages += [f"line {found[k].line}: row {k} lost cells in conversion and more than one placement fits the sums" for k in ambiguous]
+    return TableResult(values, "ok", cells=cells, notes=messages, row_lines={r.key: r.line for r in rows})
 
 
-def cell_note(cell: Cell | None, line: int) -> dict:
+def cell_note(cell: Cell | None, line: int | None) -> dict:
     """What to say about a cell beside its number: raw text where it differs, unreadable text."""
-    note: dict = {"line": line}
+    note: dict = {} if line is None else {"line": line}
     if cell is None:
         return note
     if not cell.readable:
@@ -471,44 +497,28 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
-    width = len(columns) * len(row_keys)
     tokens, token_lines = [], []
     for ln in lines:
-        label_cells, value_cells = split_label(ln.cells)
-        if any(read_cell(c).value is not None for c in value_cells) and not label_cells:
-            tokens += trim(value_cells)
-            token_lines.append(ln.number)
-        elif any(read_cell(c).value is not None for c in value_cells):
+        value_cells = split_label(ln.cells)[1]
+        if any(read_cell(c).value is not None for c in value_cells):
             tokens += trim(value_cells)
             token_lines.append(ln.number)
     if not tokens:
         status = "empty" if lines else "missing"
-        return TableResult({k: [None] * len(columns) for k in row_keys}, status, [lines[0].number, lines[-1].number] if lines else [])
+        span = [lines[0].number, lines[-1].number] if lines else []
+        return TableResult({k: [None] * len(columns) for k in row_keys}, status, span)
+    # The fifteen cells are one unit whose columns are "row.column"; C1 holds within each row.
     flat = [f"{k}.{c}" for k in row_keys for c in columns]
-    layouts, extra = row_layouts(tokens, width)
-    eqs = [(rule.id, [(0, f"{k}.{c}") for c in rule.left], [(0, f"{k}.{c}") for c in rule.right])
+    eqs = [(rule.id, [("C", f"{k}.{c}") for c in rule.left], [("C", f"{k}.{c}") for c in rule.right])
            for rule in template.rules_for("review_litigation") for k in row_keys]
-    fixed: dict = {}
-    open_rows = {0: [dict(zip(flat, lay)) for lay in layouts]} if len(layouts) > 1 else {}
-    chosen, alternatives = solve(fixed, open_rows, eqs) if open_rows else ({0: dict(zip(flat, layouts[0]))} if layouts else {}, {})
-    layout = chosen.get(0, dict.fromkeys(flat))
-    values = {k: [value_of(layout[f"{k}.{c}"]) for c in columns] for k in row_keys}
-    cells_note, notes = {}, []
+    placed, notes, extras = place_rows({"C": tokens}, flat, eqs)
+    values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
-    for name, cell in layout.items():
-        note = cell_note(cell, line)
-        if open_rows and cell is not None and not cell.blank:
-            note["position"] = "inferred"
-        if 0 in alternatives:
-            alts = sorted({value_of(a[name]) for a in alternatives[0]} - {value_of(cell)}, key=str)
-            if alts:
-                note["position"] = "ambiguous"
-                note["alternatives"] = alts
-        if note.keys() - {"line"}:
-            cells_note[name] = note
-    if extra:
-        notes.append(f"line {line}: more than {width} numbers; not placed: {', '.join(extra)}")
-    return TableResult(values, "ok", [token_lines[0], token_lines[-1]], {k: line for k in row_keys}, cells_note, notes)
+    cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
+    messages = [f"line {line}: more than {len(flat)} numbers; not placed: {', '.join(x)}" for x in extras.values()]
+    if any(n.get("position") == "ambiguous" for n in notes.values()):
+        messages.append(f"line {line}: cells were lost in conversion and more than one placement fits the sums")
+    return TableResult(values, "ok", [token_lines[0], token_lines[-1]], dict.fromkeys(row_keys, line), cells, messages)
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:

@@ -15,9 +15,11 @@ from builder.template import Template
 TEMPLATES = Path(__file__).parent
 
 # Characters that mean something to Markdown, to Python-Markdown's extensions (attr_list `{}`,
-# tables `|`, abbreviations, footnotes) or to HTML. Report text gets them as numeric entities,
-# which every Markdown processor passes through untouched and the browser shows as text.
-_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+\-.!|~^=:&\"'$%@]")
+# tables `|`) or to HTML, anywhere in a line; and the marks that start a block (list, heading,
+# quote) at the start of one. Report text gets them as numeric entities, which Markdown passes
+# through untouched and the browser (and the search index) shows as the plain character.
+_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|&~^$]")
+_BLOCK_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
@@ -29,7 +31,8 @@ def escape_text(value) -> str:
     if isinstance(value, Markup):
         return str(value)
     text = _NEWLINES.sub(" ", str(value))
-    return _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
+    text = _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
+    return _BLOCK_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), text)
 
 
 def escape_paragraphs(value) -> Markup:

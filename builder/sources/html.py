@@ -181,12 +181,24 @@ def root_to_meta(root) -> dict:
         return None
 
     meta = {
-        "title": first(['//meta[@name="ArticleTitle"]/@content', '//div[contains(@class,"article_title")]',
-                        '//meta[@property="og:title"]/@content', "//title"]),
-        "published": first(['//meta[@name="PubDate"]/@content', '//span[contains(@class,"article_time")]',
-                            '//meta[@name="pubdate"]/@content']),
-        "url": first(['//meta[@name="Url"]/@content', '//link[@rel="canonical"]/@href',
-                      '//meta[@property="og:url"]/@content']),
+        "title": first(
+            [
+                '//meta[@name="ArticleTitle"]/@content',
+                '//div[contains(@class,"article_title")]',
+                '//meta[@property="og:title"]/@content',
+                "//title",
+            ]
+        ),
+        "published": first(
+            [
+                '//meta[@name="PubDate"]/@content',
+                '//span[contains(@class,"article_time")]',
+                '//meta[@name="pubdate"]/@content',
+            ]
+        ),
+        "url": first(
+            ['//meta[@name="Url"]/@content', '//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content']
+        ),
     }
     if meta["published"]:
         meta["published"] = re.sub(r"^(时间|发布时间|日期)[:：]\s*", "", meta["published"])
@@ -213,8 +225,7 @@ def read_html(path) -> Document:
         notes.append("no article container found; read the whole page minus navigation")
     drop_chrome(body)
     lines = tuple(
-        Line(number=i, cells=cells, table=table)
-        for i, (_, table, cells) in enumerate(body_to_blocks(body), start=1)
+        Line(number=i, cells=cells, table=table) for i, (_, table, cells) in enumerate(body_to_blocks(body), start=1)
     )
     if not lines:
         raise ReportError(str(path), "no text in the page body")

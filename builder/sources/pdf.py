@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
@@ -14,7 +14,9 @@ from builder.model import Document, Line, ReportError
 
 # Where running headers and footers live, as a share of the page height.
 MARGIN_SHARE = 0.08
-PAGE_NUMBER = re.compile(r"^[-—–－\s第]*\d+\s*[页/／]?\s*(共\s*\d+\s*页)?[-—–－\s]*$|^[-—–－\s]*[ivxlcIVXLC]+[-—–－\s]*$")
+PAGE_NUMBER = re.compile(
+    r"^[-—–－\s第]*\d+\s*[页/／]?\s*(共\s*\d+\s*页)?[-—–－\s]*$|^[-—–－\s]*[ivxlcIVXLC]+[-—–－\s]*$"
+)
 HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
 ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+、")
 NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
@@ -35,6 +37,7 @@ class Item:
     cells: tuple[str, ...]
     table: tuple | None = None  # (page, index on page) or ("gap", page, run) for unruled tables
     size: float = 10.0
+    boxed: bool = False  # a text line with ruling on four sides: a one-row table pdfplumber skips
 
 
 def join_wrapped(parts: list[str]) -> str:
@@ -57,7 +60,7 @@ def cell_to_text(cell: str | None) -> str:
 def table_to_items(table, page_number: int, index: int) -> list[Item]:
     """Given a pdfplumber Table, return one Item per non-empty row; merged cells appear once."""
     items = []
-    for row, cells in zip(table.rows, table.extract()):
+    for row, cells in zip(table.rows, table.extract(), strict=True):
         # None marks a position covered by a merged cell; "" is a real, blank cell.
         texts = tuple(cell_to_text(c) for c in cells if c is not None)
         if any(texts):
@@ -103,25 +106,74 @@ def page_to_items(page, page_number: int) -> list[Item]:
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     rest = page.filter(outside_tables) if boxes else page
-    for line in rest.extract_text_lines(return_chars=True, strip=True):
-        if line["text"].strip():
-            items.append(text_line_to_item(line, page_number))
-    return sorted(items, key=lambda it: (round(it.top, 1), it.x0))
+    texts = [
+        text_line_to_item(line, page_number)
+        for line in rest.extract_text_lines(return_chars=True, strip=True)
+        if line["text"].strip()
+    ]
+    items = sorted(items + texts, key=lambda it: (round(it.top, 1), it.x0))
+    # Only lines at either end of a page (before its header/footer are dropped) can be a table row
+    # cut off by the page break.
+    ends = {id(it) for it in items[:3] + items[-3:]}
+    edges = None
+    for i, it in enumerate(items):
+        if id(it) in ends and it.table is None:
+            edges = page.edges if edges is None else edges
+            items[i] = replace(it, boxed=is_boxed(it, edges))
+    return items
+
+
+def is_boxed(item: Item, edges: list[dict]) -> bool:
+    """Whether ruling lines close a text line in on all four sides (above and below, a cell's padding away)."""
+    reach = 3 * item.size
+    h = [e for e in edges if e["orientation"] == "h" and e["x0"] <= item.x0 + 1 and e["x1"] >= item.x1 - 1]
+    v = [e for e in edges if e["orientation"] == "v" and e["top"] <= item.top + 1 and e["bottom"] >= item.bottom - 1]
+    return (
+        any(item.top - reach <= e["top"] <= item.top + 1 for e in h)
+        and any(item.bottom - 1 <= e["top"] <= item.bottom + reach for e in h)
+        and any(e["x0"] <= item.x0 + 1 for e in v)
+        and any(e["x0"] >= item.x1 - 1 for e in v)
+    )
+
+
+def join_lone_rows(pages: list[list[Item]]) -> list[list[Item]]:
+    """Given items per page, return them with a boxed line next to a table across a page break made a row.
+
+    pdfplumber does not report a table of one cell, so the one row of a table left before or
+    after a page break comes out as a text line.
+    """
+    pages = [list(p) for p in pages]
+    for a, b in zip(pages, pages[1:], strict=False):
+        if not a or not b:
+            continue
+        last, first = a[-1], b[0]
+        if last.boxed and first.table is not None and first.table[0] != "gap":
+            a[-1] = replace(last, table=(last.page, "box"))
+        elif first.boxed and last.table is not None and last.table[0] != "gap":
+            b[0] = replace(first, table=(first.page, "box"))
+    return pages
 
 
 def is_margin(item: Item, height: float) -> bool:
     return item.table is None and (item.bottom < height * MARGIN_SHARE or item.top > height * (1 - MARGIN_SHARE))
 
 
+def running_key(item: Item) -> str:
+    """A margin line's text with its digits masked, so that 第1页 and 第2页 count as the same line."""
+    return re.sub(r"\d+", "#", "".join(item.cells)).replace(" ", "")
+
+
 def drop_running_lines(pages: list[list[Item]], heights: list[float]) -> tuple[list[list[Item]], int]:
     """Given the items of each page, return them without page numbers and repeated headers/footers."""
-    key = lambda it: re.sub(r"\d+", "#", "".join(it.cells)).replace(" ", "")  # noqa: E731
-    seen = Counter(k for page, h in zip(pages, heights) for k in {key(it) for it in page if is_margin(it, h)})
+    seen = Counter(
+        k for page, h in zip(pages, heights, strict=True) for k in {running_key(it) for it in page if is_margin(it, h)}
+    )
     kept, dropped = [], 0
-    for page, h in zip(pages, heights):
+    for page, h in zip(pages, heights, strict=True):
         keep = []
         for it in page:
-            running = is_margin(it, h) and (PAGE_NUMBER.match(" ".join(it.cells)) or (len(pages) > 1 and seen[key(it)] > 1))
+            repeated = len(pages) > 1 and seen[running_key(it)] > 1
+            running = is_margin(it, h) and (PAGE_NUMBER.match(" ".join(it.cells)) or repeated)
             if running:
                 dropped += 1
             else:
@@ -166,8 +218,9 @@ def join_paragraphs(items: list[Item]) -> list[Item]:
     A line continues the previous one when the previous reached the right edge of the text and
     this one is neither indented nor a heading; this also rejoins a paragraph broken by a page.
     """
-    right = {p: max((it.x1 for it in items if it.page == p and it.table is None), default=0) for p in {i.page for i in items}}
-    left = {p: min((it.x0 for it in items if it.page == p and it.table is None), default=0) for p in right}
+    pages = {i.page for i in items}
+    right = {p: max((it.x1 for it in items if it.page == p and it.table is None), default=0) for p in pages}
+    left = {p: min((it.x0 for it in items if it.page == p and it.table is None), default=0) for p in pages}
     out: list[Item] = []
     for it in items:
         prev = out[-1] if out else None
@@ -175,7 +228,8 @@ def join_paragraphs(items: list[Item]) -> list[Item]:
         joinable = joinable and prev.x1 >= right[prev.page] - 1.5 * prev.size
         joinable = joinable and it.x0 <= left[it.page] + 0.5 * it.size and not HEADING.match(it.cells[0])
         if joinable:
-            out[-1] = Item(prev.page, prev.top, it.bottom, prev.x0, it.x1, (join_wrapped([prev.cells[0], it.cells[0]]),), None, prev.size)
+            text = join_wrapped([prev.cells[0], it.cells[0]])
+            out[-1] = Item(prev.page, prev.top, it.bottom, prev.x0, it.x1, (text,), None, prev.size)
         else:
             out.append(it)
     return out
@@ -213,6 +267,33 @@ def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> 
     return first is not None and first.cells == cells and not any(NUMBER.match(c) for c in cells)
 
 
+def duplicate_chars(chars: list[dict], tolerance: float = 1.0) -> set[int]:
+    """Given a page's chars, return the ids of those repeating an earlier char within `tolerance` points.
+
+    Fake-bold and shadowed text prints each character two or more times, a fraction of a point
+    apart. pdfplumber's dedupe_chars does the same job but sorts every char; bucketing by position
+    keeps this linear, which is most of the gap to the bare extract_text floor.
+    """
+    buckets: dict[tuple, list[dict]] = {}
+    drop = set()
+    for ch in chars:
+        bx, by = int(ch["x0"] // tolerance), int(ch["top"] // tolerance)
+        key = (ch["text"], ch.get("fontname"), round(ch.get("size", 0), 1))
+        near = (c for dx in (-1, 0, 1) for dy in (-1, 0, 1) for c in buckets.get((*key, bx + dx, by + dy), ()))
+        close = (abs(c["x0"] - ch["x0"]) <= tolerance and abs(c["top"] - ch["top"]) <= tolerance for c in near)
+        if ch["text"].strip() and any(close):
+            drop.add(id(ch))
+        else:
+            buckets.setdefault((*key, bx, by), []).append(ch)
+    return drop
+
+
+def dedupe_page(page):
+    """Given a pdfplumber page, return it without duplicated (bold/shadow) characters."""
+    drop = duplicate_chars(page.chars)
+    return page.filter(lambda obj: id(obj) not in drop) if drop else page
+
+
 def read_pdf(path) -> Document:
     """Read a PDF report into a Document; a scan without text layer is read by OCR when available."""
     try:
@@ -221,7 +302,7 @@ def read_pdf(path) -> Document:
         raise ReportError(str(path), f"not a readable PDF: {e}") from e
     with pdf:
         try:
-            pages = [p.dedupe_chars() for p in pdf.pages]
+            pages = [dedupe_page(p) for p in pdf.pages]
             empty = [i + 1 for i, p in enumerate(pages) if not p.chars]
             if pages and len(empty) == len(pages):
                 return read_scanned(path, pages)
@@ -230,6 +311,7 @@ def read_pdf(path) -> Document:
             raise ReportError(str(path), f"not a readable PDF: {e}") from e
         heights = [float(p.height) for p in pages]
     per_page, dropped = drop_running_lines(per_page, heights)
+    per_page = join_lone_rows(per_page)
     items = [it for page in per_page for it in mark_unruled_tables(page)]
     notes = []
     if empty:

@@ -1,0 +1,645 @@
+"""Pure: checks parsed reports against the template and each other, and returns findings as dicts."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from builder.similarity import find_similar, shared_share, text_to_shingles
+from builder.template import TABLE_KEYS, Rule, Template
+
+CHECKS_FILE = Path(__file__).parent / "template" / "checks.yaml"
+SENTENCE = re.compile(r"[^。；！？!?;]+")
+SPACES = re.compile(r"\s+")
+
+
+@cache
+def load_checks(path: Path = CHECKS_FILE) -> dict:
+    """The rules file as a dict, with `by_id` added for lookups."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["by_id"] = {rule["id"]: rule for rule in raw["rules"]}
+    return raw
+
+
+def make_finding(
+    rule: str,
+    message: str,
+    *,
+    table: str | None = None,
+    row: str | None = None,
+    column: str | None = None,
+    left=None,
+    right=None,
+    line: int | None = None,
+    related: str | None = None,
+    share: float | None = None,
+) -> dict:
+    """A finding of `rule`, its severity taken from checks.yaml."""
+    return {
+        "rule": rule,
+        "severity": load_checks()["by_id"][rule]["severity"],
+        "table": table,
+        "row": row,
+        "column": column,
+        "left": left,
+        "right": right,
+        "message": message,
+        "line": line,
+        "related": related,
+        "share": share,
+    }
+
+
+# --- reading a report ---------------------------------------------------------------------------
+
+
+def table_status(report: dict, table: str) -> str:
+    return report.get("tables", {}).get(table, {}).get("status", "missing")
+
+
+def table_grid(report: dict, table: str, template: Template) -> dict[str, dict]:
+    """Given a report and a table, return {row: {column: value}} (table C is stored as lists)."""
+    values = report.get(table) or {}
+    if table == "review_litigation":
+        return {row: dict(zip(template.columns(table), cells, strict=True)) for row, cells in values.items()}
+    return {row: (cells if isinstance(cells, dict) else {None: cells}) for row, cells in values.items()}
+
+
+def row_line(report: dict, table: str, row: str | None) -> int | None:
+    return report.get("tables", {}).get(table, {}).get("rows", {}).get(row)
+
+
+def table_name(template: Template, table: str) -> str:
+    return f"表{template.tables[table]['letter']}"
+
+
+def table_label(template: Template, table: str) -> str:
+    return f"{table_name(template, table)}（{template.tables[table]['title']}）"
+
+
+def cell_name(template: Template, table: str, row: str, column: str | None) -> str:
+    """A reader's name for a cell; table A's one-number rows have no column."""
+    return template.cell_label(table, row, column if column else None)
+
+
+def show(value) -> str:
+    return "空白" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def is_template_report(report: dict) -> bool:
+    return report.get("template") in ("2021", "2019")
+
+
+# --- the template's sums (B1, B2, B3, C1) -------------------------------------------------------
+
+
+def rule_slices(rule: Rule, template: Template, version: str):
+    """Given a sum rule, yield (column or row it runs over, left cells, right cells)."""
+    rows = template.rows(rule.table, version)
+    left, right = template.expand(rule.left, version), template.expand(rule.right, version)
+    if rule.over == "columns":
+        left, right = [r for r in left if r in rows], [r for r in right if r in rows]
+        for col in template.columns(rule.table):
+            yield col, [(r, col) for r in left], [(r, col) for r in right]
+    else:
+        for row in rows:
+            yield row, [(row, c) for c in left], [(row, c) for c in right]
+
+
+def side_text(rule: Rule, template: Template, cells: list[tuple[str, str]], values: list) -> str:
+    """`本年新收 4 + 上年结转 0`, or for a long sum its name and value: `各类申请人之和 5`."""
+    labels = load_checks()["labels"]
+    if len(cells) > 4:
+        return f"{labels['sums'][rule.id]} {sum(v or 0 for v in values)}"
+    if rule.over == "columns":
+        names = [labels.get(rule.table, {}).get(r) or template.cell_label(rule.table, r) for r, _ in cells]
+    else:
+        names = [template.column_label(rule.table, c) for _, c in cells]
+    return " + ".join(f"{name} {show(v)}" for name, v in zip(names, values, strict=True))
+
+
+def check_sums(report: dict, template: Template, rule: Rule) -> list[dict]:
+    """A template sum rule in every column (or row): blank counts as 0, an all-blank one is skipped."""
+    if not is_template_report(report) or table_status(report, rule.table) != "ok":
+        return []
+    grid = table_grid(report, rule.table, template)
+    found = []
+    for over, left, right in rule_slices(rule, template, report["template"]):
+        lv = [grid.get(r, {}).get(c) for r, c in left]
+        rv = [grid.get(r, {}).get(c) for r, c in right]
+        if all(v is None for v in lv + rv):
+            continue
+        lsum, rsum = sum(v or 0 for v in lv), sum(v or 0 for v in rv)
+        if lsum == rsum:
+            continue
+        if rule.over == "columns":
+            where = f"{template.column_label(rule.table, over)} 一列"
+            row, column = (left[0][0] if len(left) == 1 else None), over
+            line = next((row_line(report, rule.table, r) for r, _ in left if row_line(report, rule.table, r)), None)
+        else:
+            where = f"{template.cell_label(rule.table, over)} 一行"
+            row, column = over, (left[0][1] if len(left) == 1 else None)
+            line = row_line(report, rule.table, over)
+        message = f"{where}：{side_text(rule, template, left, lv)} ≠ {side_text(rule, template, right, rv)}"
+        found.append(
+            make_finding(rule.id, message, table=rule.table, row=row, column=column, left=lsum, right=rsum, line=line)
+        )
+    return found
+
+
+# --- tables, sections and rows that are not there ----------------------------------------------
+
+
+def check_table_missing(report: dict, template: Template) -> list[dict]:
+    if not is_template_report(report):
+        return []
+    return [
+        make_finding("table-missing", f"{table_label(template, t)}未找到，数据记为缺失而非0", table=t)
+        for t in TABLE_KEYS
+        if table_status(report, t) == "missing"
+    ]
+
+
+def check_table_empty(report: dict, template: Template) -> list[dict]:
+    if not is_template_report(report):
+        return []
+    found = []
+    for t in TABLE_KEYS:
+        if table_status(report, t) == "empty":
+            lines = report["tables"][t].get("lines") or [None]
+            message = f"{table_label(template, t)}只有表头、没有数字，数据记为缺失而非0"
+            found.append(make_finding("table-empty", message, table=t, line=lines[0]))
+    return found
+
+
+def check_sections_missing(report: dict, template: Template) -> list[dict]:
+    """A section whose heading was not found; a table's section only if its table was not found either."""
+    if not is_template_report(report):
+        return []
+    present = {s["key"] for s in report.get("sections", [])}
+    found = []
+    for spec in template.sections:
+        key = spec["key"]
+        if key in present or (key in TABLE_KEYS and table_status(report, key) != "missing"):
+            continue
+        found.append(make_finding("section-missing", f"未找到第{spec['number']}部分“{spec['heading']}”"))
+    return found
+
+
+def check_rows_missing(report: dict, template: Template) -> list[dict]:
+    if not is_template_report(report):
+        return []
+    found = []
+    for t in TABLE_KEYS:
+        if table_status(report, t) != "ok":
+            continue
+        seen = report["tables"][t].get("rows", {})
+        for row in template.rows(t, report["template"]):
+            if row not in seen:
+                message = f"{table_name(template, t)}中找不到“{template.cell_label(t, row)}”一行，该行记为缺失"
+                found.append(make_finding("row-missing", message, table=t, row=row))
+    return found
+
+
+def check_cells_blank(report: dict, template: Template) -> list[dict]:
+    """One finding per table listing its blank cells, in rows that were found."""
+    if not is_template_report(report):
+        return []
+    limit = load_checks()["settings"]["blank_examples"]
+    found = []
+    for t in TABLE_KEYS:
+        if table_status(report, t) != "ok":
+            continue
+        seen = report["tables"][t].get("rows", {})
+        blanks = [
+            (row, col)
+            for row, cells in table_grid(report, t, template).items()
+            if row in seen
+            for col, value in cells.items()
+            if value is None
+        ]
+        if blanks:
+            names = "、".join(cell_name(template, t, r, c) for r, c in blanks[:limit])
+            more = f" 等{len(blanks)}格" if len(blanks) > limit else ""
+            message = f"{table_name(template, t)}有{len(blanks)}个空白单元格（核对合计时按0计）：{names}{more}"
+            found.append(
+                make_finding("cells-blank", message, table=t, left=len(blanks), line=row_line(report, t, blanks[0][0]))
+            )
+    return found
+
+
+# --- cells the parser was not sure of -----------------------------------------------------------
+
+
+def cell_notes(report: dict):
+    """Yield (table, row, column or None, note) for every cell note of the parser."""
+    for name, note in report.get("cells", {}).items():
+        table, row, *rest = name.split(".")
+        yield table, row, (rest[0] if rest else None), note
+
+
+def cell_value(report: dict, template: Template, table: str, row: str, column: str | None):
+    return table_grid(report, table, template).get(row, {}).get(column)
+
+
+def check_cells_inferred(report: dict, template: Template) -> list[dict]:
+    found = []
+    for table, row, column, note in cell_notes(report):
+        if note.get("position") == "inferred":
+            value = cell_value(report, template, table, row, column)
+            message = f"{cell_name(template, table, row, column)}：{show(value)}，原文丢失了空白格，所在列由合计推断"
+            found.append(
+                make_finding(
+                    "cell-inferred", message, table=table, row=row, column=column, left=value, line=note.get("line")
+                )
+            )
+    return found
+
+
+def check_cells_ambiguous(report: dict, template: Template) -> list[dict]:
+    found = []
+    for table, row, column, note in cell_notes(report):
+        if note.get("position") == "ambiguous":
+            value = cell_value(report, template, table, row, column)
+            others = "、".join(show(v) for v in note.get("alternatives", []))
+            name = cell_name(template, table, row, column)
+            message = f"{name}：读作 {show(value)}，另一种同样符合合计的读法为 {others}"
+            found.append(
+                make_finding(
+                    "cell-ambiguous", message, table=table, row=row, column=column, left=value, line=note.get("line")
+                )
+            )
+    return found
+
+
+def check_cells_unreadable(report: dict, template: Template) -> list[dict]:
+    found = []
+    for table, row, column, note in cell_notes(report):
+        if note.get("unreadable") and column != "_unplaced":
+            message = f"{cell_name(template, table, row, column)}：原文“{note.get('raw')}”不是数字"
+            found.append(
+                make_finding("cell-unreadable", message, table=table, row=row, column=column, line=note.get("line"))
+            )
+    return found
+
+
+def check_cells_unplaced(report: dict, template: Template) -> list[dict]:
+    found = []
+    for table, row, column, note in cell_notes(report):
+        if column == "_unplaced":
+            raw = "、".join(note.get("raw", []))
+            message = f"{template.cell_label(table, row)} 一行的数字多于列数，未能归位：{raw}"
+            found.append(make_finding("cell-unplaced", message, table=table, row=row, line=note.get("line")))
+    return found
+
+
+# --- dates and years ----------------------------------------------------------------------------
+
+
+def agency_kind(agency: str) -> str:
+    """`government` when the name ends like a government (人民政府, 管委会, a bare place name), else `department`."""
+    suffixes = load_checks()["settings"]["government_suffixes"]
+    return "government" if agency.endswith(tuple(suffixes)) else "department"
+
+
+def check_signed_before_year_end(report: dict, template: Template) -> list[dict]:
+    date, year = report.get("date_signed"), report.get("year")
+    if not date or not year or int(date[:4]) > year:
+        return []
+    message = f"落款日期 {date} 早于所报告的 {year} 年结束，应在 {year + 1} 年初"
+    return [make_finding("signed-before-year-end", message, line=report.get("date_signed_line"))]
+
+
+def check_signed_late(report: dict, template: Template) -> list[dict]:
+    date, year = report.get("date_signed"), report.get("year")
+    if not date or not year:
+        return []
+    settings = load_checks()["settings"]
+    kind = agency_kind(report.get("agency") or "")
+    month, day = (int(x) for x in settings["deadline"][kind].split("-"))
+    deadline = datetime.date(year + 1, month, day)
+    late = (datetime.date.fromisoformat(date) - deadline).days
+    if late <= settings["late_grace_days"]:
+        return []
+    who = "政府本级报告" if kind == "government" else "部门报告"
+    message = f"落款日期 {date}，晚于法定期限 {deadline.isoformat()}（{who}）{late} 天"
+    return [make_finding("signed-late", message, left=late, line=report.get("date_signed_line"))]
+
+
+def check_title_year_mismatch(report: dict, template: Template) -> list[dict]:
+    year, body = report.get("year"), report.get("year_in_body")
+    if report.get("year_source") != "title" or body is None or body == year:
+        return []
+    message = f"标题年份 {year} 与正文第{report.get('year_in_body_line')}行的统计年度 {body} 不一致"
+    return [make_finding("title-year-mismatch", message, left=year, right=body, line=report.get("title_line"))]
+
+
+def check_title_year_missing(report: dict, template: Template) -> list[dict]:
+    if report.get("year_source") != "body":
+        return []
+    line = report.get("year_in_body_line")
+    message = f"标题未写年份，报告年度 {report.get('year')} 取自正文第{line}行"
+    return [make_finding("title-year-missing", message, left=report.get("year"), line=report.get("title_line"))]
+
+
+# --- numbers in the narrative --------------------------------------------------------------------
+
+
+def narrative_sentences(report: dict):
+    """Yield (line, sentence without spaces) from every section's lead and numbered items."""
+    for section in report.get("sections", []):
+        units = [(section.get("line"), section.get("lead", ""))]
+        units += [(item.get("line"), item.get("text", "")) for item in section.get("items", [])]
+        for line, text in units:
+            for sentence in SENTENCE.findall(SPACES.sub("", text or "")):
+                yield line, sentence
+
+
+def claims_in(sentence: str, claim: dict):
+    """Yield (number, phrase) for every statement of `claim` in a sentence."""
+    if claim.get("context") and not any(word in sentence for word in claim["context"]):
+        return
+    for pattern in claim["patterns"]:
+        for m in re.finditer(pattern, sentence):
+            yield int(m.group(1)), m.group(0)
+    for pattern in claim.get("zero", []):
+        for m in re.finditer(pattern, sentence):
+            yield 0, m.group(0)
+
+
+def resolve_cell(report: dict, template: Template, path: str):
+    """Given `table.row[.column]`, return the report's number there, or None (absent, blank, other template)."""
+    table, *keys = path.split(".")
+    if table_status(report, table) != "ok":
+        return None
+    value = report.get(table)
+    if table == "review_litigation":
+        value = table_grid(report, table, template)
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def accepted_values(report: dict, template: Template, claim: dict) -> list[tuple[list[str], float]]:
+    """The claim's table entries this report has: [(cell paths, their sum)]."""
+    out = []
+    for paths in claim["accept"]:
+        values = [resolve_cell(report, template, p) for p in paths]
+        if all(v is not None for v in values):
+            out.append((paths, sum(values)))
+    return out
+
+
+def path_label(template: Template, path: str) -> str:
+    table, row, *col = path.split(".")
+    return f"{table_name(template, table)}“{cell_name(template, table, row, col[0] if col else None)}”"
+
+
+def check_narrative(report: dict, template: Template) -> list[dict]:
+    """Numbers the narrative states (claims in checks.yaml) that no matching table cell holds."""
+    if not is_template_report(report):
+        return []
+    found, seen = [], set()
+    for claim in load_checks()["claims"]:
+        entries = accepted_values(report, template, claim)
+        if not entries:
+            continue
+        for line, sentence in narrative_sentences(report):
+            for number, phrase in claims_in(sentence, claim):
+                if any(number == total for _, total in entries) or (claim["key"], number) in seen:
+                    continue
+                seen.add((claim["key"], number))
+                tables = "；".join(
+                    " + ".join(path_label(template, p) for p in paths) + f" 为 {show(total)}"
+                    for paths, total in entries
+                )
+                first = entries[0][0][0].split(".")
+                message = f"正文“{phrase}”称{claim['what']} {number}，而{tables}"
+                found.append(
+                    make_finding(
+                        "narrative-contradiction",
+                        message,
+                        table=first[0],
+                        row=first[1],
+                        column=first[2] if len(first) > 2 else None,
+                        left=number,
+                        right=entries[0][1],
+                        line=line,
+                    )
+                )
+    return found
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+
+def fields_not_comparable(template: Template, table: str) -> dict[str, list[str]]:
+    """{row: [columns]} of the 2019 template that the 2021 template does not have ([] = the whole row)."""
+    if table == "active_disclosure":
+
+        def fields(version):
+            return {(r, c) for g in template.groups(version) for r in g.rows for c in g.columns}
+
+        new = fields("2021")
+        rows_2021 = {r for r, _ in new}
+        out: dict[str, list[str]] = {}
+        for row in template.rows(table, "2019"):
+            cols = [c for g in template.groups("2019") if row in g.rows for c in g.columns if (row, c) not in new]
+            if cols:
+                out[row] = [] if row not in rows_2021 else cols
+        return out
+    return {r: [] for r in template.rows(table, "2019") if r not in template.rows(table, "2021")}
+
+
+def row_with_columns(template: Template, table: str, row: str, columns: list[str]) -> str:
+    """`行政许可（上一年项目数量、本年增/减）`, or the row alone when the whole row differs."""
+    names = "、".join(template.column_label(table, c) for c in columns)
+    return template.cell_label(table, row) + (f"（{names}）" if names else "")
+
+
+def check_template_2019(report: dict, template: Template) -> list[dict]:
+    if report.get("template") != "2019":
+        return []
+    found = []
+    for t in TABLE_KEYS:
+        fields = fields_not_comparable(template, t)
+        if not fields:
+            continue
+        names = "；".join(row_with_columns(template, t, row, cols) for row, cols in fields.items())
+        message = f"旧版（2019）模板：{table_name(template, t)}以下栏目与2021年版口径不同，不与新版同图比较：{names}"
+        found.append(make_finding("template-2019", message, table=t))
+    return found
+
+
+def check_template_pre2019(report: dict, template: Template) -> list[dict]:
+    if report.get("template") != "pre2019":
+        return []
+    message = "2019年以前的报告：统计表由机关自拟，照原样展示，不做勾稽核对，不进入跨年比较"
+    return [make_finding("template-pre2019", message)]
+
+
+# --- the whole report ---------------------------------------------------------------------------
+
+
+def sum_check(rule_id: str) -> Callable[[dict, Template], list[dict]]:
+    def check(report: dict, template: Template) -> list[dict]:
+        return check_sums(report, template, next(r for r in template.rules if r.id == rule_id))
+
+    return check
+
+
+REPORT_CHECKS: dict[str, Callable[[dict, Template], list[dict]]] = {
+    "B1-balance": sum_check("B1-balance"),
+    "B2-outcomes": sum_check("B2-outcomes"),
+    "B3-total-column": sum_check("B3-total-column"),
+    "C1-totals": sum_check("C1-totals"),
+    "table-missing": check_table_missing,
+    "table-empty": check_table_empty,
+    "section-missing": check_sections_missing,
+    "row-missing": check_rows_missing,
+    "cells-blank": check_cells_blank,
+    "cell-inferred": check_cells_inferred,
+    "cell-ambiguous": check_cells_ambiguous,
+    "cell-unreadable": check_cells_unreadable,
+    "cell-unplaced": check_cells_unplaced,
+    "signed-before-year-end": check_signed_before_year_end,
+    "signed-late": check_signed_late,
+    "title-year-mismatch": check_title_year_mismatch,
+    "title-year-missing": check_title_year_missing,
+    "narrative-contradiction": check_narrative,
+    "template-2019": check_template_2019,
+    "template-pre2019": check_template_pre2019,
+}
+
+
+def check_report(report: dict, template: Template) -> list[dict]:
+    """Given a parsed report, return its findings, rule by rule in the order of checks.yaml."""
+    found = []
+    for rule in load_checks()["rules"]:
+        check = REPORT_CHECKS.get(rule["id"])
+        if check:
+            found.extend(check(report, template))
+    return found
+
+
+# --- across reports -----------------------------------------------------------------------------
+
+
+def index_reports(reports: list[dict], key: Callable[[dict], str]) -> dict[tuple[str, int], dict]:
+    """{(agency key, year): report}; of two reports for the same agency and year, the first is kept."""
+    index: dict[tuple[str, int], dict] = {}
+    for report in reports:
+        index.setdefault((key(report), report["year"]), report)
+    return index
+
+
+def check_carryover(reports: list[dict], template: Template, key: Callable[[dict], str]) -> dict[str, list[dict]]:
+    """This year's 上年结转 against last year's 结转下年度, column by column."""
+    index = index_reports(reports, key)
+    found: dict[str, list[dict]] = defaultdict(list)
+    for report in reports:
+        prev = index.get((key(report), report["year"] - 1))
+        pair = (report, prev)
+        if prev is None or not all(is_template_report(r) and table_status(r, "applications") == "ok" for r in pair):
+            continue
+        for col in template.columns("applications"):
+            now = report["applications"].get("carried_over", {}).get(col)
+            before = prev["applications"].get("carried_forward", {}).get(col)
+            if (now is None and before is None) or (now or 0) == (before or 0):
+                continue
+            message = (
+                f"{template.column_label('applications', col)} 一列：本年“上年结转” {show(now)} ≠ "
+                f"{prev['year']}年报告“结转下年度继续办理” {show(before)}"
+            )
+            found[report["id"]].append(
+                make_finding(
+                    "carryover-mismatch",
+                    message,
+                    table="applications",
+                    row="carried_over",
+                    column=col,
+                    left=now,
+                    right=before,
+                    line=row_line(report, "applications", "carried_over"),
+                    related=prev["id"],
+                )
+            )
+    return found
+
+
+def narrative_text(report: dict, sections: list[str]) -> str:
+    return "\n".join(s.get("text", "") for s in report.get("sections", []) if s["key"] in sections)
+
+
+def copy_message(share: float, other: dict, same_agency: bool) -> str:
+    whose = "本机关上一年度报告" if same_agency else f"{other['agency']}{other['year']}年报告"
+    return f"正文约 {share:.0%} 的文字与{whose}相同（{other['id']}）"
+
+
+def check_copies(reports: list[dict], template: Template, key: Callable[[dict], str]) -> dict[str, list[dict]]:
+    """Narratives that repeat most of the same agency's previous report, or another agency's report
+    of the same year: exact share for the previous year (one pair each), MinHash/LSH within a year."""
+    settings = load_checks()["settings"]["copy"]
+    shingles = [text_to_shingles(narrative_text(r, settings["sections"]), settings["shingle_chars"]) for r in reports]
+    usable = [i for i, s in enumerate(shingles) if len(s) >= settings["min_shingles"]]
+    found: dict[str, list[dict]] = defaultdict(list)
+    where = {(key(reports[i]), reports[i]["year"]): i for i in reversed(usable)}
+    for i in usable:
+        j = where.get((key(reports[i]), reports[i]["year"] - 1))
+        if j is None:
+            continue
+        share = shared_share(shingles[i], shingles[j])
+        if share >= settings["threshold"]:
+            message = copy_message(share, reports[j], True)
+            found[reports[i]["id"]].append(
+                make_finding("copy-previous-year", message, related=reports[j]["id"], share=round(share, 2))
+            )
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for i in usable:
+        by_year[reports[i]["year"]].append(i)
+    for members in by_year.values():
+        similar = find_similar(
+            [shingles[i] for i in members],
+            settings["bins"],
+            settings["band_rows"],
+            settings["threshold"],
+            groups=[key(reports[i]) for i in members],
+        )
+        for a, (b, share) in sorted(similar.items()):
+            mine, other = reports[members[a]], reports[members[b]]
+            found[mine["id"]].append(
+                make_finding(
+                    "copy-same-year", copy_message(share, other, False), related=other["id"], share=round(share, 2)
+                )
+            )
+    return found
+
+
+CORPUS_CHECKS = {
+    "carryover-mismatch": check_carryover,
+    "copy-previous-year": check_copies,  # one pass over the shingles serves both copy rules
+    "copy-same-year": check_copies,
+}
+
+
+def agency_name(report: dict) -> str:
+    return report["agency"]
+
+
+def check_corpus(
+    reports: list[dict], template: Template, key: Callable[[dict], str] = agency_name
+) -> dict[str, list[dict]]:
+    """Given every parsed report, return {report id: findings} of the rules across reports."""
+    found: dict[str, list[dict]] = defaultdict(list)
+    for check in dict.fromkeys(CORPUS_CHECKS.values()):
+        for report_id, items in check(reports, template, key).items():
+            found[report_id].extend(items)
+    return dict(found)

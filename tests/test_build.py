@@ -1,0 +1,76 @@
+"""End to end: build the site from a temporary copy of the data and read the numbers off the HTML."""
+
+import json
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+from builder.build import build
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "data" / "reports", root / "data" / "reports")
+    shutil.copytree(ROOT / "docs", root / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "data" / "reports" / "broken.txt").write_text("这不是一份报告。\n", encoding="utf-8")
+    summary = build(root)
+    return root, summary
+
+
+def row_cells(html: str, anchor: str) -> list[str]:
+    soup = BeautifulSoup(html, "lxml")
+    row = soup.find(id=anchor).find_parent("tr")
+    return [td.get_text(" ", strip=True).replace(" *", "").replace(" ?", "") for td in row.find_all("td")[1:]]
+
+
+def test_build_writes_json_for_every_report(built):
+    root, summary = built
+    assert len(summary.reports) == 5
+    ids = sorted(p.stem for p in (root / "data" / "json").glob("*.json"))
+    assert ids == sorted(r["id"] for r in summary.reports)
+    report = json.loads((root / "data" / "json" / "guyuanshiweishengjiankangwei-2019.json").read_text(encoding="utf-8"))
+    assert report["applications"]["granted"]["research"] == 3
+
+
+def test_report_page_shows_numbers_in_their_columns(built):
+    root, _ = built
+    html = (root / "site" / "agencies" / "guyuanshiweishengjiankangwei" / "2019" / "index.html").read_text(encoding="utf-8")
+    # seed 003, line 54: "2 3 1 _ _ 6" with one blank lost; the sums put 3 under 科研机构.
+    assert row_cells(html, "B-granted") == ["2", "", "3", "1", "", "", "6"]
+    assert row_cells(html, "B-total") == ["4", "", "3", "1", "", "", "8"]
+    assert row_cells(html, "A-administrative_penalty") == ["5", "-3", "2"]
+
+
+def test_blank_cells_show_blank_not_zero(built):
+    root, _ = built
+    html = (root / "site" / "agencies" / "longdexianweishengjiankangju" / "2024" / "index.html").read_text(encoding="utf-8")
+    assert row_cells(html, "C-review") == ["", "", "", "", ""]
+    assert "no numbers" in html.lower() or "无数据" in html
+
+
+def test_one_broken_file_is_listed_and_does_not_stop_the_others(built):
+    root, summary = built
+    assert [o.file for o in summary.failed] == ["broken.txt"]
+    assert "broken.txt" in "\n".join(summary.lines())
+    html = (root / "site" / "problems" / "index.html").read_text(encoding="utf-8")
+    problems = BeautifulSoup(html, "lxml").get_text()
+    assert "broken.txt" in problems and "title" in problems
+
+
+def test_home_page_lists_every_report_and_agency_pages_link_years(built):
+    root, summary = built
+    home = (root / "site" / "index.html").read_text(encoding="utf-8")
+    for report in summary.reports:
+        assert report["agency"] in home
+    agency = (root / "site" / "agencies" / "chengdongquweishengjiankangju" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2023/"' in agency
+
+
+def test_original_source_file_is_served(built):
+    root, _ = built
+    served = list((root / "site" / "sources").rglob("*.txt"))
+    assert len(served) == 5

@@ -1,0 +1,71 @@
+"""Property tests: damage of the kinds real conversions do never changes a number silently."""
+
+import unicodedata
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builder.cells import read_cell
+from builder.parse import parse_document
+from tests.tablegen import APPLICANTS, T, consistent_applications, document, table_b_rows
+
+counts = st.one_of(st.none(), st.integers(0, 30))
+row_values = st.fixed_dictionaries({c: counts for c in APPLICANTS})
+
+
+@given(st.integers(-10**6, 10**6), st.sampled_from(["{}", "?{}", "{}?", "？{}", " {} ", "{}件", "*{}"]), st.booleans())
+def test_read_cell_ignores_conversion_noise(n, shape, fullwidth):
+    raw = shape.format(n)
+    if fullwidth:
+        raw = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in raw)
+    assert read_cell(raw).value == n
+
+
+@given(st.text(max_size=20))
+def test_read_cell_never_raises_and_numbers_round_trip(text):
+    cell = read_cell(text)
+    if cell.value is not None:
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+        assert digits.lstrip("0") and str(abs(int(cell.value))) in digits or cell.value == 0
+
+
+@st.composite
+def damaged_table(draw):
+    outcomes = {k: draw(row_values) for k in T.outcome_rows("2021")}
+    values = consistent_applications(outcomes, draw(row_values), draw(row_values))
+    rows = table_b_rows(values)
+    keys = list(values)
+    body = rows[3:]
+    # stray question marks glued to numbers
+    for cells in body:
+        for i, cell in enumerate(cells):
+            if cell.isdigit() and draw(st.integers(0, 9)) == 0:
+                cells[i] = draw(st.sampled_from(["?", "？"])) + cell if draw(st.booleans()) else cell + "?"
+    # blank cells lost in conversion (in up to three rows)
+    for index in draw(st.lists(st.integers(0, len(body) - 1), max_size=3, unique=True)):
+        label_width = len(body[index]) - 7
+        blanks = [i for i in range(label_width, len(body[index])) if body[index][i] == ""]
+        if blanks:
+            del body[index][draw(st.sampled_from(blanks))]
+    # a row's values pushed onto the next line
+    if draw(st.booleans()):
+        index = draw(st.integers(0, len(body) - 1))
+        cells = body[index]
+        label_width = len(cells) - 7 if len(cells) >= 7 else 0
+        if any(c for c in cells[label_width:]):
+            body[index: index + 1] = [cells[:label_width], [""] * label_width + cells[label_width:]]
+    sep = draw(st.sampled_from(["\t", " | "]))
+    return values, keys, rows[:3] + body, sep
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_table())
+def test_damaged_table_b_reads_right_or_reports_ambiguity(case):
+    values, keys, rows, sep = case
+    report = parse_document(document(rows, sep))
+    for key in keys:
+        for column, expected in values[key].items():
+            got = report["applications"][key][column]
+            if got != expected:
+                note = report["cells"].get(f"applications.{key}.{column}", {})
+                assert note.get("position") == "ambiguous", (key, column, expected, got, note)
