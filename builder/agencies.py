@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from builder.regions import Divisions, find_mentions, load_divisions, region_code, region_slugs
+from builder.regions import Divisions, find_mentions, load_divisions, region_code, region_slugs, resolve_region
 from builder.slugs import compact_slug
 
 REGISTRY = Path(__file__).resolve().parent.parent / "data" / "agencies.yaml"
@@ -174,3 +174,29 @@ def with_entry(registry: dict, entry: dict) -> dict:
     if len(others) == len(registry["agencies"]):
         return {**registry, "agencies": [*registry["agencies"], entry]}
     return {**registry, "agencies": [entry if e["id"] == entry["id"] else e for e in registry["agencies"]]}
+
+
+def report_region_text(report: dict) -> str:
+    """The text of a report that tells where it is from: title, narrative and contact address."""
+    parts = [report.get("title", ""), report.get("contact", {}).get("address", "")]
+    parts += [s.get("text", "") for s in report.get("sections", [])]
+    return "\n".join(parts)
+
+
+def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tuple[dict, dict[str, list[dict]]]:
+    """Given parsed reports and the registry, return (registry with any new unconfirmed entries,
+    {report id: agency warnings}); each report gets agency_id, agency_path, agency_status, region."""
+    warnings: dict[str, list[dict]] = {}
+    for report in reports:
+        region = resolve_region(report["agency"], report_region_text(report), report.get("website"),
+                                report.get("contact", {}).get("phone"), divisions=divisions)
+        entry, found = match_agency(registry, report["agency"], region, divisions=divisions)
+        registry = with_entry(registry, entry)
+        report["agency_id"] = entry["id"]
+        report["agency_path"] = agency_path(entry)
+        report["agency_status"] = entry.get("status", "unconfirmed")
+        report["region"] = entry["region"]
+        report["region_name"] = " ".join(entry["region"][lvl]["name"] for lvl in ("province", "city", "county") if entry["region"].get(lvl))
+        if found:
+            warnings[report["id"]] = found
+    return registry, warnings

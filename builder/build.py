@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 import sys
@@ -13,16 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import pages, sources
+from collections import Counter
+
+import plotly
+import yaml
+
+from builder import sources
+from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects, save_registry
+from builder.checks import check_corpus, check_report, make_finding
 from builder.model import ReportError
+from builder.pages import site
 from builder.parse import parse_document
-from builder.slugs import compact_slug
 from builder.template import Template, load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 from builder.schema import SCHEMA_FILE  # noqa: E402
-CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
-TEMPLATE_NAMES = {"2021": "2021 (国办公开办函〔2021〕30号)", "2019": "2019/2020 (earlier template)", "pre2019": "pre-2019 (no national template)"}
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    rule_counts: Counter = field(default_factory=Counter)
 
     @property
     def reports(self) -> list[dict]:
@@ -54,6 +59,8 @@ class Summary:
             f"{len(self.reports)} reports parsed ({warned} with warnings), {len(self.failed) + len(self.skipped)} failed, "
             f"in {self.seconds:.1f} s"
         ]
+        if self.rule_counts:
+            out.append("findings by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(self.rule_counts.items())))
         out += [f"  FAILED {o.file}: {o.error}" for o in self.failed]
         out += [f"  SKIPPED {name}: {why}" for name, why in self.skipped]
         return out
@@ -96,136 +103,73 @@ def dedupe_ids(reports: list[dict]) -> None:
         seen[report["id"]] = report["source"]["file"]
 
 
-# --- site layout: one place for every page address ------------------------------------------------
+# --- enriching: agencies, regions and findings -----------------------------------------------------
 
 
-def agency_slug(report: dict) -> str:
-    return compact_slug(report["agency"])
+def agency_findings(warnings: list[dict]) -> list[dict]:
+    rule = {"new_name": "agency-new-name"}
+    return [make_finding(rule.get(w["code"], "agency-unconfirmed"), w["message"]) for w in warnings]
 
 
-def report_page(report: dict) -> str:
-    slug = agency_slug(report)
-    return f"agencies/{slug}/{report['id'].removeprefix(slug + '-')}.md"
-
-
-def agency_page(report: dict) -> str:
-    return f"agencies/{agency_slug(report)}/index.md"
-
-
-def relative(from_page: str, to_path: str) -> str:
-    """A relative link from one docs page to another docs file."""
-    depth = from_page.count("/")
-    return "../" * depth + to_path
-
-
-# --- pages -----------------------------------------------------------------------------------------
-
-
-def status_view(report: dict) -> dict:
-    marks = {"ok": "✓", "empty": "no numbers", "missing": "missing"}
-    return {k: marks.get(report["tables"].get(k, {}).get("status"), "—") for k in ("active_disclosure", "applications", "review_litigation")}
-
-
-def render_report(report: dict, template: Template) -> str:
-    page = report_page(report)
-    return pages.render(
-        "report.md.j2",
-        report=report,
-        tables=pages.table_views(report, template),
-        notes=pages.cell_notes(report, template),
-        template_name=TEMPLATE_NAMES[report["template"]],
-        contact_labels=CONTACT_LABELS,
-        section_titles={s["key"]: s["heading"] for s in template.sections},
-        agency_link=pages.Markup(relative(page, agency_page(report))),
-        json_link=pages.Markup(relative(page, f"data/{report['id']}.json")),
-        source_link=pages.Markup(f"[{pages.escape_text(report['source']['file'])}]({relative(page, source_href(report))})"),
-    )
-
-
-def source_href(report: dict) -> str:
-    return f"sources/{report['id']}/{compact_slug(report['source']['file'].rsplit('.', 1)[0])}.{report['source']['file'].rsplit('.', 1)[-1].lower()}"
-
-
-def list_entry(report: dict, from_page: str) -> dict:
-    return {
-        "agency": report["agency"],
-        "year": report["year"],
-        "template": report["template"],
-        "date_signed": report["date_signed"],
-        "file": report["source"]["file"],
-        "status": status_view(report),
-        "link": pages.Markup(relative(from_page, report_page(report))),
-        "agency_link": pages.Markup(relative(from_page, agency_page(report))),
-    }
-
-
-def site_pages(summary: Summary, template: Template) -> dict[str, str]:
-    """Every generated Markdown page: {docs-relative path: text}."""
-    reports = sorted(summary.reports, key=lambda r: (r["agency"], r["year"]))
-    out = {report_page(r): render_report(r, template) for r in reports}
-    by_agency: dict[str, list[dict]] = {}
-    for r in reports:
-        by_agency.setdefault(agency_page(r), []).append(r)
-    for page, group in by_agency.items():
-        out[page] = pages.render("agency.md.j2", agency=group[-1]["agency"], reports=[list_entry(r, page) for r in group])
-    failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
-        {"file": name, "error": why} for name, why in summary.skipped
-    ]
-    out["index.md"] = pages.render(
-        "index.md.j2", reports=[list_entry(r, "index.md") for r in reports], agencies=by_agency, failed=failed
-    )
-    out["problems.md"] = pages.render("problems.md.j2", failed=failed)
-    out["downloads.md"] = pages.render("downloads.md.j2")
-    return out
-
-
-def cells_csv(reports: list[dict], template: Template) -> str:
-    """Every table cell of every report, one per line (tidy), for the downloads."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["report_id", "agency", "year", "template", "table", "row", "column", "value", "raw", "position", "line"])
-    for r in reports:
-        if r["template"] == "pre2019":
-            continue
-        for view in pages.table_views(r, template):
-            for group in view["groups"]:
-                for row in group["rows"]:
-                    for cell in row["cells"]:
-                        note = r["cells"].get(cell["path"], {})
-                        column = cell["path"].split(".")[2] if cell["path"].count(".") == 2 else ""
-                        writer.writerow([r["id"], r["agency"], r["year"], r["template"], view["key"], row["key"], column,
-                                         cell["value"], note.get("raw", ""), note.get("position", ""), row["line"] or ""])
-    return buf.getvalue()
+def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
+    """Give every report its agency and region, and its findings (own and across reports)."""
+    registry, warnings = assign_agencies(reports, registry)
+    for report in reports:
+        report["findings"] = check_report(report, template) + agency_findings(warnings.get(report["id"], []))
+    across = check_corpus(reports, template, key=lambda r: r["agency_id"])
+    pages_by_id = {r["id"]: site.report_page(r) for r in reports}
+    for report in reports:
+        report["findings"] += across.get(report["id"], [])
+        report["related_pages"] = {f["related"]: pages_by_id[f["related"]] for f in report["findings"] if f.get("related") in pages_by_id}
+    return registry, Counter(f["rule"] for r in reports for f in r["findings"])
 
 
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def write_stage(stage: Path, summary: Summary, reports_dir: Path, docs_dir: Path, template: Template) -> None:
+def write_stage(stage: Path, summary: Summary, reports_dir: Path, docs_dir: Path, template: Template,
+                redirects: list[tuple[str, str]], rule_counts: Counter) -> None:
     """Write everything a build produces into a fresh staging folder."""
     json_dir, docs = stage / "json", stage / "docs"
     json_dir.mkdir(parents=True)
     shutil.copytree(docs_dir, docs)
     (docs / "data").mkdir()
     for report in summary.reports:
-        text = json.dumps(report, ensure_ascii=False, indent=1)
+        public = {k: v for k, v in report.items() if k != "related_pages"}
+        text = json.dumps(public, ensure_ascii=False, indent=1)
         (json_dir / f"{report['id']}.json").write_text(text, encoding="utf-8")
         (docs / "data" / f"{report['id']}.json").write_text(text, encoding="utf-8")
-        source = docs / source_href(report)
+        source = docs / site.source_href(report)
         source.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(reports_dir / report["source"]["path"], source)
-    for rel, text in site_pages(summary, template).items():
+    failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
+        {"file": name, "error": why} for name, why in summary.skipped
+    ]
+    for rel, text in site.site_pages(summary.reports, failed, template, rule_counts, redirects).items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     downloads = docs / "downloads"
     downloads.mkdir()
-    (downloads / "cells.csv").write_text(cells_csv(summary.reports, template), encoding="utf-8")
+    (downloads / "cells.csv").write_text(site.cells_csv(summary.reports, template), encoding="utf-8")
+    (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
     with zipfile.ZipFile(downloads / "reports-json.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(json_dir.glob("*.json")):
             zf.write(path, path.name)
+    shutil.copyfile(PLOTLY_JS, docs / "assets" / "plotly.min.js")
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
+
+
+def append_agencies(path: Path, entries: list[dict]) -> None:
+    """Add the build's new (unconfirmed) agencies to the end of the registry, keeping its comments,
+    so their addresses stay fixed once published."""
+    if not entries:
+        return
+    text = path.read_text(encoding="utf-8") if path.exists() else "agencies:\n"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text.rstrip("\n") + "\n" + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
 
 
 def run_mkdocs(config_file: Path, docs: Path, site: Path) -> None:
@@ -260,14 +204,19 @@ def build(
     template = load_template()
     reports_dir = reports_dir or root / "data" / "reports"
     summary = parse_all(reports_dir, progress)
+    registry_file = root / "data" / "agencies.yaml"
+    registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
+    known = {e["id"] for e in registry["agencies"]}
+    registry, summary.rule_counts = enrich(summary.reports, registry, template)
     stage = root / f".build-tmp-{int(time.time() * 1000)}"
     try:
-        write_stage(stage, summary, reports_dir, root / "docs", template)
+        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry), summary.rule_counts)
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
         swap_in(stage / "json", root / "data" / "json")
         if site:
             swap_in(stage / "site", root / "site")
+        append_agencies(registry_file, [e for e in registry["agencies"] if e["id"] not in known])
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     summary.seconds = time.perf_counter() - started

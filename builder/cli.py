@@ -10,7 +10,10 @@ from pathlib import Path
 from builder import build as build_module
 from builder import sources
 from builder.model import ReportError
+from builder.checks import check_report
 from builder.parse import parse_document
+from builder.provenance import add_report
+from builder.template import load_template
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -25,6 +28,22 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print a report's findings, one per line; exit 1 if any is an error, 2 if the file cannot be read."""
+    try:
+        report = parse_document(sources.read(Path(args.file), args.file))
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    findings = check_report(report, load_template())
+    print(f"{args.file}: {report['agency']} {report['year']} ({report['template']} template): {len(findings)} findings")
+    for f in sorted(findings, key=lambda f: ("error", "warning", "info").index(f["severity"])):
+        place = ".".join(str(p) for p in (f["table"], f["row"], f["column"]) if p is not None)
+        line = f":line {f['line']}" if f.get("line") else ""
+        print(f"  {f['severity']:<7} {f['rule']:<24} {place or '-'}{line}  {f['message']}")
+    return 1 if any(f["severity"] == "error" for f in findings) else 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Parse every report, write data/json and the Markdown pages, and build the site."""
     root = Path(args.root).resolve()
@@ -37,16 +56,48 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if summary.reports else 1
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    """Copy or download a report into the reports folder and record where it came from beside it."""
+    folder = Path(args.reports) if args.reports else build_module.ROOT / "data" / "reports"
+    try:
+        added = add_report(args.source, folder, source_url=args.source_url, name=args.name)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if added.already_present:
+        print(f"{added.path} already holds this file (sha256 {added.record['sha256'][:12]}…); nothing added")
+        return 0
+    print(f"added {added.path} ({added.record['bytes']} bytes, sha256 {added.record['sha256'][:12]}…)")
+    print(f"provenance recorded in {added.sidecar}")
+    try:
+        report = parse_document(sources.read(added.path, str(added.path)))
+    except ReportError as exc:
+        print(f"warning: the file does not parse yet ({exc}); the build will list it under Problems", file=sys.stderr)
+        return 0
+    print(f"reads as {report['agency']} {report['year']} (id {report['id']}); if another file has this id, "
+          "the build shows the newest as the report and the older one as a revision")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse one report file and print its JSON")
     p.add_argument("file")
     p.set_defaults(func=cmd_parse)
+    c = sub.add_parser("check", help="parse one report and print its findings (exit 1 on any error)")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_check)
     b = sub.add_parser("build", help="parse data/reports, write data/json and build the site into site/")
     b.add_argument("--root", default=str(build_module.ROOT), help="project folder (default: this checkout)")
     b.add_argument("--reports", help="reports folder (default: ROOT/data/reports)")
     b.add_argument("--no-site", action="store_true", help="write data/json only, skip the pages and MkDocs")
     b.set_defaults(func=cmd_build)
+    a = sub.add_parser("add", help="copy or download a report into data/reports and record its provenance beside it")
+    a.add_argument("source", metavar="PATH_OR_URL", help="a local file, or an http(s) address to download")
+    a.add_argument("--source-url", help="where the report was published (recorded; for a local file that came from the web)")
+    a.add_argument("--reports", help="folder to add it to (default: ROOT/data/reports; sub-folders are fine)")
+    a.add_argument("--name", help="file name to store it under (default: the original name)")
+    a.set_defaults(func=cmd_add)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -7,15 +7,18 @@ import pytest
 from bs4 import BeautifulSoup
 
 from builder.build import build
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SEEDS
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "data" / "reports", root / "data" / "reports")
+    (root / "data" / "reports").mkdir(parents=True)
+    for seed in SEEDS:
+        shutil.copy(seed, root / "data" / "reports" / seed.name)
     shutil.copytree(ROOT / "docs", root / "docs")
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copy(ROOT / "data" / "agencies.yaml", root / "data" / "agencies.yaml")
     (root / "data" / "reports" / "broken.txt").write_text("这不是一份报告。\n", encoding="utf-8")
     summary = build(root)
     return root, summary
@@ -38,7 +41,7 @@ def test_build_writes_json_for_every_report(built):
 
 def test_report_page_shows_numbers_in_their_columns(built):
     root, _ = built
-    html = (root / "site" / "agencies" / "guyuanshiweishengjiankangwei" / "2019" / "index.html").read_text(encoding="utf-8")
+    html = (root / "site" / "ningxia" / "guyuan" / "weijian" / "2019" / "index.html").read_text(encoding="utf-8")
     # seed 003, line 54: "2 3 1 _ _ 6" with one blank lost; the sums put 3 under 科研机构.
     assert row_cells(html, "B-granted") == ["2", "", "3", "1", "", "", "6"]
     assert row_cells(html, "B-total") == ["4", "", "3", "1", "", "", "8"]
@@ -47,7 +50,7 @@ def test_report_page_shows_numbers_in_their_columns(built):
 
 def test_blank_cells_show_blank_not_zero(built):
     root, _ = built
-    html = (root / "site" / "agencies" / "longdexianweishengjiankangju" / "2024" / "index.html").read_text(encoding="utf-8")
+    html = (root / "site" / "ningxia" / "guyuan" / "longde" / "weijian" / "2024" / "index.html").read_text(encoding="utf-8")
     assert row_cells(html, "C-review") == ["", "", "", "", ""]
     assert "no numbers" in html.lower() or "无数据" in html
 
@@ -66,7 +69,7 @@ def test_home_page_lists_every_report_and_agency_pages_link_years(built):
     home = (root / "site" / "index.html").read_text(encoding="utf-8")
     for report in summary.reports:
         assert report["agency"] in home
-    agency = (root / "site" / "agencies" / "chengdongquweishengjiankangju" / "index.html").read_text(encoding="utf-8")
+    agency = (root / "site" / "qinghai" / "xining" / "chengdong" / "weijian" / "index.html").read_text(encoding="utf-8")
     assert 'href="2023/"' in agency
 
 

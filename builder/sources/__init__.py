@@ -8,6 +8,7 @@ from importlib import import_module
 from pathlib import Path
 
 from builder.model import Document, ReportError
+from builder.provenance import with_sidecar
 
 # extension -> (module, function); modules import lazily so a missing optional reader
 # dependency only affects files of that format.
@@ -49,5 +50,6 @@ def read(path: Path, display: str | None = None) -> Document:
     if not data:
         raise ReportError(name, "empty file (0 bytes)")
     doc = getattr(import_module(module), func)(path)
+    doc = with_sidecar(doc, path, data)  # provenance recorded by `builder add`, if any
     meta = {**doc.meta, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     return replace(doc, path=name, meta=meta)

@@ -1,0 +1,345 @@
+"""Pure: the whole site as {docs path: text}: report, agency, region, quality and list pages, and redirects."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections import Counter, defaultdict
+
+from markupsafe import Markup
+
+from builder import pages
+from builder.checks import load_checks
+from builder.template import Template
+
+TEMPLATE_NAMES = {"2021": "2021 (国办公开办函〔2021〕30号)", "2019": "2019/2020 (earlier template)", "pre2019": "pre-2019 (no national template)"}
+CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_NAMES = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
+# Headline figures summed on region pages and drawn on agency pages: (label, table, row, column).
+HEADLINES = (
+    ("新收申请 new applications", "applications", "new", "total"),
+    ("办结 completed", "applications", "total", "total"),
+    ("予以公开 granted", "applications", "granted", "total"),
+    ("行政复议 reviews", "review_litigation", "review", 4),
+    ("行政诉讼 lawsuits", "review_litigation", "litigation_direct", 4),
+)
+ARITHMETIC = ("B1-balance", "B2-outcomes", "B3-total-column", "C1-totals")
+
+
+# --- addresses: one place for every page's path --------------------------------------------------
+
+
+def agency_page(report: dict) -> str:
+    return f"{report['agency_path']}/index.md"
+
+
+def report_page(report: dict) -> str:
+    suffix = report["id"].rsplit(str(report["year"]), 1)[-1]
+    return f"{report['agency_path']}/{report['year']}{suffix}.md"
+
+
+def page_url(page: str) -> str:
+    """The site address of a docs page, as MkDocs writes it (directory URLs)."""
+    return "/" + re.sub(r"(index)?\.md$", "", page).rstrip("/") + "/" if page != "index.md" else "/"
+
+
+def link(from_page: str, to_page: str) -> Markup:
+    """A relative link from one docs page to another docs file (our own paths: trusted)."""
+    return Markup("../" * from_page.count("/") + to_page)
+
+
+def finding_anchor(finding: dict, n: int) -> str:
+    parts = [finding["rule"], finding.get("table") or "", finding.get("row") or "", str(finding.get("column") or "")]
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(p for p in parts if p).lower()).strip("-")
+    return f"f-{slug}" + (f"-{n}" if n else "")
+
+
+def number_findings(findings: list[dict]) -> list[dict]:
+    """Give each finding a stable anchor; two findings of one rule and cell get -1, -2."""
+    seen: Counter = Counter()
+    out = []
+    for f in findings:
+        base = finding_anchor(f, 0)
+        anchor = finding_anchor(f, seen[base]) if seen[base] else base
+        seen[base] += 1
+        out.append({**f, "anchor": anchor})
+    return out
+
+
+def finding_cell_paths(finding: dict, template: Template, version: str) -> list[str]:
+    """The cell paths (table.row.column) a finding is about, for marking them in the tables."""
+    table, row, column = finding.get("table"), finding.get("row"), finding.get("column")
+    if not table or not row or version == "pre2019":
+        return []
+    if table == "active_disclosure":
+        group = next((g for g in template.groups(version) if row in g.rows), None)
+        if group and group.scalar:
+            return [f"{table}.{row}"]
+        return [f"{table}.{row}.{column}"] if column else []
+    if column is None:
+        return [f"{table}.{row}.{c}" for c in template.columns(table)]
+    return [f"{table}.{row}.{column}"]
+
+
+# --- report page ---------------------------------------------------------------------------------
+
+
+def render_report(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
+    page = report_page(report)
+    findings = number_findings(report.get("findings", []))
+    marks: dict[str, list[dict]] = defaultdict(list)
+    for f in findings:
+        for path in finding_cell_paths(f, template, report["template"]):
+            marks[path].append(f)
+    tables = pages.table_views(report, template)
+    for view in tables:
+        for group in view["groups"]:
+            for row in group["rows"]:
+                for cell in row["cells"]:
+                    cell["findings"] = [{"anchor": f["anchor"], "severity": f["severity"]} for f in marks.get(cell["path"], [])]
+    return pages.render(
+        "report.md.j2",
+        report=report,
+        tables=tables,
+        notes=pages.cell_notes(report, template),
+        findings=sorted(findings, key=lambda f: SEVERITY_ORDER[f["severity"]]),
+        severity_names=SEVERITY_NAMES,
+        related_links={f["related"]: link(page, related_page) for f in findings if f.get("related") and (related_page := report.get("related_pages", {}).get(f["related"]))},
+        template_name=TEMPLATE_NAMES[report["template"]],
+        contact_labels=CONTACT_LABELS,
+        section_titles={s["key"]: s["heading"] for s in template.sections},
+        agency_link=link(page, agency_page(report)),
+        json_link=link(page, f"data/{report['id']}.json"),
+        source_link=link(page, source_href(report)),
+        revisions=revisions or [],
+        chart=None,
+    )
+
+
+def source_href(report: dict) -> str:
+    """Where the original file is served: sources/<report id>/<safe name>.<ext>."""
+    name = report["source"]["file"]
+    stem, _, ext = name.rpartition(".")
+    safe_ext = re.sub(r"[^a-z0-9]", "", ext.lower())[:8] or "bin"
+    from builder.slugs import compact_slug
+
+    return f"sources/{report['id']}/{compact_slug(stem or name)}.{safe_ext}"
+
+
+# --- lists, agencies, regions --------------------------------------------------------------------
+
+
+def status_view(report: dict) -> dict:
+    marks = {"ok": "✓", "empty": "no numbers", "missing": "missing"}
+    return {k: marks.get(report["tables"].get(k, {}).get("status"), "—") for k in ("active_disclosure", "applications", "review_litigation")}
+
+
+def quality_badge(report: dict) -> str:
+    """One short word on a report's quality: its error and warning counts, or that it adds up."""
+    counts = Counter(f["severity"] for f in report.get("findings", []))
+    if counts["error"]:
+        return f"✗ {counts['error']} error{'s' if counts['error'] > 1 else ''}"
+    if counts["warning"]:
+        return f"! {counts['warning']} warning{'s' if counts['warning'] > 1 else ''}"
+    return "✓ adds up"
+
+
+def list_entry(report: dict, from_page: str) -> dict:
+    return {
+        "agency": report["agency"],
+        "year": report["year"],
+        "template": report["template"],
+        "date_signed": report["date_signed"],
+        "file": report["source"]["file"],
+        "status": status_view(report),
+        "badge": quality_badge(report),
+        "link": link(from_page, report_page(report)),
+        "agency_link": link(from_page, agency_page(report)),
+    }
+
+
+def headline(report: dict, table: str, row: str, column) -> int | None:
+    if report["template"] == "pre2019" or report["tables"].get(table, {}).get("status") != "ok":
+        return None
+    values = report[table][row]
+    return values[column] if isinstance(column, int) else values.get(column)
+
+
+def countable(report: dict) -> tuple[bool, str]:
+    """Whether a report's figures can enter a sum, and why not."""
+    if report["template"] == "pre2019":
+        return False, "pre-2019 report (no template)"
+    for key in ("applications", "review_litigation"):
+        status = report["tables"].get(key, {}).get("status")
+        if status != "ok":
+            return False, f"table {key} {status}"
+    broken = sorted({f["rule"] for f in report.get("findings", []) if f["rule"] in ARITHMETIC})
+    if broken:
+        return False, "does not add up: " + ", ".join(broken)
+    return True, ""
+
+
+def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_src: str) -> Markup:
+    """A Plotly bar chart as an HTML fragment. The figure JSON is made safe inside <script>:
+    `<`, `>` and `&` are written as \\u escapes, so no label can close the script element."""
+    figure = {
+        "data": [{"type": "bar", "name": name, "x": years, "y": values} for name, values in series.items()],
+        "layout": {"barmode": "group", "height": 320, "margin": {"t": 20, "b": 40, "l": 40, "r": 10},
+                   "xaxis": {"type": "category"}, "legend": {"orientation": "h"}},
+    }
+    data = json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(
+        f'<script src="{html.escape(plotly_src)}"></script>\n'
+        f'<div id="{html.escape(div_id)}" class="chart"></div>\n'
+        f'<script>document.addEventListener("DOMContentLoaded",function(){{var f={data};'
+        f'if(window.Plotly){{Plotly.newPlot("{html.escape(div_id)}",f.data,f.layout,{{displayModeBar:false,responsive:true}});}}}});</script>'
+    )
+
+
+def agency_chart(reports: list[dict], page: str) -> Markup | None:
+    counted = [r for r in reports if countable(r)[0]]
+    if not counted:
+        return None
+    years = [r["year"] for r in counted]
+    series = {label: [headline(r, t, row, col) for r in counted] for label, t, row, col in HEADLINES}
+    # A link to the script as MkDocs will serve the page (directory URLs: one level deeper).
+    return chart_html("chart-agency", years, series, "../" * (page.count("/") + 1) + "assets/plotly.min.js")
+
+
+def region_tree(reports: list[dict]) -> dict[str, dict]:
+    """{region docs folder: {name, level, agencies: {agency page: [reports]}}} for every province,
+    city and county holding a report; an agency counts in each region above it."""
+    tree: dict[str, dict] = {}
+    for r in reports:
+        region = r.get("region") or {}
+        parts = r["agency_path"].split("/")[:-1]
+        levels = [lvl for lvl in ("province", "city", "county") if region.get(lvl)]
+        if r.get("agency_status") != "confirmed" and not levels:
+            continue
+        for depth, level in enumerate(levels[: len(parts)], start=1):
+            folder = "/".join(parts[:depth])
+            node = tree.setdefault(folder, {"name": region[level]["name"], "code": region[level]["code"], "level": level, "agencies": defaultdict(list)})
+            node["agencies"][agency_page(r)].append(r)
+    return tree
+
+
+def render_region(folder: str, node: dict, tree: dict) -> str:
+    page = f"{folder}/index.md"
+    children = sorted((f, n) for f, n in tree.items() if f.rsplit("/", 1)[0] == folder and f != folder)
+    reports = [r for group in node["agencies"].values() for r in group]
+    years = sorted({r["year"] for r in reports})
+    sums, excluded = [], []
+    for year in years:
+        row = {"year": year, "values": [], "counted": 0}
+        year_reports = [r for r in reports if r["year"] == year]
+        for label, t, rrow, col in HEADLINES:
+            values = [headline(r, t, rrow, col) for r in year_reports if countable(r)[0]]
+            row["values"].append(sum(v for v in values if v is not None) if values else None)
+        row["counted"] = sum(1 for r in year_reports if countable(r)[0])
+        row["total"] = len(year_reports)
+        sums.append(row)
+        excluded += [{"agency": r["agency"], "year": year, "why": countable(r)[1], "link": link(page, report_page(r))}
+                     for r in year_reports if not countable(r)[0]]
+    agencies = [{"name": group[-1]["agency"], "link": link(page, agency_page(group[-1])),
+                 "years": ", ".join(str(r["year"]) for r in sorted(group, key=lambda r: r["year"]))}
+                for group in sorted(node["agencies"].values(), key=lambda g: g[-1]["agency"])]
+    return pages.render(
+        "region.md.j2", node=node, headers=[h[0] for h in HEADLINES], sums=sums, excluded=excluded,
+        agencies=agencies, children=[{"name": n["name"], "link": link(page, f"{f}/index.md")} for f, n in children],
+    )
+
+
+def redirect_html(to_url: str) -> str:
+    """A static redirect page (no MkDocs plugin): meta refresh plus a plain link."""
+    target = html.escape(to_url, quote=True)
+    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>Moved</title>'
+            f'<link rel="canonical" href="{target}"><meta http-equiv="refresh" content="0; url={target}">'
+            f'<meta name="robots" content="noindex"></head><body><p>This page has moved to <a href="{target}">{target}</a>.</p></body></html>\n')
+
+
+def redirect_pages(redirects: list[tuple[str, str]], reports: list[dict]) -> dict[str, str]:
+    """For every old agency address, a redirect for the agency page and for each of its years."""
+    out = {}
+    for old, new in redirects:
+        depth = old.count("/") + 1
+        out[f"{old}/index.html"] = redirect_html("../" * depth + new + "/")
+        for r in reports:
+            if r["agency_path"] == new:
+                year_page = report_page(r).rsplit("/", 1)[-1].removesuffix(".md")
+                out[f"{old}/{year_page}/index.html"] = redirect_html("../" * (depth + 1) + f"{new}/{year_page}/")
+    return out
+
+
+# --- quality page and CSV ------------------------------------------------------------------------
+
+
+def quality_rows(reports: list[dict], from_page: str) -> list[dict]:
+    rows = []
+    for r in sorted(reports, key=lambda r: (r["agency"], r["year"])):
+        for f in number_findings(r.get("findings", [])):
+            rows.append({**f, "agency": r["agency"], "year": r["year"],
+                         "link": Markup(f"{link(from_page, report_page(r))}#{f['anchor']}")})
+    return rows
+
+
+def findings_csv(reports: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    columns = ["rule", "severity", "table", "row", "column", "left", "right", "message", "line", "related", "share"]
+    writer.writerow(["report_id", "agency", "year", "anchor", *columns])
+    for r in reports:
+        for f in number_findings(r.get("findings", [])):
+            writer.writerow([r["id"], r["agency"], r["year"], f["anchor"], *("" if f.get(c) is None else f[c] for c in columns)])
+    return buf.getvalue()
+
+
+def cells_csv(reports: list[dict], template: Template) -> str:
+    """Every table cell of every report, one per line (tidy), for the downloads."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["report_id", "agency", "year", "template", "table", "row", "column", "value", "raw", "position", "line"])
+    for r in reports:
+        for view in pages.table_views(r, template):
+            for group in view["groups"]:
+                for row in group["rows"]:
+                    for cell in row["cells"]:
+                        note = r["cells"].get(cell["path"], {})
+                        column = cell["path"].split(".")[2] if cell["path"].count(".") == 2 else ""
+                        writer.writerow([r["id"], r["agency"], r["year"], r["template"], view["key"], row["key"], column,
+                                         cell["value"], note.get("raw", ""), note.get("position", ""), row["line"] or ""])
+    return buf.getvalue()
+
+
+# --- the site ------------------------------------------------------------------------------------
+
+
+def site_pages(reports: list[dict], failed: list[dict], template: Template, rule_counts: Counter,
+               redirects: list[tuple[str, str]] = (), revisions: dict | None = None) -> dict[str, str]:
+    """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects)."""
+    reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
+    revisions = revisions or {}
+    out = {report_page(r): render_report(r, template, revisions.get(r["id"])) for r in reports}
+    by_agency: dict[str, list[dict]] = defaultdict(list)
+    for r in reports:
+        by_agency[agency_page(r)].append(r)
+    for page, group in by_agency.items():
+        out[page] = pages.render("agency.md.j2", agency=group[-1]["agency"], names=sorted({r["agency"] for r in group}),
+                                 region=group[-1].get("region_name", ""), status=group[-1].get("agency_status", ""),
+                                 reports=[list_entry(r, page) for r in group], chart=agency_chart(group, page))
+    tree = region_tree(reports)
+    for folder, node in tree.items():
+        out[f"{folder}/index.md"] = render_region(folder, node, tree)
+    provinces = [{"name": n["name"], "link": link("index.md", f"{f}/index.md")} for f, n in sorted(tree.items()) if "/" not in f]
+    out["index.md"] = pages.render("index.md.j2", reports=[list_entry(r, "index.md") for r in reports],
+                                   agencies=by_agency, failed=failed, provinces=provinces)
+    out["problems.md"] = pages.render("problems.md.j2", failed=failed)
+    out["quality.md"] = pages.render("quality.md.j2", rows=quality_rows(reports, "quality.md"), counts=sorted(rule_counts.items()),
+                                     severity_names=SEVERITY_NAMES)
+    out["downloads.md"] = pages.render("downloads.md.j2")
+    out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
+    out.update(redirect_pages(list(redirects), reports))
+    return out
