@@ -1,5 +1,6 @@
-"""Shared fixtures: paths of the project's data."""
+"""Shared fixtures: paths of the project's data, and a site built from a copy of the default data."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,3 +12,26 @@ SEEDS = sorted((ROOT / "data" / "reports").glob("0*.txt"))
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def copy_project(target: Path, reports: list[Path] | None = None) -> Path:
+    """A copy of what a build reads: the reports (all, or the given ones), docs, mkdocs.yml, the registry."""
+    if reports is None:
+        shutil.copytree(ROOT / "data" / "reports", target / "data" / "reports")
+    else:
+        (target / "data" / "reports").mkdir(parents=True)
+        for path in reports:
+            shutil.copy(path, target / "data" / "reports" / path.name)
+    shutil.copytree(ROOT / "docs", target / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    shutil.copy(ROOT / "data" / "agencies.yaml", target / "data" / "agencies.yaml")
+    return target
+
+
+@pytest.fixture(scope="session")
+def default_site(tmp_path_factory):
+    """The default dataset built into a temporary project: (root, summary)."""
+    from builder.build import build
+
+    root = copy_project(tmp_path_factory.mktemp("default"))
+    return root, build(root)

@@ -1,24 +1,17 @@
 """End to end: build the site from a temporary copy of the data and read the numbers off the HTML."""
 
 import json
-import shutil
 
 import pytest
 from bs4 import BeautifulSoup
 
 from builder.build import build
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS, copy_project
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    (root / "data" / "reports").mkdir(parents=True)
-    for seed in SEEDS:
-        shutil.copy(seed, root / "data" / "reports" / seed.name)
-    shutil.copytree(ROOT / "docs", root / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copy(ROOT / "data" / "agencies.yaml", root / "data" / "agencies.yaml")
+    root = copy_project(tmp_path_factory.mktemp("project"), SEEDS)
     (root / "data" / "reports" / "broken.txt").write_text("这不是一份报告。\n", encoding="utf-8")
     summary = build(root)
     return root, summary
