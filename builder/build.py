@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import shutil
 import sys
 import time
@@ -16,9 +19,9 @@ from collections import Counter
 import plotly
 import yaml
 
-from builder import sources
+from builder import isolation, sources
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects, save_registry
-from builder.checks import check_corpus, check_report, make_finding
+from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
 from builder.pages import site
 from builder.parse import parse_document
@@ -69,31 +72,93 @@ class Summary:
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def parse_file(path: Path, display: str) -> Outcome:
+def parse_file(path: Path, display: str, max_bytes: int = sources.MAX_BYTES) -> Outcome:
     """Read and parse one file; any failure becomes the Outcome's error, never an exception."""
     try:
-        return Outcome(display, report=parse_document(sources.read(path, display)))
+        report = parse_document(sources.read(path, display, max_bytes))
     except ReportError as exc:
         return Outcome(display, error=f"{exc.where + ': ' if exc.where else ''}{exc.message}")
+    except MemoryError:
+        raise  # the worker names the memory limit
     except Exception as exc:  # a bug or a pathological file must not stop the other reports
         return Outcome(display, error=f"unexpected {type(exc).__name__}: {exc}")
+    missing = no_tables(report)
+    return Outcome(display, error=missing) if missing else Outcome(display, report=report)
 
 
-def parse_all(folder: Path, progress: Callable[[int, int, str], None]) -> Summary:
+def no_tables(report: dict) -> str | None:
+    """Given a parsed report, return why it has no table the site could show, or None if it has one."""
+    if report["template"] == "pre2019":
+        found = any(report.get("pre2019_tables") or [])
+    else:
+        found = any(t.get("status") != "missing" for t in report["tables"].values())
+    if found:
+        return None
+    return ("no recognisable tables: none of the template's statistics tables (主动公开 / 依申请公开 / 复议诉讼) "
+            "was found, so there are no numbers to publish")
+
+
+def parse_all(folder: Path, progress: Callable[[int, int, str], None], limits: isolation.Limits = isolation.Limits(),
+              max_bytes: int = sources.MAX_BYTES) -> Summary:
+    """Parse every report file in `folder`, each in a worker with `limits`; duplicates and oversize files are not parsed."""
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped])
-    for n, path in enumerate(files, start=1):
-        name = str(path.relative_to(folder))
-        progress(n, len(files), name)
-        summary.outcomes.append(parse_file(path, name))
+    names = {path: str(path.relative_to(folder)) for path in files}
+    outcomes, todo, duplicates = screen_files(files, names, max_bytes)
+    summary.skipped += duplicates
+    finished = 0
+
+    def done(i: int, result: isolation.Result) -> None:
+        nonlocal finished
+        finished += 1
+        progress(finished, len(todo), names[todo[i]])
+
+    sources.preload_readers(todo)
+    load_template()  # cached: loaded once here, shared by every forked worker
+    results = isolation.run_each(parse_file, [(path, names[path], max_bytes) for path in todo], limits, done)
+    for path, result in zip(todo, results, strict=True):
+        outcomes[path] = result.value if result.error is None else Outcome(names[path], error=result.error)
+    summary.outcomes = [outcomes[path] for path in files if path in outcomes]
     dedupe_ids(summary.reports)
     return summary
 
 
+def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
+    """Before parsing: refuse files over `max_bytes` and set aside byte-identical copies (by sha256).
+
+    Return ({path: Outcome} for refused files, [paths to parse], [(name, why skipped)] for duplicates)."""
+    outcomes, todo, duplicates, first = {}, [], [], {}
+    for path in files:
+        try:
+            size = path.stat().st_size
+            digest = None if size > max_bytes else hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
+            continue
+        if digest is None:
+            outcomes[path] = Outcome(names[path], error=f"file too large: {size / 2**20:.1f} MB, "
+                                                        f"the limit is {max_bytes / 2**20:.1f} MB (--max-bytes)")
+        elif digest in first and size:
+            duplicates.append((names[path], f"duplicate of {first[digest]} (same content, sha256 {digest[:12]}…); "
+                                            f"only {first[digest]} is used"))
+        else:
+            first.setdefault(digest, names[path])
+            todo.append(path)
+    return outcomes, todo, duplicates
+
+
+SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
+
+
 def dedupe_ids(reports: list[dict]) -> None:
-    """Two files for one agency-year keep distinct ids; the later one is noted."""
+    """Two files for one agency-year keep distinct ids; the later one is noted. An id that is not
+    a safe file name (it never should be) is replaced, with a note, before any path is built from it."""
     seen: dict[str, str] = {}
     for report in reports:
+        if not SAFE_ID.match(report["id"]):
+            safe = f"report-{(report['source'].get('sha256') or '0' * 12)[:12]}"
+            report["notes"].append(f"id {report['id']!r} is not a safe file name; this report is {safe}")
+            report["id"] = safe
         rid, n = report["id"], 2
         while report["id"] in seen:
             report["id"] = f"{rid}-{n}"
@@ -106,16 +171,11 @@ def dedupe_ids(reports: list[dict]) -> None:
 # --- enriching: agencies, regions and findings -----------------------------------------------------
 
 
-def agency_findings(warnings: list[dict]) -> list[dict]:
-    rule = {"new_name": "agency-new-name"}
-    return [make_finding(rule.get(w["code"], "agency-unconfirmed"), w["message"]) for w in warnings]
-
-
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
     """Give every report its agency and region, and its findings (own and across reports)."""
     registry, warnings = assign_agencies(reports, registry)
     for report in reports:
-        report["findings"] = check_report(report, template) + agency_findings(warnings.get(report["id"], []))
+        report["findings"] = check_report(report, template) + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
     pages_by_id = {r["id"]: site.report_page(r) for r in reports}
     for report in reports:
@@ -198,17 +258,21 @@ def build(
     reports_dir: Path | None = None,
     site: bool = True,
     progress: Callable[[int, int, str], None] = lambda n, total, name: None,
+    limits: isolation.Limits = isolation.Limits(),
+    max_bytes: int = sources.MAX_BYTES,
 ) -> Summary:
-    """Parse every report under data/reports, write data/json and the site; return the summary."""
+    """Parse every report under data/reports, write data/json and the site; return the summary.
+    Each file is parsed in a worker within `limits`; files over `max_bytes` are refused unread."""
     started = time.perf_counter()
     template = load_template()
     reports_dir = reports_dir or root / "data" / "reports"
-    summary = parse_all(reports_dir, progress)
+    recover_interrupted(root)
+    summary = parse_all(reports_dir, progress, limits, max_bytes)
     registry_file = root / "data" / "agencies.yaml"
     registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
     known = {e["id"] for e in registry["agencies"]}
     registry, summary.rule_counts = enrich(summary.reports, registry, template)
-    stage = root / f".build-tmp-{int(time.time() * 1000)}"
+    stage = root / f"{STAGE_PREFIX}{os.getpid()}-{int(time.time() * 1000)}"
     try:
         write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry), summary.rule_counts)
         if site:
@@ -221,6 +285,37 @@ def build(
         shutil.rmtree(stage, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+STAGE_PREFIX = ".build-tmp-"
+SWAPPED = ("data/json", "site")  # what swap_in replaces, relative to the project root
+
+
+def recover_interrupted(root: Path) -> None:
+    """Undo what a killed build left behind, so the next build starts as a clean one would: remove
+    staging folders of builds no longer running, and put back a folder caught mid-swap (`.X.old`
+    present, X missing) or drop a stale `.X.old`."""
+    for stage in root.glob(f"{STAGE_PREFIX}*"):
+        pid = stage.name.removeprefix(STAGE_PREFIX).split("-")[0]
+        if stage.is_dir() and not (pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid))):
+            shutil.rmtree(stage, ignore_errors=True)
+    for rel in SWAPPED:
+        target = root / rel
+        old = target.with_name(f".{target.name}.old")
+        if old.is_dir() and not target.exists():
+            old.rename(target)
+        elif old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:

@@ -630,6 +630,16 @@ CORPUS_CHECKS = {
 }
 
 
+def check_agency_warnings(warnings: list[dict]) -> list[dict]:
+    """The agency registry's warnings about one report (builder.agencies.assign_agencies) as findings."""
+    rule = {"new_name": "agency-new-name"}
+    return [make_finding(rule.get(w["code"], "agency-unconfirmed"), w["message"]) for w in warnings]
+
+
+# Rules whose evidence comes from the agency registry rather than from the reports themselves.
+REGISTRY_CHECKS = {"agency-unconfirmed": check_agency_warnings, "agency-new-name": check_agency_warnings}
+
+
 def agency_name(report: dict) -> str:
     return report["agency"]
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from builder import build as build_module
+from builder import isolation
 from builder import sources
 from builder.model import ReportError
 from builder.checks import check_report
@@ -48,7 +49,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Parse every report, write data/json and the Markdown pages, and build the site."""
     root = Path(args.root).resolve()
     reports = Path(args.reports).resolve() if args.reports else None
-    summary = build_module.build(root, reports, site=not args.no_site, progress=build_module.terminal_progress())
+    limits = isolation.Limits(seconds=args.timeout, memory_bytes=args.max_memory * 2**20, workers=args.jobs)
+    summary = build_module.build(root, reports, site=not args.no_site, progress=build_module.terminal_progress(),
+                                 limits=limits, max_bytes=args.max_bytes)
     for line in summary.lines():
         print(line)
     if not args.no_site:
@@ -79,6 +82,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive(kind):
+    """An argparse type: a number of `kind` above zero."""
+    def convert(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+        return value
+    return convert
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,10 +105,18 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--root", default=str(build_module.ROOT), help="project folder (default: this checkout)")
     b.add_argument("--reports", help="reports folder (default: ROOT/data/reports)")
     b.add_argument("--no-site", action="store_true", help="write data/json only, skip the pages and MkDocs")
+    b.add_argument("--timeout", type=positive(float), default=isolation.Limits.seconds, metavar="SECONDS",
+                   help="stop parsing a file after this many seconds and list it as failed (default: %(default)s)")
+    b.add_argument("--max-bytes", type=positive(int), default=sources.MAX_BYTES, metavar="BYTES",
+                   help="refuse, unread, any report file larger than this (default: %(default)s, 30 MB)")
+    b.add_argument("--max-memory", type=positive(int), default=isolation.Limits.memory_bytes // 2**20, metavar="MB",
+                   help="memory a worker may use for one file before it is stopped (default: %(default)s)")
+    b.add_argument("--jobs", type=positive(int), default=isolation.Limits.workers, metavar="N",
+                   help="files parsed at once, each in its own worker process (default: %(default)s)")
     b.set_defaults(func=cmd_build)
     a = sub.add_parser("add", help="copy or download a report into data/reports and record its provenance beside it")
     a.add_argument("source", metavar="PATH_OR_URL", help="a local file, or an http(s) address to download")
-    a.add_argument("--source-url", help="where the report was published (recorded; for a local file that came from the web)")
+    a.add_argument("--source-url", help="where the report was published (recorded; for a file downloaded by hand)")
     a.add_argument("--reports", help="folder to add it to (default: ROOT/data/reports; sub-folders are fine)")
     a.add_argument("--name", help="file name to store it under (default: the original name)")
     a.set_defaults(func=cmd_add)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from builder.cells import Cell, placements, read_cell
 from builder.model import Document, Line, ReportError
 from builder.slugs import report_id
-from builder.template import Template, load_template, normalize_label, strip_ordinal
+from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
 
 SCHEMA_VERSION = 1
 MAX_COMBINATIONS = 50_000
@@ -59,7 +59,10 @@ class TableResult:
 
 def is_section_heading(text: str, spec: dict) -> bool:
     """True when a line is the heading of a section: its text is one of the section's headings."""
-    norm = strip_ordinal(normalize_label(text)).rstrip("。:：")
+    raw = normalize_label(text)
+    if re.match(r"^[(（][一二三四五六七八九十]+[)）]", raw):
+        return False  # "（一）主动公开政府信息情况" is a sub-item of 总体情况, not section 二
+    norm = strip_ordinal(raw).rstrip("。:：")
     if len(norm) > 40:
         return False
     return any(norm == (v := normalize_label(x)) or (norm.startswith(v) and len(norm) <= len(v) + 4) for x in spec["variants"])
@@ -179,6 +182,13 @@ def narrative(lines: list[Line]) -> dict:
     paras = join_paragraphs([ln for ln in lines if len([c for c in ln.cells if c.strip()]) <= 1])
     lead, items = split_items(paras)
     return {"text": "\n\n".join(p for p, _ in paras), "lead": lead, "items": items}
+
+
+def drop_signature(lines: list[Line], agency: str) -> list[Line]:
+    """The last section without the signature under it: the agency's name and the date, on their own lines."""
+    while lines and (DATE.match(lines[-1].text.replace(" ", "")) or lines[-1].text.replace(" ", "") in (agency, "")):
+        lines = lines[:-1]
+    return lines
 
 
 # --- template version --------------------------------------------------------------------------
@@ -572,6 +582,10 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
             continue
         start, end = spans[spec["key"]]
         body = list(lines[start:end])
+        if spec["key"] in TABLE_KEYS:
+            body = [ln for ln in body if len(ln.text) > 40 and len([c for c in ln.cells if c.strip()]) == 1]
+        if end == len(lines):
+            body = drop_signature(body, agency)
         section = {"key": spec["key"], "number": spec["number"], "heading": lines[found[spec["key"]]].text, "line": lines[found[spec["key"]]].number}
         section.update(narrative(body))
         sections.append(section)

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def sidecar_path(path: Path) -> Path:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def is_url(text: str) -> bool:
@@ -96,7 +96,9 @@ def free_name(folder: Path, name: str) -> Path:
     return path
 
 
-def provenance_record(data: bytes, original_name: str, fetched: str, url: str | None, method: str, extra: dict | None = None) -> dict:
+def provenance_record(
+    data: bytes, original_name: str, fetched: str, url: str | None, method: str, extra: dict | None = None
+) -> dict:
     """Given a file's bytes and where they came from, return the sidecar record (keys in SIDECAR_KEYS order)."""
     record = {
         "url": url,
@@ -115,7 +117,10 @@ def sidecar_to_meta(record: dict, sha256: str, sidecar_name: str) -> tuple[dict,
     meta = {key: str(record[k]) for k, key in META_KEYS.items() if record.get(k) not in (None, "")}
     notes = []
     if record.get("sha256") and record["sha256"] != sha256:
-        notes.append(f"{sidecar_name}: the file changed after it was fetched (sha256 then {record['sha256'][:12]}…, now {sha256[:12]}…)")
+        notes.append(
+            f"{sidecar_name}: the file changed after it was fetched "
+            f"(sha256 then {record['sha256'][:12]}…, now {sha256[:12]}…)"
+        )
     return meta, notes
 
 
@@ -131,7 +136,9 @@ def read_sidecar(path: Path, sha256: str) -> tuple[dict, list[str]]:
     try:
         record = yaml.safe_load(side.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return {}, [f"{side.name}: provenance record unreadable ({type(exc).__name__}); source URL and fetch time not shown"]
+        return {}, [
+            f"{side.name}: provenance record unreadable ({type(exc).__name__}); source URL and fetch time not shown"
+        ]
     if not isinstance(record, dict):
         return {}, [f"{side.name}: provenance record is not a mapping of keys; source URL and fetch time not shown"]
     return sidecar_to_meta(record, sha256, side.name)
@@ -143,7 +150,7 @@ def with_sidecar(doc, path: Path, data: bytes):
     `modified`, the weaker clue the revision order falls back on (see builder/revisions.py)."""
     recorded, notes = read_sidecar(path, hashlib.sha256(data).hexdigest())
     if not recorded and not notes:
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0)
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
         recorded = {"modified": mtime.isoformat().replace("+00:00", "Z")}
     return replace(doc, meta={**doc.meta, **recorded}, notes=tuple(doc.notes) + tuple(notes))
 
@@ -168,14 +175,21 @@ def fetch_url(url: str, max_bytes: int = MAX_DOWNLOAD_BYTES) -> tuple[bytes, str
         raise ReportError(url, f"download failed: HTTP {exc.code} {exc.reason}; check the address") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ReportError(url, f"download failed: {reason}; check the address and the network, or download the file and add its path") from None
+        raise ReportError(
+            url, f"download failed: {reason}; check the address and the network, or download the file and add its path"
+        ) from None
     if len(data) > max_bytes:
-        raise ReportError(url, f"download stopped: larger than {max_bytes // (1024 * 1024)} MB; download it by hand and add the file")
+        raise ReportError(
+            url, f"download stopped: larger than {max_bytes // (1024 * 1024)} MB; download it by hand and add the file"
+        )
     if not data:
         raise ReportError(url, "download is empty (0 bytes)")
     name = download_name(final_url, headers.get("Content-Disposition"), headers.get("Content-Type"))
-    extra = {"final_url": final_url if final_url != url else None, "last_modified": headers.get("Last-Modified"),
-             "content_type": headers.get("Content-Type")}
+    extra = {
+        "final_url": final_url if final_url != url else None,
+        "last_modified": headers.get("Last-Modified"),
+        "content_type": headers.get("Content-Type"),
+    }
     return data, name, {k: v for k, v in extra.items() if v}
 
 
@@ -199,7 +213,9 @@ def add_report(source: str, reports_dir: Path, source_url: str | None = None, na
         original, url, method, extra = path.name, source_url, "copy", {}
     target_name = safe_name(name or original)
     if Path(target_name).suffix.lower() not in SUPPORTED:
-        raise ReportError(source, f"'{target_name}' has no supported extension ({', '.join(SUPPORTED)}); pass --name with one")
+        raise ReportError(
+            source, f"'{target_name}' has no supported extension ({', '.join(SUPPORTED)}); pass --name with one"
+        )
     reports_dir.mkdir(parents=True, exist_ok=True)
     record = provenance_record(data, original, fetched, url, method, extra)
     existing = reports_dir / target_name

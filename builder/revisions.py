@@ -59,7 +59,16 @@ def changed_cells(old: dict, new: dict, template: Template | None = None) -> lis
         for row, column in order:
             a, b = before.get((row, column)), after.get((row, column))
             if a != b:
-                changes.append({"table": table, "row": row, "column": column, "old": a, "new": b, **change_labels(table, row, column, template)})
+                changes.append(
+                    {
+                        "table": table,
+                        "row": row,
+                        "column": column,
+                        "old": a,
+                        "new": b,
+                        **change_labels(table, row, column, template),
+                    }
+                )
     return changes
 
 
@@ -97,5 +106,6 @@ def group_revisions(reports: list[dict]) -> tuple[list[dict], dict[str, list[dic
         ordered = sorted(group, key=recency_key, reverse=True)
         current.append(ordered[0])
         if len(ordered) > 1:
-            revisions[rid] = [revision_record(old, newer, template) for newer, old in zip(ordered, ordered[1:])]
+            pairs = zip(ordered, ordered[1:], strict=False)  # (newer, older), newest first
+            revisions[rid] = [revision_record(old, newer, template) for newer, old in pairs]
     return current, revisions

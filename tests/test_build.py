@@ -70,3 +70,13 @@ def test_original_source_file_is_served(built):
     root, _ = built
     served = list((root / "site" / "sources").rglob("*.txt"))
     assert len(served) == 5
+
+
+def test_built_json_validates_against_the_schema(built):
+    import jsonschema
+
+    from builder.schema import report_schema
+
+    root, _ = built
+    for path in (root / "data" / "json").glob("*.json"):
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), report_schema())

@@ -5,7 +5,16 @@ import random
 
 import pytest
 
-from builder.checks import CORPUS_CHECKS, REPORT_CHECKS, agency_kind, check_corpus, check_report, load_checks
+from builder.checks import (
+    CORPUS_CHECKS,
+    REGISTRY_CHECKS,
+    REPORT_CHECKS,
+    agency_kind,
+    check_agency_warnings,
+    check_corpus,
+    check_report,
+    load_checks,
+)
 from builder.parse import parse_document
 from builder.similarity import find_similar, text_to_shingles
 from builder.sources import read
@@ -86,7 +95,7 @@ def with_narrative(report: dict, text: str) -> dict:
 def test_every_rule_has_one_function_and_a_description():
     ids = [r["id"] for r in load_checks()["rules"]]
     assert len(ids) == len(set(ids))
-    assert set(ids) == set(REPORT_CHECKS) | set(CORPUS_CHECKS)
+    assert set(ids) == set(REPORT_CHECKS) | set(CORPUS_CHECKS) | set(REGISTRY_CHECKS)
     for rule in load_checks()["rules"]:
         assert rule["severity"] in ("error", "warning", "info"), rule["id"]
         for part in ("title", "description"):
@@ -531,3 +540,10 @@ def test_seeds_copied_to_another_agency_are_found(seed_reports):
     assert [(f["rule"], f["related"], f["share"]) for f in result["clone-2023"]] == [
         ("copy-same-year", original["id"], 1.0)
     ]
+
+
+def test_agency_warnings_become_findings():
+    assert check_agency_warnings([]) == []
+    found = check_agency_warnings([{"code": "region_ambiguous", "name": "城关区卫生健康局", "message": "region ambiguous"},
+                                   {"code": "new_name", "name": "x", "message": "new name"}])
+    assert [(f["rule"], f["severity"]) for f in found] == [("agency-unconfirmed", "warning"), ("agency-new-name", "info")]

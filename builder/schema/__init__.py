@@ -101,6 +101,18 @@ def report_schema(template: Template | None = None) -> dict:
                           "line": line, "raw": {}, "position": {"enum": ["inferred", "ambiguous"]},
                           "alternatives": {"type": "array"}, "unreadable": {"type": "boolean"}}}},
             "notes": {"type": "array", "items": {"type": "string"}},
+            # Added by the build (data/json), not by `parse`:
+            "agency_id": {"type": "string", "description": "the agency's id in data/agencies.yaml"},
+            "agency_path": {"type": "string", "pattern": "^[a-z0-9/-]+$", "description": "the agency's page address"},
+            "agency_status": {"enum": ["confirmed", "unconfirmed"]},
+            "region": {"type": "object", "description": "province / city / county, each {name, code} (GB/T 2260) or null"},
+            "region_name": {"type": "string"},
+            "findings": {"type": "array", "description": "what the checks found (builder/template/checks.yaml)", "items": {
+                "type": "object", "required": ["rule", "severity", "message"],
+                "properties": {"rule": {"type": "string"}, "severity": {"enum": ["error", "warning", "info"]},
+                               "table": string_or_null, "row": string_or_null, "column": {"type": ["string", "integer", "null"]},
+                               "left": {}, "right": {}, "message": {"type": "string"}, "line": line,
+                               "related": string_or_null, "share": {"type": ["number", "null"]}}}},
         },
     }
 
