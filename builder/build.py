@@ -10,25 +10,26 @@ import shutil
 import sys
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from collections import Counter
 
 import plotly
 import yaml
 
 from builder import isolation, sources
-from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects, save_registry
+from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
 from builder.pages import site
 from builder.parse import parse_document
+from builder.revisions import group_revisions
 from builder.template import Template, load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 from builder.schema import SCHEMA_FILE  # noqa: E402
+
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -39,6 +40,7 @@ class Outcome:
     file: str
     report: dict | None = None
     error: str | None = None
+    superseded_by: str | None = None  # a newer file of the same agency-year (builder.revisions)
 
 
 @dataclass
@@ -47,10 +49,11 @@ class Summary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     rule_counts: Counter = field(default_factory=Counter)
+    revisions: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def reports(self) -> list[dict]:
-        return [o.report for o in self.outcomes if o.report]
+        return [o.report for o in self.outcomes if o.report and not o.superseded_by]
 
     @property
     def failed(self) -> list[Outcome]:
@@ -62,6 +65,9 @@ class Summary:
             f"{len(self.reports)} reports parsed ({warned} with warnings), {len(self.failed) + len(self.skipped)} failed, "
             f"in {self.seconds:.1f} s"
         ]
+        older = sum(len(v) for v in self.revisions.values())
+        if older:
+            out.append(f"{older} older file(s) kept as revisions of a newer one (shown on its page)")
         if self.rule_counts:
             out.append("findings by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(self.rule_counts.items())))
         out += [f"  FAILED {o.file}: {o.error}" for o in self.failed]
@@ -98,9 +104,13 @@ def no_tables(report: dict) -> str | None:
             "was found, so there are no numbers to publish")
 
 
-def parse_all(folder: Path, progress: Callable[[int, int, str], None], limits: isolation.Limits = isolation.Limits(),
+DEFAULT_LIMITS = isolation.Limits()
+
+
+def parse_all(folder: Path, progress: Callable[[int, int, str], None], limits: isolation.Limits = DEFAULT_LIMITS,
               max_bytes: int = sources.MAX_BYTES) -> Summary:
-    """Parse every report file in `folder`, each in a worker with `limits`; duplicates and oversize files are not parsed."""
+    """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
+    over `max_bytes` are listed, not parsed."""
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped])
     names = {path: str(path.relative_to(folder)) for path in files}
@@ -119,8 +129,18 @@ def parse_all(folder: Path, progress: Callable[[int, int, str], None], limits: i
     for path, result in zip(todo, results, strict=True):
         outcomes[path] = result.value if result.error is None else Outcome(names[path], error=result.error)
     summary.outcomes = [outcomes[path] for path in files if path in outcomes]
-    dedupe_ids(summary.reports)
+    mark_revisions(summary)
+    dedupe_ids(summary.reports)  # a safety net: after grouping revisions, ids are unique
     return summary
+
+
+def mark_revisions(summary: Summary) -> None:
+    """Of several files for one agency-year, the newest is the report; the older are its revisions."""
+    current, summary.revisions = group_revisions(summary.reports)
+    kept = {id(r) for r in current}
+    for outcome in summary.outcomes:
+        if outcome.report is not None and id(outcome.report) not in kept:
+            outcome.superseded_by = next(r["source"]["path"] for r in current if r["id"] == outcome.report["id"])
 
 
 def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
@@ -205,7 +225,7 @@ def write_stage(stage: Path, summary: Summary, reports_dir: Path, docs_dir: Path
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped
     ]
-    for rel, text in site.site_pages(summary.reports, failed, template, rule_counts, redirects).items():
+    for rel, text in site.site_pages(summary.reports, failed, template, rule_counts, redirects, summary.revisions).items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -258,7 +278,7 @@ def build(
     reports_dir: Path | None = None,
     site: bool = True,
     progress: Callable[[int, int, str], None] = lambda n, total, name: None,
-    limits: isolation.Limits = isolation.Limits(),
+    limits: isolation.Limits = DEFAULT_LIMITS,
     max_bytes: int = sources.MAX_BYTES,
 ) -> Summary:
     """Parse every report under data/reports, write data/json and the site; return the summary.

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 from builder import build as build_module
-from builder import isolation
-from builder import sources
-from builder.model import ReportError
+from builder import isolation, sources
 from builder.checks import check_report
+from builder.model import ReportError
 from builder.parse import parse_document
 from builder.provenance import add_report
 from builder.template import load_template

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -37,8 +38,9 @@ class Result:
     error: str | None = None
 
 
-def run_each(func: Callable, calls: Sequence[tuple], limits: Limits,
-             done: Callable[[int, Result], None] = lambda i, r: None) -> list[Result]:
+def run_each(
+    func: Callable, calls: Sequence[tuple], limits: Limits, done: Callable[[int, Result], None] = lambda i, r: None
+) -> list[Result]:
     """Given a function and its argument tuples, return one Result per call, in order; `done` hears of each as it ends.
 
     Each call runs in a fresh child process, so a call that hangs, eats memory or crashes the
@@ -74,7 +76,9 @@ def run_each(func: Callable, calls: Sequence[tuple], limits: Limits,
                     del running[reader]
                     stop(proc)
                     reader.close()
-                    results[i] = Result(error=f"stopped after {limits.seconds:g} s (time limit; raise it with --timeout)")
+                    results[i] = Result(
+                        error=f"stopped after {limits.seconds:g} s (time limit; raise it with --timeout)"
+                    )
                     done(i, results[i])
     finally:
         for reader, (_, proc, _) in running.items():
@@ -93,6 +97,7 @@ def call_inline(func: Callable, args: tuple) -> Result:
 def child_main(conn: Connection, func: Callable, args: tuple, memory_bytes: int) -> None:
     """In the child: limit memory, run the call, send back ("ok", value) or ("error", why)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the children
+    faulthandler.disable()  # a crash is reported by the parent in one line, not as a dumped traceback
     limit_memory(memory_bytes)
     try:
         message = ("ok", func(*args))

@@ -611,7 +611,7 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
             "encoding": doc.encoding,
             "sha256": doc.meta.get("sha256"),
             "bytes": doc.meta.get("bytes"),
-            **{k: doc.meta[k] for k in ("url", "published") if k in doc.meta},
+            **{k: doc.meta[k] for k in ("url", "published", "fetched", "modified", "original_name") if k in doc.meta},
         },
         "sections": sections,
         "tables": {},

@@ -18,9 +18,15 @@ TEMPLATES = Path(__file__).parent
 # tables `|`) or to HTML, anywhere in a line; and the marks that start a block (list, heading,
 # quote) at the start of one. Report text gets them as numeric entities, which Markdown passes
 # through untouched and the browser (and the search index) shows as the plain character.
-_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|&~^$]")
-_BLOCK_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
-_NEWLINES = re.compile(r"\s*\n\s*")
+# Quotes too, so a value is also safe inside an attribute or an admonition's "title".
+# Every line break Python-Markdown or the browser honours (\r, \f, U+2028 …) becomes a space, and
+# the value is stripped, so no value starts a block of its own (code by indent, a line break by
+# trailing spaces); `!` starts an admonition (`!!! danger`) only at the start of a line.
+# Control characters become U+FFFD: Markdown uses \x02/\x03 for its own placeholders.
+_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|&~^$\"']")
+_BLOCK_START = re.compile(r"^(\s*)([-+=>!:]|\d+(?=[.)]))")
+_NEWLINES = re.compile(r"\s*[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]\s*")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
 
 
 def escape_text(value) -> str:
@@ -30,7 +36,7 @@ def escape_text(value) -> str:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    text = _NEWLINES.sub(" ", str(value))
+    text = _NEWLINES.sub(" ", _CONTROLS.sub("\ufffd", str(value))).strip()
     text = _SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
     return _BLOCK_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), text)
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from builder import pages
 from builder.checks import load_checks
+from builder.slugs import compact_slug
 from builder.template import Template
 
 TEMPLATE_NAMES = {"2021": "2021 (国办公开办函〔2021〕30号)", "2019": "2019/2020 (earlier template)", "pre2019": "pre-2019 (no national template)"}
@@ -120,14 +121,17 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
     )
 
 
+SERVED_AS_IS = ("pdf", "docx", "txt")
+
+
 def source_href(report: dict) -> str:
-    """Where the original file is served: sources/<report id>/<safe name>.<ext>."""
+    """Where the original file is served: sources/<report id>/<safe name>.<ext>. Files a browser or
+    MkDocs would run or render (.html, .md, …) are served as plain text (x.html.txt), never as pages."""
     name = report["source"]["file"]
     stem, _, ext = name.rpartition(".")
     safe_ext = re.sub(r"[^a-z0-9]", "", ext.lower())[:8] or "bin"
-    from builder.slugs import compact_slug
-
-    return f"sources/{report['id']}/{compact_slug(stem or name)}.{safe_ext}"
+    suffix = safe_ext if safe_ext in SERVED_AS_IS else f"{safe_ext}.txt"
+    return f"sources/{report['id']}/{compact_slug(stem or name)}.{suffix}"
 
 
 # --- lists, agencies, regions --------------------------------------------------------------------
@@ -277,12 +281,15 @@ def redirect_pages(redirects: list[tuple[str, str]], reports: list[dict]) -> dic
 # --- quality page and CSV ------------------------------------------------------------------------
 
 
-def quality_rows(reports: list[dict], from_page: str) -> list[dict]:
+def quality_rows(reports: list[dict], from_page: str, template: Template) -> list[dict]:
+    """Every finding with a link to the row of the cell it is about (else to the finding itself)."""
     rows = []
     for r in sorted(reports, key=lambda r: (r["agency"], r["year"])):
         for f in number_findings(r.get("findings", [])):
+            table, row = f.get("table"), f.get("row")
+            anchor = f"{template.tables[table]['letter']}-{row}" if table in template.tables and row else f["anchor"]
             rows.append({**f, "agency": r["agency"], "year": r["year"],
-                         "link": Markup(f"{link(from_page, report_page(r))}#{f['anchor']}")})
+                         "link": Markup(f"{link(from_page, report_page(r))}#{anchor}")})
     return rows
 
 
@@ -337,7 +344,7 @@ def site_pages(reports: list[dict], failed: list[dict], template: Template, rule
     out["index.md"] = pages.render("index.md.j2", reports=[list_entry(r, "index.md") for r in reports],
                                    agencies=by_agency, failed=failed, provinces=provinces)
     out["problems.md"] = pages.render("problems.md.j2", failed=failed)
-    out["quality.md"] = pages.render("quality.md.j2", rows=quality_rows(reports, "quality.md"), counts=sorted(rule_counts.items()),
+    out["quality.md"] = pages.render("quality.md.j2", rows=quality_rows(reports, "quality.md", template), counts=sorted(rule_counts.items()),
                                      severity_names=SEVERITY_NAMES)
     out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])

@@ -85,6 +85,7 @@ def report_schema(template: Template | None = None) -> dict:
                     "format": {"enum": ["text", "html", "pdf", "docx"]},
                     "encoding": string_or_null, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                     "bytes": {"type": "integer"}, "url": {"type": "string"}, "published": {"type": "string"},
+                    "fetched": {"type": "string"}, "modified": {"type": "string"}, "original_name": {"type": "string"},
                 },
             },
             "sections": {"type": "array", "items": {"type": "object", "required": ["key", "number", "heading", "line", "text"]}},

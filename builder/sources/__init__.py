@@ -32,10 +32,13 @@ FORMAT_NAMES = {"text": "plain text", "html": "an HTML page", "pdf": "a PDF", "d
 MAGIC = (
     (b"PK\x03\x04", "a ZIP archive"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"), (b"\x7fELF", "an executable"), (b"MZ", "a Windows executable"),
-    (b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls)"), (b"Rar!", "a RAR archive"), (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls)"), (b"Rar!", "a RAR archive"),
+    (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"), (b"{\\rtf", "an RTF document"), (b"%PDF-", "a PDF"),
 )
-HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)[\s>]", re.I | re.S)
+HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)[\s>]", re.I | re.S
+)
 UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
@@ -59,7 +62,8 @@ def find_reports(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 
 def preload_readers(paths: list[Path]) -> None:
     """Import the readers these files need, once, so worker processes forked afterwards share them."""
-    for module in {FORMAT_READERS[SUFFIX_FORMATS[p.suffix.lower()]][0] for p in paths if p.suffix.lower() in SUFFIX_FORMATS}:
+    formats = {SUFFIX_FORMATS[p.suffix.lower()] for p in paths if p.suffix.lower() in SUFFIX_FORMATS}
+    for module in {FORMAT_READERS[fmt][0] for fmt in formats}:
         try:
             import_module(module)
             if module.endswith(".pdf"):
@@ -80,18 +84,26 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ReportError(name, f"file too large: {size / 2**20:.1f} MB, the limit is {max_bytes / 2**20:.1f} MB (--max-bytes)")
+            limit = f"the limit is {max_bytes / 2**20:.1f} MB (--max-bytes)"
+            raise ReportError(name, f"file too large: {size / 2**20:.1f} MB, {limit}")
         data = path.read_bytes()
     except OSError as exc:
         raise ReportError(name, f"cannot read file: {exc.strerror}") from None
     if not data:
         raise ReportError(name, "empty file (0 bytes)")
     fmt = content_format(data, suffix)
-    notes = () if fmt == SUFFIX_FORMATS[suffix] else (f"the file is named {suffix} but holds {FORMAT_NAMES[fmt]}; it was read as {fmt}",)
+    notes = ()
+    if fmt != SUFFIX_FORMATS[suffix]:
+        notes = (f"the file is named {suffix} but holds {FORMAT_NAMES[fmt]}; it was read as {fmt}",)
     try:
         doc = read_format(path, data, fmt)
     except ReportError as exc:
         raise ReportError(name, explain_failure(data, fmt, exc.message), exc.where) from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # a reader tripped on damage it does not expect: the file is unreadable, say so
+        message = f"{fmt} reader failed on damaged input: {type(exc).__name__}: {exc}".replace("\n", " ")
+        raise ReportError(name, explain_failure(data, fmt, message)) from exc
     doc = with_sidecar(doc, path, data)  # provenance recorded by `builder add`, if any
     meta = {**doc.meta, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     return replace(doc, path=name, meta=meta, notes=notes + doc.notes + tuple(sanity_notes(data, fmt)))
@@ -133,7 +145,8 @@ def read_format(path: Path, data: bytes, fmt: str) -> Document:
     module, func = FORMAT_READERS[fmt]
     doc = getattr(import_module(module), func)(path)
     if fmt == "pdf" and doc.meta.get("scanned") and not doc.lines:
-        raise ReportError("", f"image-only PDF (no text layer): OCR found no text on its {doc.meta.get('pages')} page(s)")
+        pages = doc.meta.get("pages")
+        raise ReportError("", f"image-only PDF (no text layer): OCR found no text on its {pages} page(s)")
     if fmt == "text" and doc.encoding == "gb18030":
         check_gb_text("\n".join(line.text for line in doc.lines[:400]), data)
     return doc
@@ -170,7 +183,8 @@ def check_gb_text(text: str, data: bytes) -> None:
     rare = sum(1 for c in wide if not in_gb2312(c))
     if len(wide) >= 50 and rare > 0.15 * len(wide):
         guess = guess_encoding(data) or "unknown"
-        raise ReportError("", f"text in an unexpected encoding: read as GB18030, {rare * 100 // len(wide)}% of its characters "
+        share = rare * 100 // len(wide)
+        raise ReportError("", f"text in an unexpected encoding: read as GB18030, {share}% of its characters "
                               f"are rare ones, so it is not GB18030 (it looks like {guess}); save the file as UTF-8")
 
 
@@ -190,11 +204,19 @@ def explain_failure(data: bytes, fmt: str, message: str) -> str:
         return f"truncated PDF (the file ends without %%EOF): {message}"
     if fmt == "pdf" and b"/Encrypt" in data:
         return f"encrypted PDF: {message}"
+    if fmt == "text" and binary_share(data) > 0.01:
+        return f"binary data, not text: {message}"
     if fmt == "text" and not message.startswith("binary file"):
         guess = guess_encoding(data)
         if guess:
             return f"{message} (the bytes look like {guess}; save the file as UTF-8)"
     return message
+
+
+def binary_share(data: bytes) -> float:
+    """The share of control bytes (other than tab, line and page breaks, ESC) in the first 4 KB."""
+    sample = data[:4096]
+    return sum(1 for b in sample if b < 9 or 13 < b < 27 or 27 < b < 32) / max(len(sample), 1)
 
 
 def guess_encoding(data: bytes) -> str | None:

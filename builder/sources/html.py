@@ -205,6 +205,9 @@ def root_to_meta(root) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def read_html(path) -> Document:
     """Read a saved HTML report page into a Document of paragraphs and table rows."""
     try:
@@ -214,6 +217,8 @@ def read_html(path) -> Document:
     text, encoding = bytes_to_text(data)
     if not text.strip():
         raise ReportError(str(path), "empty HTML file")
+    # lxml refuses NUL and other control characters; a saved page never needs them.
+    text = CONTROL_CHARS.sub("", text)
     try:
         root = lxml.html.document_fromstring(text.lstrip())
     except (etree.ParserError, ValueError) as e:
