@@ -1,4 +1,4 @@
-"""Times parsing the five seed reports and a whole build of the default dataset (run: python benchmarks/bench_build.py)."""
+"""Times parsing the five seeds and a whole build of the default dataset: python benchmarks/bench_build.py."""
 
 import shutil
 import statistics
@@ -40,8 +40,12 @@ def time_build(repeat: int = 3) -> list[float]:
 
 if __name__ == "__main__":
     parse_runs = time_parse()
-    print(f"parse 5 seeds (read + parse, 20 runs): median {statistics.median(parse_runs) * 1000:.1f} ms, "
-          f"min {min(parse_runs) * 1000:.1f} ms")
+    print(
+        f"parse 5 seeds (read + parse, 20 runs): median {statistics.median(parse_runs) * 1000:.1f} ms, "
+        f"min {min(parse_runs) * 1000:.1f} ms"
+    )
     build_runs = time_build()
-    print(f"whole build incl. MkDocs (3 runs): median {statistics.median(build_runs):.2f} s, min {min(build_runs):.2f} s")
+    print(
+        f"whole build incl. MkDocs (3 runs): median {statistics.median(build_runs):.2f} s, min {min(build_runs):.2f} s"
+    )
     shutil.rmtree(ROOT / ".build-tmp", ignore_errors=True)

@@ -188,15 +188,22 @@ def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tupl
     {report id: agency warnings}); each report gets agency_id, agency_path, agency_status, region."""
     warnings: dict[str, list[dict]] = {}
     for report in reports:
-        region = resolve_region(report["agency"], report_region_text(report), report.get("website"),
-                                report.get("contact", {}).get("phone"), divisions=divisions)
+        region = resolve_region(
+            report["agency"],
+            report_region_text(report),
+            report.get("website"),
+            report.get("contact", {}).get("phone"),
+            divisions=divisions,
+        )
         entry, found = match_agency(registry, report["agency"], region, divisions=divisions)
         registry = with_entry(registry, entry)
         report["agency_id"] = entry["id"]
         report["agency_path"] = agency_path(entry)
         report["agency_status"] = entry.get("status", "unconfirmed")
         report["region"] = entry["region"]
-        report["region_name"] = " ".join(entry["region"][lvl]["name"] for lvl in ("province", "city", "county") if entry["region"].get(lvl))
+        report["region_name"] = " ".join(
+            entry["region"][lvl]["name"] for lvl in ("province", "city", "county") if entry["region"].get(lvl)
+        )
         if found:
             warnings[report["id"]] = found
     return registry, warnings

@@ -1,4 +1,4 @@
-"""The one orchestrator: find inputs -> read -> parse -> pages -> mkdocs, written atomically. Only this module writes files."""
+"""The one orchestrator: inputs -> read -> parse -> check -> pages -> mkdocs, swapped in atomically."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ class Summary:
     def lines(self) -> list[str]:
         warned = sum(1 for r in self.reports if r["notes"])
         out = [
-            f"{len(self.reports)} reports parsed ({warned} with warnings), {len(self.failed) + len(self.skipped)} failed, "
+            f"{len(self.reports)} reports parsed ({warned} with warnings), "
+            f"{len(self.failed) + len(self.skipped)} failed, "
             f"in {self.seconds:.1f} s"
         ]
         older = sum(len(v) for v in self.revisions.values())
@@ -100,15 +101,21 @@ def no_tables(report: dict) -> str | None:
         found = any(t.get("status") != "missing" for t in report["tables"].values())
     if found:
         return None
-    return ("no recognisable tables: none of the template's statistics tables (主动公开 / 依申请公开 / 复议诉讼) "
-            "was found, so there are no numbers to publish")
+    return (
+        "no recognisable tables: none of the template's statistics tables (主动公开 / 依申请公开 / 复议诉讼) "
+        "was found, so there are no numbers to publish"
+    )
 
 
 DEFAULT_LIMITS = isolation.Limits()
 
 
-def parse_all(folder: Path, progress: Callable[[int, int, str], None], limits: isolation.Limits = DEFAULT_LIMITS,
-              max_bytes: int = sources.MAX_BYTES) -> Summary:
+def parse_all(
+    folder: Path,
+    progress: Callable[[int, int, str], None],
+    limits: isolation.Limits = DEFAULT_LIMITS,
+    max_bytes: int = sources.MAX_BYTES,
+) -> Summary:
     """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
     over `max_bytes` are listed, not parsed."""
     files, skipped = sources.find_reports(folder)
@@ -156,11 +163,17 @@ def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
             outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
             continue
         if digest is None:
-            outcomes[path] = Outcome(names[path], error=f"file too large: {size / 2**20:.1f} MB, "
-                                                        f"the limit is {max_bytes / 2**20:.1f} MB (--max-bytes)")
+            outcomes[path] = Outcome(
+                names[path],
+                error=f"file too large: {size / 2**20:.1f} MB, the limit is {max_bytes / 2**20:.1f} MB (--max-bytes)",
+            )
         elif digest in first and size:
-            duplicates.append((names[path], f"duplicate of {first[digest]} (same content, sha256 {digest[:12]}…); "
-                                            f"only {first[digest]} is used"))
+            duplicates.append(
+                (
+                    names[path],
+                    f"duplicate of {first[digest]} (same content, sha256 {digest[:12]}…); only {first[digest]} is used",
+                )
+            )
         else:
             first.setdefault(digest, names[path])
             todo.append(path)
@@ -184,7 +197,9 @@ def dedupe_ids(reports: list[dict]) -> None:
             report["id"] = f"{rid}-{n}"
             n += 1
         if report["id"] != rid:
-            report["notes"].append(f"another file ({seen[rid]}) has the same agency and year; this one is {report['id']}")
+            report["notes"].append(
+                f"another file ({seen[rid]}) has the same agency and year; this one is {report['id']}"
+            )
         seen[report["id"]] = report["source"]["file"]
 
 
@@ -200,15 +215,24 @@ def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dic
     pages_by_id = {r["id"]: site.report_page(r) for r in reports}
     for report in reports:
         report["findings"] += across.get(report["id"], [])
-        report["related_pages"] = {f["related"]: pages_by_id[f["related"]] for f in report["findings"] if f.get("related") in pages_by_id}
+        report["related_pages"] = {
+            f["related"]: pages_by_id[f["related"]] for f in report["findings"] if f.get("related") in pages_by_id
+        }
     return registry, Counter(f["rule"] for r in reports for f in r["findings"])
 
 
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def write_stage(stage: Path, summary: Summary, reports_dir: Path, docs_dir: Path, template: Template,
-                redirects: list[tuple[str, str]], rule_counts: Counter) -> None:
+def write_stage(
+    stage: Path,
+    summary: Summary,
+    reports_dir: Path,
+    docs_dir: Path,
+    template: Template,
+    redirects: list[tuple[str, str]],
+    rule_counts: Counter,
+) -> None:
     """Write everything a build produces into a fresh staging folder."""
     json_dir, docs = stage / "json", stage / "docs"
     json_dir.mkdir(parents=True)
@@ -225,7 +249,9 @@ def write_stage(stage: Path, summary: Summary, reports_dir: Path, docs_dir: Path
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped
     ]
-    for rel, text in site.site_pages(summary.reports, failed, template, rule_counts, redirects, summary.revisions).items():
+    for rel, text in site.site_pages(
+        summary.reports, failed, template, rule_counts, redirects, summary.revisions
+    ).items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -248,7 +274,9 @@ def append_agencies(path: Path, entries: list[dict]) -> None:
         return
     text = path.read_text(encoding="utf-8") if path.exists() else "agencies:\n"
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text.rstrip("\n") + "\n" + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    tmp.write_text(
+        text.rstrip("\n") + "\n" + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     tmp.replace(path)
 
 
@@ -341,11 +369,13 @@ def process_alive(pid: int) -> bool:
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:
     """A progress bar on a terminal, plain lines otherwise (CI logs)."""
     if stream.isatty():
+
         def bar(n: int, total: int, name: str) -> None:
             filled = int(30 * n / max(total, 1))
             stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {n}/{total} {name[:40]:<40}")
             if n == total:
                 stream.write("\n")
             stream.flush()
+
         return bar
     return lambda n, total, name: print(f"[{n}/{total}] {name}", file=stream, flush=True)

@@ -16,12 +16,19 @@ from builder.provenance import add_report
 from builder.template import load_template
 
 
-def cmd_parse(args: argparse.Namespace) -> int:
-    """Print one report's JSON, or a clear error naming the file and the place."""
+def read_report(file: str) -> dict | None:
+    """Parse one file, or print why it cannot be read (naming the file and the place) and return None."""
     try:
-        report = parse_document(sources.read(Path(args.file), args.file))
+        return parse_document(sources.read(Path(file), file))
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Print one report's JSON, or a clear error naming the file and the place."""
+    report = read_report(args.file)
+    if report is None:
         return 2
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     print()
@@ -30,10 +37,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Print a report's findings, one per line; exit 1 if any is an error, 2 if the file cannot be read."""
-    try:
-        report = parse_document(sources.read(Path(args.file), args.file))
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    report = read_report(args.file)
+    if report is None:
         return 2
     findings = check_report(report, load_template())
     print(f"{args.file}: {report['agency']} {report['year']} ({report['template']} template): {len(findings)} findings")
@@ -49,8 +54,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     reports = Path(args.reports).resolve() if args.reports else None
     limits = isolation.Limits(seconds=args.timeout, memory_bytes=args.max_memory * 2**20, workers=args.jobs)
-    summary = build_module.build(root, reports, site=not args.no_site, progress=build_module.terminal_progress(),
-                                 limits=limits, max_bytes=args.max_bytes)
+    summary = build_module.build(
+        root,
+        reports,
+        site=not args.no_site,
+        progress=build_module.terminal_progress(),
+        limits=limits,
+        max_bytes=args.max_bytes,
+    )
     for line in summary.lines():
         print(line)
     if not args.no_site:
@@ -76,18 +87,22 @@ def cmd_add(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"warning: the file does not parse yet ({exc}); the build will list it under Problems", file=sys.stderr)
         return 0
-    print(f"reads as {report['agency']} {report['year']} (id {report['id']}); if another file has this id, "
-          "the build shows the newest as the report and the older one as a revision")
+    print(
+        f"reads as {report['agency']} {report['year']} (id {report['id']}); if another file has this id, "
+        "the build shows the newest as the report and the older one as a revision"
+    )
     return 0
 
 
 def positive(kind):
     """An argparse type: a number of `kind` above zero."""
+
     def convert(text: str):
         value = kind(text)
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
         return value
+
     return convert
 
 
@@ -104,14 +119,34 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--root", default=str(build_module.ROOT), help="project folder (default: this checkout)")
     b.add_argument("--reports", help="reports folder (default: ROOT/data/reports)")
     b.add_argument("--no-site", action="store_true", help="write data/json only, skip the pages and MkDocs")
-    b.add_argument("--timeout", type=positive(float), default=isolation.Limits.seconds, metavar="SECONDS",
-                   help="stop parsing a file after this many seconds and list it as failed (default: %(default)s)")
-    b.add_argument("--max-bytes", type=positive(int), default=sources.MAX_BYTES, metavar="BYTES",
-                   help="refuse, unread, any report file larger than this (default: %(default)s, 30 MB)")
-    b.add_argument("--max-memory", type=positive(int), default=isolation.Limits.memory_bytes // 2**20, metavar="MB",
-                   help="memory a worker may use for one file before it is stopped (default: %(default)s)")
-    b.add_argument("--jobs", type=positive(int), default=isolation.Limits.workers, metavar="N",
-                   help="files parsed at once, each in its own worker process (default: %(default)s)")
+    b.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=isolation.Limits.seconds,
+        metavar="SECONDS",
+        help="stop parsing a file after this many seconds and list it as failed (default: %(default)s)",
+    )
+    b.add_argument(
+        "--max-bytes",
+        type=positive(int),
+        default=sources.MAX_BYTES,
+        metavar="BYTES",
+        help="refuse, unread, any report file larger than this (default: %(default)s, 30 MB)",
+    )
+    b.add_argument(
+        "--max-memory",
+        type=positive(int),
+        default=isolation.Limits.memory_bytes // 2**20,
+        metavar="MB",
+        help="memory a worker may use for one file before it is stopped (default: %(default)s)",
+    )
+    b.add_argument(
+        "--jobs",
+        type=positive(int),
+        default=isolation.Limits.workers,
+        metavar="N",
+        help="files parsed at once, each in its own worker process (default: %(default)s)",
+    )
     b.set_defaults(func=cmd_build)
     a = sub.add_parser("add", help="copy or download a report into data/reports and record its provenance beside it")
     a.add_argument("source", metavar="PATH_OR_URL", help="a local file, or an http(s) address to download")

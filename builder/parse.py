@@ -28,7 +28,9 @@ CONTACT = {
     "phone": re.compile(r"(?:联系)?电话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
     "email": re.compile(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"),
 }
-SUBITEM = re.compile(r"^[*#\s]*(（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+是|\d+[、.．](?!\d))")
+SUBITEM = re.compile(
+    r"^[*#\s]*(（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+是|\d+[、.．](?!\d))"
+)
 SENTENCE_END = tuple("。；：！？”」）)….;:!?")
 HEADER_WORDS = ("勾稽关系", "申请人情况", "法人或其他组织", "信息内容", "行政复议", "行政诉讼", "本列数据")
 
@@ -65,7 +67,9 @@ def is_section_heading(text: str, spec: dict) -> bool:
     norm = strip_ordinal(raw).rstrip("。:：")
     if len(norm) > 40:
         return False
-    return any(norm == (v := normalize_label(x)) or (norm.startswith(v) and len(norm) <= len(v) + 4) for x in spec["variants"])
+    return any(
+        norm == (v := normalize_label(x)) or (norm.startswith(v) and len(norm) <= len(v) + 4) for x in spec["variants"]
+    )
 
 
 def find_sections(lines: tuple[Line, ...], template: Template) -> dict[str, int]:
@@ -84,8 +88,7 @@ def section_spans(found: dict[str, int], total: int) -> dict[str, tuple[int, int
     """Given heading indexes, return {key: (first line index after heading, end index)}."""
     ordered = sorted(found.items(), key=lambda kv: kv[1])
     return {
-        key: (idx + 1, ordered[n + 1][1] if n + 1 < len(ordered) else total)
-        for n, (key, idx) in enumerate(ordered)
+        key: (idx + 1, ordered[n + 1][1] if n + 1 < len(ordered) else total) for n, (key, idx) in enumerate(ordered)
     }
 
 
@@ -93,7 +96,9 @@ def clean_text(text: str) -> str:
     return re.sub(r"[*#]+", "", text).strip()
 
 
-def title_and_agency(lines: tuple[Line, ...], first_heading: int, meta: dict) -> tuple[str, str | None, int | None, int | None]:
+def title_and_agency(
+    lines: tuple[Line, ...], first_heading: int, meta: dict
+) -> tuple[str, str | None, int | None, int | None]:
     """Return (title, agency, year in title, title line number) from the lines before the first heading."""
     head = [ln for ln in lines[: min(first_heading, 6)] if len(ln.cells) == 1 and len(ln.text) <= 60]
     for n in range(len(head)):
@@ -170,7 +175,7 @@ def split_items(paras: list[tuple[str, int]]) -> tuple[str, list[dict]]:
     for text, line in paras:
         m = SUBITEM.match(text)
         if m and not m.group(1).endswith("是"):
-            items.append({"number": m.group(1), "text": text[m.end():].strip(), "line": line})
+            items.append({"number": m.group(1), "text": text[m.end() :].strip(), "line": line})
         elif items:
             items[-1]["text"] += "\n\n" + text
         else:
@@ -225,7 +230,7 @@ def split_label(cells: tuple[str, ...]) -> tuple[list[str], list[str]]:
         if cell.strip() and not read_cell(cell).readable:
             last_label = i
     labels = [c for c in cells[: last_label + 1] if c.strip()]
-    return labels, list(cells[last_label + 1:])
+    return labels, list(cells[last_label + 1 :])
 
 
 def match_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> tuple[str | None, bool]:
@@ -308,7 +313,7 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
     cells = [read_cell(t) for t in trim(tokens)]
     if len(cells) >= width:
         extra = [c.raw for c in cells[: len(cells) - width] if not c.blank]
-        return [tuple(cells[len(cells) - width:])], extra
+        return [tuple(cells[len(cells) - width :])], extra
     return placements(tuple(cells), width), []
 
 
@@ -358,7 +363,11 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     options = {}
     for name in names:
         own = [eq for eq in eqs if all(c[0] == name for c in eq[1] + eq[2])]
-        options[name] = best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay), own) if own else list(range(len(open_rows[name])))
+        options[name] = (
+            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay), own)
+            if own
+            else list(range(len(open_rows[name])))
+        )
     total = 1
     for name in names:
         total *= len(options[name])
@@ -368,12 +377,12 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
 
     def grid_of(combo):
         grid = dict(fixed)
-        for name, index in zip(names, combo):
+        for name, index in zip(names, combo, strict=True):
             grid.update(as_grid(name, open_rows[name][index]))
         return grid
 
     best = [combos[i] for i in best_layouts(combos, grid_of, eqs)]
-    chosen = dict(zip(names, best[0]))
+    chosen = dict(zip(names, best[0], strict=True))
     alternatives = {}
     for i, name in enumerate(names):
         others = sorted({combo[i] for combo in best[1:]} - {best[0][i]})
@@ -388,7 +397,7 @@ def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[di
     fixed, open_rows, layouts, extras = {}, {}, {}, {}
     for name, tokens in units.items():
         candidates, extra = row_layouts(tokens, len(columns))
-        layouts[name] = [dict(zip(columns, lay)) for lay in candidates] or [dict.fromkeys(columns)]
+        layouts[name] = [dict(zip(columns, lay, strict=True)) for lay in candidates] or [dict.fromkeys(columns)]
         if extra:
             extras[name] = extra
         if len(layouts[name]) == 1:
@@ -405,7 +414,9 @@ def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[di
             note = cell_note(cell, None)
             if index != 0 and cell is not None and not cell.blank:
                 note["position"] = "inferred"
-            alts = sorted({value_of(candidates[i][col]) for i in alternatives.get(name, [])} - {value_of(cell)}, key=str)
+            alts = sorted(
+                {value_of(candidates[i][col]) for i in alternatives.get(name, [])} - {value_of(cell)}, key=str
+            )
             if alts:
                 note["position"] = "ambiguous"
                 note["alternatives"] = alts
@@ -428,10 +439,18 @@ def read_grid(rows: list[Row], table: str, version: str, columns: list[str], tem
     cells = {}
     for name, note in notes.items():
         cells[name] = {"line": found[name.split(".")[0]].line, **note}
-    messages = [f"line {found[k].line}: row {k} has more cells than columns; not placed: {', '.join(x)}" for k, x in extras.items()]
+    messages = [
+        f"line {found[k].line}: row {k} has more cells than columns; not placed: {', '.join(x)}"
+        for k, x in extras.items()
+    ]
     cells.update({f"{k}._unplaced": {"raw": x, "line": found[k].line} for k, x in extras.items()})
-    ambiguous = sorted({n.split(".")[0] for n, note in notes.items() if note.get("position") == "ambiguous"}, key=row_keys.index)
-    messages += [f"line {found[k].line}: row {k} lost cells in conversion and more than one placement fits the sums" for k in ambiguous]
+    ambiguous = sorted(
+        {n.split(".")[0] for n, note in notes.items() if note.get("position") == "ambiguous"}, key=row_keys.index
+    )
+    messages += [
+        f"line {found[k].line}: row {k} lost cells in conversion and more than one placement fits the sums"
+        for k in ambiguous
+    ]
     return TableResult(values, "ok", cells=cells, notes=messages, row_lines={r.key: r.line for r in rows})
 
 
@@ -454,7 +473,7 @@ def cell_note(cell: Cell | None, line: int | None) -> dict:
 def table_lines(lines: tuple[Line, ...], span: tuple[int, int] | None) -> list[Line]:
     if span is None:
         return []
-    return [ln for ln in lines[span[0]: span[1]]]
+    return [ln for ln in lines[span[0] : span[1]]]
 
 
 def has_numbers(lines: list[Line]) -> bool:
@@ -485,18 +504,18 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
             tokens = trim(row.tokens) if row else []
             cells = [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
-                extra = cells[len(group.columns):]
+                extra = cells[len(group.columns) :]
                 if any(not c.blank for c in extra):
                     notes.append(f"line {row.line}: row {key} has more cells than columns")
                 cells = cells[: len(group.columns)]
             cells += [None] * (len(group.columns) - len(cells))
             if row:
                 row_lines[key] = row.line
-                for col, cell in zip(group.columns, cells):
+                for col, cell in zip(group.columns, cells, strict=True):
                     note = cell_note(cell, row.line)
                     if note.keys() - {"line"}:
                         cells_note[f"{key}.{col}" if not group.scalar else key] = note
-            row_values = {col: value_of(c) for col, c in zip(group.columns, cells)}
+            row_values = {col: value_of(c) for col, c in zip(group.columns, cells, strict=True)}
             values[key] = row_values[group.columns[0]] if group.scalar else row_values
     status = "ok" if row_lines and has_numbers(lines) else ("empty" if row_lines else "missing")
     found_lines = sorted(row_lines.values())
@@ -519,8 +538,11 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
         return TableResult({k: [None] * len(columns) for k in row_keys}, status, span)
     # The fifteen cells are one unit whose columns are "row.column"; C1 holds within each row.
     flat = [f"{k}.{c}" for k in row_keys for c in columns]
-    eqs = [(rule.id, [("C", f"{k}.{c}") for c in rule.left], [("C", f"{k}.{c}") for c in rule.right])
-           for rule in template.rules_for("review_litigation") for k in row_keys]
+    eqs = [
+        (rule.id, [("C", f"{k}.{c}") for c in rule.left], [("C", f"{k}.{c}") for c in rule.right])
+        for rule in template.rules_for("review_litigation")
+        for k in row_keys
+    ]
     placed, notes, extras = place_rows({"C": tokens}, flat, eqs)
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
@@ -544,7 +566,7 @@ def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> li
     for i, ln in enumerate(lines):
         if cue in normalize_label(ln.text):
             end = min((s for s, _ in spans.values() if s > i), default=len(lines))
-            return list(lines[i: end])
+            return list(lines[i:end])
     return []
 
 
@@ -564,7 +586,9 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
     year = title_year or year_in_body
     if agency is None or year is None:
         what = "agency name" if agency is None else "year"
-        raise ReportError(doc.path, f"no report title with the {what} (expected e.g. 'XX局2023年政府信息公开工作年度报告')", "line 1")
+        raise ReportError(
+            doc.path, f"no report title with the {what} (expected e.g. 'XX局2023年政府信息公开工作年度报告')", "line 1"
+        )
     version = detect_version(lines, year, template)
     spans = section_spans(found, len(lines))
     full_text = "\n".join(ln.text for ln in lines)
@@ -573,8 +597,12 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
     notes = list(doc.notes)
     tables = {}
     if version != "pre2019":
-        tables["active_disclosure"] = read_active(locate_table(lines, spans, "active_disclosure", "第二十条"), version, template)
-        tables["applications"] = read_applications(locate_table(lines, spans, "applications", "本年新收政府信息公开申请数量"), version, template)
+        tables["active_disclosure"] = read_active(
+            locate_table(lines, spans, "active_disclosure", "第二十条"), version, template
+        )
+        tables["applications"] = read_applications(
+            locate_table(lines, spans, "applications", "本年新收政府信息公开申请数量"), version, template
+        )
         tables["review_litigation"] = read_review(locate_table(lines, spans, "review_litigation", "行政复议"), template)
     sections = []
     for spec in template.sections:
@@ -586,7 +614,12 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
             body = [ln for ln in body if len(ln.text) > 40 and len([c for c in ln.cells if c.strip()]) == 1]
         if end == len(lines):
             body = drop_signature(body, agency)
-        section = {"key": spec["key"], "number": spec["number"], "heading": lines[found[spec["key"]]].text, "line": lines[found[spec["key"]]].number}
+        section = {
+            "key": spec["key"],
+            "number": spec["number"],
+            "heading": lines[found[spec["key"]]].text,
+            "line": lines[found[spec["key"]]].number,
+        }
         section.update(narrative(body))
         sections.append(section)
     report = {

@@ -14,7 +14,9 @@ TEMPLATE_FILE = Path(__file__).parent / "template" / "template.yaml"
 VERSIONS = ("2021", "2019")
 TABLE_KEYS = ("active_disclosure", "applications", "review_litigation")
 
-_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、]|第[一二三四五六七八九十]+[、.])")
+_ORDINAL = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、]|第[一二三四五六七八九十]+[、.])"
+)
 _FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "／": "/", "—": "-"})
 
 
@@ -28,7 +30,7 @@ def strip_ordinal(label: str) -> str:
     """Given a normalized label, return it without leading ordinals such as 一、 (三) 1."""
     label = label.replace("(", "（").replace(")", "）")
     while (m := _ORDINAL.match(label)) is not None:
-        label = label[m.end():]
+        label = label[m.end() :]
     return label.replace("（", "(").replace("）", ")")
 
 
@@ -96,9 +98,7 @@ class Template:
         if table == "active_disclosure":
             return tuple(row for g in self.groups(version) for row in g.rows)
         return tuple(
-            key
-            for key, spec in self.tables[table]["rows"].items()
-            if version in spec.get("templates", VERSIONS)
+            key for key, spec in self.tables[table]["rows"].items() if version in spec.get("templates", VERSIONS)
         )
 
     def columns(self, table: str) -> tuple[str, ...]:

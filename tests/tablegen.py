@@ -44,8 +44,11 @@ def row_label_cells(key: str) -> list[str]:
 
 def table_b_rows(values: dict) -> list[list[str]]:
     """Table B as rows of cells: header lines, then each row's label cells and seven value cells."""
-    header = [["", "", "申请人情况"], ["", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
-              ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]]
+    header = [
+        ["", "", "申请人情况"],
+        ["", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+        ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
+    ]
     # No label padding cells: a lost blank must shorten its row, or no reader could see it.
     columns = T.columns("applications")
     body = [row_label_cells(k) + ["" if row[c] is None else str(row[c]) for c in columns] for k, row in values.items()]
@@ -54,10 +57,21 @@ def table_b_rows(values: dict) -> list[list[str]]:
 
 def document(table_b: list[list[str]], sep: str = "\t", year: int = 2023) -> Document:
     """A whole report around a table B given as rows of cells (cells joined by `sep`, then split again)."""
-    text = [f"某某区卫生健康局{year}年政府信息公开工作年度报告", "一、总体情况", "本年度工作情况如下。",
-            "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+    text = [
+        f"某某区卫生健康局{year}年政府信息公开工作年度报告",
+        "一、总体情况",
+        "本年度工作情况如下。",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+    ]
     text += [sep.join(cells) for cells in table_b]
-    text += ["四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "无。", "六、其他需要报告的事项", "无。"]
+    text += [
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "无。",
+        "六、其他需要报告的事项",
+        "无。",
+    ]
     from builder.sources.text import line_to_cells
 
     return Document("generated.txt", "text", tuple(Line(n, line_to_cells(t)) for n, t in enumerate(text, start=1)))

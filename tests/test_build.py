@@ -43,7 +43,9 @@ def test_report_page_shows_numbers_in_their_columns(built):
 
 def test_blank_cells_show_blank_not_zero(built):
     root, _ = built
-    html = (root / "site" / "ningxia" / "guyuan" / "longde" / "weijian" / "2024" / "index.html").read_text(encoding="utf-8")
+    html = (root / "site" / "ningxia" / "guyuan" / "longde" / "weijian" / "2024" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert row_cells(html, "C-review") == ["", "", "", "", ""]
     assert "no numbers" in html.lower() or "无数据" in html
 

@@ -544,6 +544,13 @@ def test_seeds_copied_to_another_agency_are_found(seed_reports):
 
 def test_agency_warnings_become_findings():
     assert check_agency_warnings([]) == []
-    found = check_agency_warnings([{"code": "region_ambiguous", "name": "城关区卫生健康局", "message": "region ambiguous"},
-                                   {"code": "new_name", "name": "x", "message": "new name"}])
-    assert [(f["rule"], f["severity"]) for f in found] == [("agency-unconfirmed", "warning"), ("agency-new-name", "info")]
+    found = check_agency_warnings(
+        [
+            {"code": "region_ambiguous", "name": "城关区卫生健康局", "message": "region ambiguous"},
+            {"code": "new_name", "name": "x", "message": "new name"},
+        ]
+    )
+    assert [(f["rule"], f["severity"]) for f in found] == [
+        ("agency-unconfirmed", "warning"),
+        ("agency-new-name", "info"),
+    ]

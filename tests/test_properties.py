@@ -13,7 +13,9 @@ counts = st.one_of(st.none(), st.integers(0, 30))
 row_values = st.fixed_dictionaries({c: counts for c in APPLICANTS})
 
 
-@given(st.integers(-10**6, 10**6), st.sampled_from(["{}", "?{}", "{}?", "？{}", " {} ", "{}件", "*{}"]), st.booleans())
+@given(
+    st.integers(-(10**6), 10**6), st.sampled_from(["{}", "?{}", "{}?", "？{}", " {} ", "{}件", "*{}"]), st.booleans()
+)
 def test_read_cell_ignores_conversion_noise(n, shape, fullwidth):
     raw = shape.format(n)
     if fullwidth:
@@ -53,7 +55,7 @@ def damaged_table(draw):
         cells = body[index]
         label_width = len(cells) - 7 if len(cells) >= 7 else 0
         if any(c for c in cells[label_width:]):
-            body[index: index + 1] = [cells[:label_width], [""] * label_width + cells[label_width:]]
+            body[index : index + 1] = [cells[:label_width], [""] * label_width + cells[label_width:]]
     sep = draw(st.sampled_from(["\t", " | "]))
     return values, keys, rows[:3] + body, sep
 

@@ -26,7 +26,9 @@ def test_every_address_is_ascii_and_every_report_has_its_own(default_site):
     root, summary = default_site
     urls = site_urls(root / "site")
     assert all(re.fullmatch(r"/[a-z0-9/-]*", u.replace("//", "/")) for u in urls), sorted(urls)
-    report_pages = {r["agency_path"] + "/" + str(r["year"]) for r in summary.reports if r["id"].endswith(str(r["year"]))}
+    report_pages = {
+        r["agency_path"] + "/" + str(r["year"]) for r in summary.reports if r["id"].endswith(str(r["year"]))
+    }
     assert len(report_pages) == len([r for r in summary.reports if r["id"].endswith(str(r["year"]))])
 
 
@@ -43,8 +45,17 @@ def test_rows_tables_and_findings_have_anchors(default_site):
     root, summary = default_site
     report = next(r for r in summary.reports if r["agency"] == "城东区卫生健康局")
     html = (root / "site" / report["agency_path"] / "2023" / "index.html").read_text(encoding="utf-8")
-    for anchor in ("table-A", "table-B", "table-C", "A-administrative_penalty", "B-new", "B-carried_forward", "C-review",
-                   "f-signed-before-year-end", "f-row-missing-applications-other-other"):
+    for anchor in (
+        "table-A",
+        "table-B",
+        "table-C",
+        "A-administrative_penalty",
+        "B-new",
+        "B-carried_forward",
+        "C-review",
+        "f-signed-before-year-end",
+        "f-row-missing-applications-other-other",
+    ):
         assert f'id="{anchor}"' in html, anchor
 
 
@@ -55,7 +66,9 @@ def test_renamed_and_moved_agency_keeps_old_addresses(tmp_path):
     registry_file = root / "data" / "agencies.yaml"
     registry = yaml.safe_load(registry_file.read_text(encoding="utf-8"))
     entry = next(e for e in registry["agencies"] if e["id"] == "ningxia-zhongwei-shapotou-weijian")
-    moved = move_agency(rename_agency(entry, "中卫市沙坡头区卫生健康委员会"), "ningxia/zhongwei/shapotou/weishengjiankangwei")
+    moved = move_agency(
+        rename_agency(entry, "中卫市沙坡头区卫生健康委员会"), "ningxia/zhongwei/shapotou/weishengjiankangwei"
+    )
     registry["agencies"] = [moved if e is entry else e for e in registry["agencies"]]
     registry_file.write_text(yaml.safe_dump(registry, allow_unicode=True, sort_keys=False), encoding="utf-8")
     build(root)
@@ -63,4 +76,6 @@ def test_renamed_and_moved_agency_keeps_old_addresses(tmp_path):
     assert before <= after
     old = root / "site" / "ningxia" / "zhongwei" / "shapotou" / "weijian" / "2023" / "index.html"
     assert "ningxia/zhongwei/shapotou/weishengjiankangwei/2023/" in old.read_text(encoding="utf-8")
-    assert (root / "site" / "ningxia" / "zhongwei" / "shapotou" / "weishengjiankangwei" / "2023" / "index.html").exists()
+    assert (
+        root / "site" / "ningxia" / "zhongwei" / "shapotou" / "weishengjiankangwei" / "2023" / "index.html"
+    ).exists()

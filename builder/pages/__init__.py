@@ -105,14 +105,16 @@ def table_views(report: dict, template: Template) -> list[dict]:
     for key in ("active_disclosure", "applications", "review_litigation"):
         spec = template.tables[key]
         info = report["tables"].get(key, {})
-        views.append({
-            "key": key,
-            "letter": spec["letter"],
-            "title": spec["title"],
-            "status": info.get("status", "missing"),
-            "lines": info.get("lines", []),
-            "groups": table_groups(report, template, key, version),
-        })
+        views.append(
+            {
+                "key": key,
+                "letter": spec["letter"],
+                "title": spec["title"],
+                "status": info.get("status", "missing"),
+                "lines": info.get("lines", []),
+                "groups": table_groups(report, template, key, version),
+            }
+        )
     return views
 
 
@@ -145,7 +147,9 @@ def row_view(report, template, table, row, cells, paths) -> dict:
         "anchor": f"{template.tables[table]['letter']}-{row}",
         "label": template.cell_label(table, row),
         "line": report["tables"].get(table, {}).get("rows", {}).get(row),
-        "cells": [{"value": number(v), "mark": cell_mark(report, p), "path": p} for v, p in zip(cells, paths)],
+        "cells": [
+            {"value": number(v), "mark": cell_mark(report, p), "path": p} for v, p in zip(cells, paths, strict=True)
+        ],
     }
 
 

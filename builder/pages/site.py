@@ -16,7 +16,11 @@ from builder.checks import load_checks
 from builder.slugs import compact_slug
 from builder.template import Template
 
-TEMPLATE_NAMES = {"2021": "2021 (国办公开办函〔2021〕30号)", "2019": "2019/2020 (earlier template)", "pre2019": "pre-2019 (no national template)"}
+TEMPLATE_NAMES = {
+    "2021": "2021 (国办公开办函〔2021〕30号)",
+    "2019": "2019/2020 (earlier template)",
+    "pre2019": "pre-2019 (no national template)",
+}
 CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_NAMES = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
@@ -101,7 +105,9 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         for group in view["groups"]:
             for row in group["rows"]:
                 for cell in row["cells"]:
-                    cell["findings"] = [{"anchor": f["anchor"], "severity": f["severity"]} for f in marks.get(cell["path"], [])]
+                    cell["findings"] = [
+                        {"anchor": f["anchor"], "severity": f["severity"]} for f in marks.get(cell["path"], [])
+                    ]
     return pages.render(
         "report.md.j2",
         report=report,
@@ -109,7 +115,11 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         notes=pages.cell_notes(report, template),
         findings=sorted(findings, key=lambda f: SEVERITY_ORDER[f["severity"]]),
         severity_names=SEVERITY_NAMES,
-        related_links={f["related"]: link(page, related_page) for f in findings if f.get("related") and (related_page := report.get("related_pages", {}).get(f["related"]))},
+        related_links={
+            f["related"]: link(page, related_page)
+            for f in findings
+            if f.get("related") and (related_page := report.get("related_pages", {}).get(f["related"]))
+        },
         template_name=TEMPLATE_NAMES[report["template"]],
         contact_labels=CONTACT_LABELS,
         section_titles={s["key"]: s["heading"] for s in template.sections},
@@ -139,7 +149,10 @@ def source_href(report: dict) -> str:
 
 def status_view(report: dict) -> dict:
     marks = {"ok": "✓", "empty": "no numbers", "missing": "missing"}
-    return {k: marks.get(report["tables"].get(k, {}).get("status"), "—") for k in ("active_disclosure", "applications", "review_litigation")}
+    return {
+        k: marks.get(report["tables"].get(k, {}).get("status"), "—")
+        for k in ("active_disclosure", "applications", "review_litigation")
+    }
 
 
 def quality_badge(report: dict) -> str:
@@ -192,10 +205,17 @@ def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_sr
     `<`, `>` and `&` are written as \\u escapes, so no label can close the script element."""
     figure = {
         "data": [{"type": "bar", "name": name, "x": years, "y": values} for name, values in series.items()],
-        "layout": {"barmode": "group", "height": 320, "margin": {"t": 20, "b": 40, "l": 40, "r": 10},
-                   "xaxis": {"type": "category"}, "legend": {"orientation": "h"}},
+        "layout": {
+            "barmode": "group",
+            "height": 320,
+            "margin": {"t": 20, "b": 40, "l": 40, "r": 10},
+            "xaxis": {"type": "category"},
+            "legend": {"orientation": "h"},
+        },
     }
-    data = json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    data = (
+        json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
     return Markup(
         f'<script src="{html.escape(plotly_src)}"></script>\n'
         f'<div id="{html.escape(div_id)}" class="chart"></div>\n'
@@ -226,7 +246,15 @@ def region_tree(reports: list[dict]) -> dict[str, dict]:
             continue
         for depth, level in enumerate(levels[: len(parts)], start=1):
             folder = "/".join(parts[:depth])
-            node = tree.setdefault(folder, {"name": region[level]["name"], "code": region[level]["code"], "level": level, "agencies": defaultdict(list)})
+            node = tree.setdefault(
+                folder,
+                {
+                    "name": region[level]["name"],
+                    "code": region[level]["code"],
+                    "level": level,
+                    "agencies": defaultdict(list),
+                },
+            )
             node["agencies"][agency_page(r)].append(r)
     return tree
 
@@ -240,29 +268,45 @@ def render_region(folder: str, node: dict, tree: dict) -> str:
     for year in years:
         row = {"year": year, "values": [], "counted": 0}
         year_reports = [r for r in reports if r["year"] == year]
-        for label, t, rrow, col in HEADLINES:
+        for _label, t, rrow, col in HEADLINES:
             values = [headline(r, t, rrow, col) for r in year_reports if countable(r)[0]]
             row["values"].append(sum(v for v in values if v is not None) if values else None)
         row["counted"] = sum(1 for r in year_reports if countable(r)[0])
         row["total"] = len(year_reports)
         sums.append(row)
-        excluded += [{"agency": r["agency"], "year": year, "why": countable(r)[1], "link": link(page, report_page(r))}
-                     for r in year_reports if not countable(r)[0]]
-    agencies = [{"name": group[-1]["agency"], "link": link(page, agency_page(group[-1])),
-                 "years": ", ".join(str(r["year"]) for r in sorted(group, key=lambda r: r["year"]))}
-                for group in sorted(node["agencies"].values(), key=lambda g: g[-1]["agency"])]
+        excluded += [
+            {"agency": r["agency"], "year": year, "why": countable(r)[1], "link": link(page, report_page(r))}
+            for r in year_reports
+            if not countable(r)[0]
+        ]
+    agencies = [
+        {
+            "name": group[-1]["agency"],
+            "link": link(page, agency_page(group[-1])),
+            "years": ", ".join(str(r["year"]) for r in sorted(group, key=lambda r: r["year"])),
+        }
+        for group in sorted(node["agencies"].values(), key=lambda g: g[-1]["agency"])
+    ]
     return pages.render(
-        "region.md.j2", node=node, headers=[h[0] for h in HEADLINES], sums=sums, excluded=excluded,
-        agencies=agencies, children=[{"name": n["name"], "link": link(page, f"{f}/index.md")} for f, n in children],
+        "region.md.j2",
+        node=node,
+        headers=[h[0] for h in HEADLINES],
+        sums=sums,
+        excluded=excluded,
+        agencies=agencies,
+        children=[{"name": n["name"], "link": link(page, f"{f}/index.md")} for f, n in children],
     )
 
 
 def redirect_html(to_url: str) -> str:
     """A static redirect page (no MkDocs plugin): meta refresh plus a plain link."""
     target = html.escape(to_url, quote=True)
-    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>Moved</title>'
-            f'<link rel="canonical" href="{target}"><meta http-equiv="refresh" content="0; url={target}">'
-            f'<meta name="robots" content="noindex"></head><body><p>This page has moved to <a href="{target}">{target}</a>.</p></body></html>\n')
+    return (
+        f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>Moved</title>'
+        f'<link rel="canonical" href="{target}"><meta http-equiv="refresh" content="0; url={target}">'
+        f'<meta name="robots" content="noindex"></head>'
+        f'<body><p>This page has moved to <a href="{target}">{target}</a>.</p></body></html>\n'
+    )
 
 
 def redirect_pages(redirects: list[tuple[str, str]], reports: list[dict]) -> dict[str, str]:
@@ -288,8 +332,14 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
         for f in number_findings(r.get("findings", [])):
             table, row = f.get("table"), f.get("row")
             anchor = f"{template.tables[table]['letter']}-{row}" if table in template.tables and row else f["anchor"]
-            rows.append({**f, "agency": r["agency"], "year": r["year"],
-                         "link": Markup(f"{link(from_page, report_page(r))}#{anchor}")})
+            rows.append(
+                {
+                    **f,
+                    "agency": r["agency"],
+                    "year": r["year"],
+                    "link": Markup(f"{link(from_page, report_page(r))}#{anchor}"),
+                }
+            )
     return rows
 
 
@@ -300,7 +350,9 @@ def findings_csv(reports: list[dict]) -> str:
     writer.writerow(["report_id", "agency", "year", "anchor", *columns])
     for r in reports:
         for f in number_findings(r.get("findings", [])):
-            writer.writerow([r["id"], r["agency"], r["year"], f["anchor"], *("" if f.get(c) is None else f[c] for c in columns)])
+            writer.writerow(
+                [r["id"], r["agency"], r["year"], f["anchor"], *("" if f.get(c) is None else f[c] for c in columns)]
+            )
     return buf.getvalue()
 
 
@@ -308,7 +360,9 @@ def cells_csv(reports: list[dict], template: Template) -> str:
     """Every table cell of every report, one per line (tidy), for the downloads."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["report_id", "agency", "year", "template", "table", "row", "column", "value", "raw", "position", "line"])
+    writer.writerow(
+        ["report_id", "agency", "year", "template", "table", "row", "column", "value", "raw", "position", "line"]
+    )
     for r in reports:
         for view in pages.table_views(r, template):
             for group in view["groups"]:
@@ -316,16 +370,35 @@ def cells_csv(reports: list[dict], template: Template) -> str:
                     for cell in row["cells"]:
                         note = r["cells"].get(cell["path"], {})
                         column = cell["path"].split(".")[2] if cell["path"].count(".") == 2 else ""
-                        writer.writerow([r["id"], r["agency"], r["year"], r["template"], view["key"], row["key"], column,
-                                         cell["value"], note.get("raw", ""), note.get("position", ""), row["line"] or ""])
+                        writer.writerow(
+                            [
+                                r["id"],
+                                r["agency"],
+                                r["year"],
+                                r["template"],
+                                view["key"],
+                                row["key"],
+                                column,
+                                cell["value"],
+                                note.get("raw", ""),
+                                note.get("position", ""),
+                                row["line"] or "",
+                            ]
+                        )
     return buf.getvalue()
 
 
 # --- the site ------------------------------------------------------------------------------------
 
 
-def site_pages(reports: list[dict], failed: list[dict], template: Template, rule_counts: Counter,
-               redirects: list[tuple[str, str]] = (), revisions: dict | None = None) -> dict[str, str]:
+def site_pages(
+    reports: list[dict],
+    failed: list[dict],
+    template: Template,
+    rule_counts: Counter,
+    redirects: list[tuple[str, str]] = (),
+    revisions: dict | None = None,
+) -> dict[str, str]:
     """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects)."""
     reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
@@ -334,18 +407,35 @@ def site_pages(reports: list[dict], failed: list[dict], template: Template, rule
     for r in reports:
         by_agency[agency_page(r)].append(r)
     for page, group in by_agency.items():
-        out[page] = pages.render("agency.md.j2", agency=group[-1]["agency"], names=sorted({r["agency"] for r in group}),
-                                 region=group[-1].get("region_name", ""), status=group[-1].get("agency_status", ""),
-                                 reports=[list_entry(r, page) for r in group], chart=agency_chart(group, page))
+        out[page] = pages.render(
+            "agency.md.j2",
+            agency=group[-1]["agency"],
+            names=sorted({r["agency"] for r in group}),
+            region=group[-1].get("region_name", ""),
+            status=group[-1].get("agency_status", ""),
+            reports=[list_entry(r, page) for r in group],
+            chart=agency_chart(group, page),
+        )
     tree = region_tree(reports)
     for folder, node in tree.items():
         out[f"{folder}/index.md"] = render_region(folder, node, tree)
-    provinces = [{"name": n["name"], "link": link("index.md", f"{f}/index.md")} for f, n in sorted(tree.items()) if "/" not in f]
-    out["index.md"] = pages.render("index.md.j2", reports=[list_entry(r, "index.md") for r in reports],
-                                   agencies=by_agency, failed=failed, provinces=provinces)
+    provinces = [
+        {"name": n["name"], "link": link("index.md", f"{f}/index.md")} for f, n in sorted(tree.items()) if "/" not in f
+    ]
+    out["index.md"] = pages.render(
+        "index.md.j2",
+        reports=[list_entry(r, "index.md") for r in reports],
+        agencies=by_agency,
+        failed=failed,
+        provinces=provinces,
+    )
     out["problems.md"] = pages.render("problems.md.j2", failed=failed)
-    out["quality.md"] = pages.render("quality.md.j2", rows=quality_rows(reports, "quality.md", template), counts=sorted(rule_counts.items()),
-                                     severity_names=SEVERITY_NAMES)
+    out["quality.md"] = pages.render(
+        "quality.md.j2",
+        rows=quality_rows(reports, "quality.md", template),
+        counts=sorted(rule_counts.items()),
+        severity_names=SEVERITY_NAMES,
+    )
     out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
     out.update(redirect_pages(list(redirects), reports))

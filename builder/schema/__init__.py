@@ -20,35 +20,70 @@ def table_a_schema(template: Template) -> dict:
             for row in group.rows:
                 label = template.spec("active_disclosure", "rows", row)["label"]
                 if group.scalar:
-                    props[row] = {**NUMBER, "description": f"{label} ({template.column_label('active_disclosure', group.columns[0])})"}
+                    props[row] = {
+                        **NUMBER,
+                        "description": f"{label} ({template.column_label('active_disclosure', group.columns[0])})",
+                    }
                 else:
                     props[row] = {
                         "type": "object",
                         "description": label,
-                        "properties": {c: {**NUMBER, "description": template.column_label("active_disclosure", c)} for c in group.columns},
+                        "properties": {
+                            c: {**NUMBER, "description": template.column_label("active_disclosure", c)}
+                            for c in group.columns
+                        },
                         "required": list(group.columns),
                         "additionalProperties": False,
                     }
-        variants.append({"title": f"template {version}", "type": "object", "properties": props,
-                         "required": list(props), "additionalProperties": False})
+        variants.append(
+            {
+                "title": f"template {version}",
+                "type": "object",
+                "properties": props,
+                "required": list(props),
+                "additionalProperties": False,
+            }
+        )
     return {"oneOf": variants}
 
 
 def table_b_schema(template: Template) -> dict:
     columns = template.columns("applications")
-    row = {"type": "object", "properties": {c: {**NUMBER, "description": template.column_label("applications", c)} for c in columns},
-           "required": list(columns), "additionalProperties": False}
-    rows = {key: {**row, "description": template.cell_label("applications", key)} for key in template.tables["applications"]["rows"]}
-    return {"type": "object", "properties": rows, "additionalProperties": False,
-            "description": "rows of the report's template; 2021 has other_no_correction/other_no_fee/other_other, 2019 has other"}
+    row = {
+        "type": "object",
+        "properties": {c: {**NUMBER, "description": template.column_label("applications", c)} for c in columns},
+        "required": list(columns),
+        "additionalProperties": False,
+    }
+    rows = {
+        key: {**row, "description": template.cell_label("applications", key)}
+        for key in template.tables["applications"]["rows"]
+    }
+    return {
+        "type": "object",
+        "properties": rows,
+        "additionalProperties": False,
+        "description": "the rows of the report's template: 2021 has other_no_correction, other_no_fee and "
+        "other_other; 2019 has other",
+    }
 
 
 def table_c_schema(template: Template) -> dict:
     columns = template.columns("review_litigation")
-    triple = {"type": "array", "items": NUMBER, "minItems": len(columns), "maxItems": len(columns),
-              "description": " / ".join(template.column_label("review_litigation", c) for c in columns)}
+    triple = {
+        "type": "array",
+        "items": NUMBER,
+        "minItems": len(columns),
+        "maxItems": len(columns),
+        "description": " / ".join(template.column_label("review_litigation", c) for c in columns),
+    }
     rows = template.rows("review_litigation", "2021")
-    return {"type": "object", "properties": {r: triple for r in rows}, "required": list(rows), "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": {r: triple for r in rows},
+        "required": list(rows),
+        "additionalProperties": False,
+    }
 
 
 def report_schema(template: Template | None = None) -> dict:
@@ -60,7 +95,18 @@ def report_schema(template: Template | None = None) -> dict:
         "$id": "report.schema.json",
         "title": "A parsed 政府信息公开工作年度报告",
         "type": "object",
-        "required": ["schema_version", "id", "agency", "year", "template", "source", "sections", "tables", "cells", "notes"],
+        "required": [
+            "schema_version",
+            "id",
+            "agency",
+            "year",
+            "template",
+            "source",
+            "sections",
+            "tables",
+            "cells",
+            "notes",
+        ],
         "properties": {
             "schema_version": {"const": 1},
             "id": {"type": "string", "pattern": "^[a-z0-9-]+$", "description": "stable id: agency pinyin + year"},
@@ -74,46 +120,93 @@ def report_schema(template: Template | None = None) -> dict:
             "template": {"enum": [*VERSIONS, "pre2019"]},
             "date_signed": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
             "date_signed_line": line,
-            "contact": {"type": "object", "additionalProperties": {"type": "string"},
-                        "description": "address, postcode, phone, email where printed"},
+            "contact": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "address, postcode, phone, email where printed",
+            },
             "website": string_or_null,
             "source": {
                 "type": "object",
                 "required": ["file", "format", "sha256"],
                 "properties": {
-                    "file": {"type": "string"}, "path": {"type": "string"},
+                    "file": {"type": "string"},
+                    "path": {"type": "string"},
                     "format": {"enum": ["text", "html", "pdf", "docx"]},
-                    "encoding": string_or_null, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                    "bytes": {"type": "integer"}, "url": {"type": "string"}, "published": {"type": "string"},
-                    "fetched": {"type": "string"}, "modified": {"type": "string"}, "original_name": {"type": "string"},
+                    "encoding": string_or_null,
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "bytes": {"type": "integer"},
+                    "url": {"type": "string"},
+                    "published": {"type": "string"},
+                    "fetched": {"type": "string"},
+                    "modified": {"type": "string"},
+                    "original_name": {"type": "string"},
                 },
             },
-            "sections": {"type": "array", "items": {"type": "object", "required": ["key", "number", "heading", "line", "text"]}},
+            "sections": {
+                "type": "array",
+                "items": {"type": "object", "required": ["key", "number", "heading", "line", "text"]},
+            },
             "active_disclosure": table_a_schema(template),
             "applications": table_b_schema(template),
             "review_litigation": table_c_schema(template),
-            "tables": {"type": "object", "additionalProperties": {
-                "type": "object", "required": ["status"],
-                "properties": {"status": {"enum": ["ok", "empty", "missing"]},
-                               "lines": {"type": "array", "items": {"type": "integer"}},
-                               "rows": {"type": "object", "additionalProperties": {"type": "integer"}}}}},
-            "cells": {"type": "object", "description": "notes on single cells, keyed table.row.column",
-                      "additionalProperties": {"type": "object", "properties": {
-                          "line": line, "raw": {}, "position": {"enum": ["inferred", "ambiguous"]},
-                          "alternatives": {"type": "array"}, "unreadable": {"type": "boolean"}}}},
+            "tables": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "status": {"enum": ["ok", "empty", "missing"]},
+                        "lines": {"type": "array", "items": {"type": "integer"}},
+                        "rows": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+            },
+            "cells": {
+                "type": "object",
+                "description": "notes on single cells, keyed table.row.column",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "line": line,
+                        "raw": {},
+                        "position": {"enum": ["inferred", "ambiguous"]},
+                        "alternatives": {"type": "array"},
+                        "unreadable": {"type": "boolean"},
+                    },
+                },
+            },
             "notes": {"type": "array", "items": {"type": "string"}},
             # Added by the build (data/json), not by `parse`:
             "agency_id": {"type": "string", "description": "the agency's id in data/agencies.yaml"},
             "agency_path": {"type": "string", "pattern": "^[a-z0-9/-]+$", "description": "the agency's page address"},
             "agency_status": {"enum": ["confirmed", "unconfirmed"]},
-            "region": {"type": "object", "description": "province / city / county, each {name, code} (GB/T 2260) or null"},
+            "region": {
+                "type": "object",
+                "description": "province / city / county, each {name, code} (GB/T 2260) or null",
+            },
             "region_name": {"type": "string"},
-            "findings": {"type": "array", "description": "what the checks found (builder/template/checks.yaml)", "items": {
-                "type": "object", "required": ["rule", "severity", "message"],
-                "properties": {"rule": {"type": "string"}, "severity": {"enum": ["error", "warning", "info"]},
-                               "table": string_or_null, "row": string_or_null, "column": {"type": ["string", "integer", "null"]},
-                               "left": {}, "right": {}, "message": {"type": "string"}, "line": line,
-                               "related": string_or_null, "share": {"type": ["number", "null"]}}}},
+            "findings": {
+                "type": "array",
+                "description": "what the checks found (builder/template/checks.yaml)",
+                "items": {
+                    "type": "object",
+                    "required": ["rule", "severity", "message"],
+                    "properties": {
+                        "rule": {"type": "string"},
+                        "severity": {"enum": ["error", "warning", "info"]},
+                        "table": string_or_null,
+                        "row": string_or_null,
+                        "column": {"type": ["string", "integer", "null"]},
+                        "left": {},
+                        "right": {},
+                        "message": {"type": "string"},
+                        "line": line,
+                        "related": string_or_null,
+                        "share": {"type": ["number", "null"]},
+                    },
+                },
+            },
         },
     }
 

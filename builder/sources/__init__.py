@@ -30,11 +30,18 @@ FORMAT_READERS = {"text": READERS[".txt"], "html": READERS[".html"], "pdf": READ
 FORMAT_NAMES = {"text": "plain text", "html": "an HTML page", "pdf": "a PDF", "docx": "a Word (.docx) document"}
 # leading bytes of binary formats that are not reports, to say what a refused file is
 MAGIC = (
-    (b"PK\x03\x04", "a ZIP archive"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"), (b"\x7fELF", "an executable"), (b"MZ", "a Windows executable"),
-    (b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls)"), (b"Rar!", "a RAR archive"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "an executable"),
+    (b"MZ", "a Windows executable"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls)"),
+    (b"Rar!", "a RAR archive"),
     (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"), (b"{\\rtf", "an RTF document"), (b"%PDF-", "a PDF"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"{\\rtf", "an RTF document"),
+    (b"%PDF-", "a PDF"),
 )
 HTML_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)[\s>]", re.I | re.S
@@ -112,7 +119,6 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
 # --- sniffing: what a file really holds ----------------------------------------------------------
 
 
-
 def content_format(data: bytes, suffix: str) -> str:
     """Given a file's bytes and its suffix, return the format to read it as (text, html, pdf, docx)."""
     named = SUFFIX_FORMATS[suffix]
@@ -184,8 +190,11 @@ def check_gb_text(text: str, data: bytes) -> None:
     if len(wide) >= 50 and rare > 0.15 * len(wide):
         guess = guess_encoding(data) or "unknown"
         share = rare * 100 // len(wide)
-        raise ReportError("", f"text in an unexpected encoding: read as GB18030, {share}% of its characters "
-                              f"are rare ones, so it is not GB18030 (it looks like {guess}); save the file as UTF-8")
+        raise ReportError(
+            "",
+            f"text in an unexpected encoding: read as GB18030, {share}% of its characters "
+            f"are rare ones, so it is not GB18030 (it looks like {guess}); save the file as UTF-8",
+        )
 
 
 def in_gb2312(char: str) -> bool:

@@ -11,24 +11,16 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from builder.model import Document, Line, ReportError
-
-ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+from builder.sources.text import join_wrapped
 
 
 def clean_text(text: str) -> str:
     return re.sub(r"[ \t\u00a0\u3000]+", " ", text).strip()
 
 
-def join_wrapped(parts) -> str:
-    """Given the paragraphs of one cell, return them joined: no separator between CJK."""
-    text = ""
-    for part in (clean_text(p) for p in parts):
-        if not part:
-            continue
-        if text and ASCII_WORD.match(text[-1]) and ASCII_WORD.match(part[0]):
-            text += " "
-        text += part
-    return text
+def join_cell(parts) -> str:
+    """Given the paragraphs of one cell, return them cleaned and joined (see text.join_wrapped)."""
+    return join_wrapped(clean_text(p) for p in parts)
 
 
 def paragraph_to_text(p, parent) -> str:
@@ -37,7 +29,7 @@ def paragraph_to_text(p, parent) -> str:
 
 def tc_to_text(tc, parent) -> str:
     """Given a <w:tc>, return its text; paragraphs (a header one character a line) are joined."""
-    return join_wrapped(Paragraph(p, parent).text for p in tc.iter(qn("w:p")))
+    return join_cell(Paragraph(p, parent).text for p in tc.iter(qn("w:p")))
 
 
 def is_merge_continuation(tc) -> bool:

@@ -11,6 +11,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
 from builder.model import Document, Line, ReportError
+from builder.sources.text import join_wrapped
 
 # Where running headers and footers live, as a share of the page height.
 MARGIN_SHARE = 0.08
@@ -20,7 +21,6 @@ PAGE_NUMBER = re.compile(
 HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
 ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+、")
 NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
-ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 # A gap this many font sizes wide splits a line without ruling into table cells.
 CELL_GAP_EM = 1.5
 
@@ -38,18 +38,6 @@ class Item:
     table: tuple | None = None  # (page, index on page) or ("gap", page, run) for unruled tables
     size: float = 10.0
     boxed: bool = False  # a text line with ruling on four sides: a one-row table pdfplumber skips
-
-
-def join_wrapped(parts: list[str]) -> str:
-    """Given the lines of one cell or paragraph, return them joined: no separator between CJK."""
-    text = ""
-    for part in (p.strip() for p in parts):
-        if not part:
-            continue
-        if text and ASCII_WORD.match(text[-1]) and ASCII_WORD.match(part[0]):
-            text += " "
-        text += part
-    return text
 
 
 def cell_to_text(cell: str | None) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from builder.model import Document, Line, ReportError
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -66,3 +67,16 @@ def text_to_lines(text: str) -> tuple[Line, ...]:
 def read_text(path: Path) -> Document:
     text, encoding = bytes_to_text(path.read_bytes(), str(path))
     return Document(str(path), "text", text_to_lines(text), encoding=encoding)
+
+
+def join_wrapped(parts) -> str:
+    """Given the lines of one cell or paragraph, return them joined: no separator between CJK,
+    one space between two ASCII words."""
+    text = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if text and ASCII_WORD.match(text[-1]) and ASCII_WORD.match(part[0]):
+            text += " "
+        text += part
+    return text
