@@ -15,7 +15,7 @@ from builder.sources.docx import read_docx
 from builder.sources.html import read_html
 from builder.sources.pdf import read_pdf
 
-REPORTS = Path(__file__).resolve().parents[2] / "shared" / "reports"
+REPORTS = Path(__file__).resolve().parents[1] / "data" / "reports" / "pingtan"  # the real pages, in the default dataset
 REAL_PAGES = sorted(REPORTS.glob("*.html"))
 SEEDS = gen.seed_paths()
 FORMATS = ("gbk", "pdf", "docx", "html")
@@ -295,3 +295,7 @@ def test_line_numbers_run_in_order(generated):
         doc = reader(generated["001"][fmt])
         assert [line.number for line in doc.lines] == list(range(1, len(doc.lines) + 1))
         assert replace(doc, lines=()).format == fmt
+
+
+def test_the_real_pages_are_all_there():
+    assert len(REAL_PAGES) == 8  # an empty parameter set would silently skip the real-page tests
