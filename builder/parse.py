@@ -196,6 +196,57 @@ def drop_signature(lines: list[Line], agency: str) -> list[Line]:
     return lines
 
 
+def template_sections(lines, found: dict, spans: dict, template: Template, agency: str) -> list[dict]:
+    """The six sections of the template that were found, each with its narrative (tables left out)."""
+    sections = []
+    for spec in template.sections:
+        if spec["key"] not in found:
+            continue
+        start, end = spans[spec["key"]]
+        body = list(lines[start:end])
+        if spec["key"] in TABLE_KEYS:
+            body = [ln for ln in body if len(ln.text) > 40 and len([c for c in ln.cells if c.strip()]) == 1]
+        if end == len(lines):
+            body = drop_signature(body, agency)
+        heading = lines[found[spec["key"]]]
+        sections.append(
+            {
+                "key": spec["key"],
+                "number": spec["number"],
+                "heading": heading.text,
+                "line": heading.number,
+                **narrative(body),
+            }
+        )
+    return sections
+
+
+PART_HEADING = re.compile(r"^([一二三四五六七八九十]+)[、.．]\s*(.{2,30})$")
+
+
+def free_sections(lines: tuple[Line, ...], title_line: int | None, agency: str) -> list[dict]:
+    """A report before the templates, in the parts it numbers itself (一、… 七、), all of its text kept;
+    its statistics tables are kept apart (pre2019_tables)."""
+    body = [ln for ln in lines if ln.table is None and (title_line is None or ln.number > title_line + 1)]
+    starts = [i for i, ln in enumerate(body) if len(ln.cells) == 1 and PART_HEADING.match(clean_text(ln.text))]
+    parts = [(None, 0)] + [(i, i + 1) for i in starts]
+    sections = []
+    for n, (heading_index, begin) in enumerate(parts):
+        end = starts[n] if n < len(starts) else len(body)
+        text_lines = drop_signature(body[begin:end], agency) if end == len(body) else body[begin:end]
+        if heading_index is None:
+            if not text_lines:
+                continue
+            number, heading, line = "", "", text_lines[0].number
+        else:
+            m = PART_HEADING.match(clean_text(body[heading_index].text))
+            number, heading, line = m.group(1), m.group(2), body[heading_index].number
+        sections.append(
+            {"key": f"part-{n}", "number": number, "heading": heading, "line": line, **narrative(text_lines)}
+        )
+    return sections
+
+
 # --- template version --------------------------------------------------------------------------
 
 
@@ -604,24 +655,10 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
             locate_table(lines, spans, "applications", "本年新收政府信息公开申请数量"), version, template
         )
         tables["review_litigation"] = read_review(locate_table(lines, spans, "review_litigation", "行政复议"), template)
-    sections = []
-    for spec in template.sections:
-        if spec["key"] not in found:
-            continue
-        start, end = spans[spec["key"]]
-        body = list(lines[start:end])
-        if spec["key"] in TABLE_KEYS:
-            body = [ln for ln in body if len(ln.text) > 40 and len([c for c in ln.cells if c.strip()]) == 1]
-        if end == len(lines):
-            body = drop_signature(body, agency)
-        section = {
-            "key": spec["key"],
-            "number": spec["number"],
-            "heading": lines[found[spec["key"]]].text,
-            "line": lines[found[spec["key"]]].number,
-        }
-        section.update(narrative(body))
-        sections.append(section)
+    if version == "pre2019":
+        sections = free_sections(lines, title_line, agency)
+    else:
+        sections = template_sections(lines, found, spans, template, agency)
     report = {
         "schema_version": SCHEMA_VERSION,
         "id": report_id(agency, year),
