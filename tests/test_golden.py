@@ -36,7 +36,9 @@ def test_seed_table_matches_golden_cell_by_cell(seed, table):
 
 
 def test_pre_template_report_keeps_all_its_numbered_parts():
-    report = parse_document(read(Path(__file__).parent.parent / "data" / "reports" / "pingtan" / "pingtan_2016_pre2019.html"))
+    report = parse_document(
+        read(Path(__file__).parent.parent / "data" / "reports" / "pingtan" / "pingtan_2016_pre2019.html")
+    )
     assert report["template"] == "pre2019"
     headings = [s["heading"] for s in report["sections"] if s["heading"]]
     assert headings[:2] == ["概述", "主动公开政府信息情况"] and len(headings) == 7
