@@ -179,25 +179,27 @@ def list_entry(report: dict, from_page: str) -> dict:
     }
 
 
+def countable(report: dict, table: str) -> tuple[bool, str]:
+    """Whether a report's figures from `table` can enter a sum or a chart, and why not."""
+    letter = {"active_disclosure": "A", "applications": "B", "review_litigation": "C"}[table]
+    if report["template"] == "pre2019":
+        return False, "pre-2019 report (no template)"
+    status = report["tables"].get(table, {}).get("status")
+    if status != "ok":
+        return False, f"table {letter} {status}"
+    rules = report.get("findings", [])
+    broken = sorted({f["rule"] for f in rules if f["rule"] in ARITHMETIC and f.get("table") == table})
+    if broken:
+        return False, f"table {letter} does not add up: " + ", ".join(broken)
+    return True, ""
+
+
 def headline(report: dict, table: str, row: str, column) -> int | None:
-    if report["template"] == "pre2019" or report["tables"].get(table, {}).get("status") != "ok":
+    """One headline figure of a report, or None when its table cannot be counted."""
+    if not countable(report, table)[0]:
         return None
     values = report[table][row]
     return values[column] if isinstance(column, int) else values.get(column)
-
-
-def countable(report: dict) -> tuple[bool, str]:
-    """Whether a report's figures can enter a sum, and why not."""
-    if report["template"] == "pre2019":
-        return False, "pre-2019 report (no template)"
-    for key in ("applications", "review_litigation"):
-        status = report["tables"].get(key, {}).get("status")
-        if status != "ok":
-            return False, f"table {key} {status}"
-    broken = sorted({f["rule"] for f in report.get("findings", []) if f["rule"] in ARITHMETIC})
-    if broken:
-        return False, "does not add up: " + ", ".join(broken)
-    return True, ""
 
 
 def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_src: str) -> Markup:
@@ -225,11 +227,10 @@ def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_sr
 
 
 def agency_chart(reports: list[dict], page: str) -> Markup | None:
-    counted = [r for r in reports if countable(r)[0]]
-    if not counted:
+    series = {label: [headline(r, t, row, col) for r in reports] for label, t, row, col in HEADLINES}
+    if all(v is None for values in series.values() for v in values):
         return None
-    years = [r["year"] for r in counted]
-    series = {label: [headline(r, t, row, col) for r in counted] for label, t, row, col in HEADLINES}
+    years = [r["year"] for r in reports]
     # A link to the script as MkDocs will serve the page (directory URLs: one level deeper).
     return chart_html("chart-agency", years, series, "../" * (page.count("/") + 1) + "assets/plotly.min.js")
 
@@ -264,21 +265,22 @@ def render_region(folder: str, node: dict, tree: dict) -> str:
     children = sorted((f, n) for f, n in tree.items() if f.rsplit("/", 1)[0] == folder and f != folder)
     reports = [r for group in node["agencies"].values() for r in group]
     years = sorted({r["year"] for r in reports})
-    sums, excluded = [], []
+    tables = ("applications", "review_litigation")
+    sums = []
     for year in years:
-        row = {"year": year, "values": [], "counted": 0}
         year_reports = [r for r in reports if r["year"] == year]
+        values = []
         for _label, t, rrow, col in HEADLINES:
-            values = [headline(r, t, rrow, col) for r in year_reports if countable(r)[0]]
-            row["values"].append(sum(v for v in values if v is not None) if values else None)
-        row["counted"] = sum(1 for r in year_reports if countable(r)[0])
-        row["total"] = len(year_reports)
-        sums.append(row)
-        excluded += [
-            {"agency": r["agency"], "year": year, "why": countable(r)[1], "link": link(page, report_page(r))}
-            for r in year_reports
-            if not countable(r)[0]
-        ]
+            counted = [v for r in year_reports if (v := headline(r, t, rrow, col)) is not None]
+            values.append(sum(counted) if counted else None)
+        n_counted = sum(1 for r in year_reports if any(countable(r, t)[0] for t in tables))
+        sums.append({"year": year, "values": values, "counted": n_counted, "total": len(year_reports)})
+    excluded = [
+        {"agency": r["agency"], "year": r["year"], "why": why, "link": link(page, report_page(r))}
+        for r in sorted(reports, key=lambda r: (r["year"], r["agency"]))
+        for t in tables
+        if (why := countable(r, t)[1])
+    ]
     agencies = [
         {
             "name": group[-1]["agency"],
