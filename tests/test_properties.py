@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.cells import read_cell
+from builder.model import Document, Line
 from builder.parse import parse_document
 from tests.tablegen import APPLICANTS, T, consistent_applications, document, table_b_rows
 
@@ -71,3 +72,48 @@ def test_damaged_table_b_reads_right_or_reports_ambiguity(case):
             if got != expected:
                 note = report["cells"].get(f"applications.{key}.{column}", {})
                 assert note.get("position") == "ambiguous", (key, column, expected, got, note)
+
+
+@st.composite
+def damaged_table_c(draw):
+    groups = []
+    for _ in range(3):
+        parts = [draw(st.one_of(st.none(), st.integers(0, 9))) for _ in range(4)]
+        present = [p for p in parts if p is not None]
+        groups.append([*parts, sum(present) if present else None])
+    cells = ["" if v is None else str(v) for g in groups for v in g]
+    for i, cell in enumerate(cells):
+        if cell and draw(st.integers(0, 5)) == 0:
+            cells[i] = "?" + cell if draw(st.booleans()) else cell + "?"
+    blanks = [i for i, c in enumerate(cells) if c == ""]
+    if blanks and draw(st.booleans()):
+        del cells[draw(st.sampled_from(blanks))]  # one blank cell lost in conversion
+    return groups, cells, draw(st.sampled_from(["\t", " | "]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(damaged_table_c())
+def test_damaged_table_c_reads_right_or_reports_ambiguity(case):
+    groups, cells, sep = case
+    header = [["行政复议", "", "", "", "", "行政诉讼"], ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]]
+    doc = document(
+        table_b_rows(
+            consistent_applications(
+                {k: {c: 0 for c in APPLICANTS} for k in T.outcome_rows("2021")},
+                dict.fromkeys(APPLICANTS, 0),
+                dict.fromkeys(APPLICANTS, 0),
+            )
+        ),
+        sep,
+    )
+    lines = list(doc.lines)
+    at = next(i for i, ln in enumerate(lines) if "行政复议、行政诉讼" in ln.text) + 1
+    extra = [Line(1000 + n, tuple(cells_)) for n, cells_ in enumerate([*header, cells])]
+    report = parse_document(Document(doc.path, doc.format, tuple(lines[:at] + extra + lines[at:])))
+    names = T.rows("review_litigation", "2021")
+    columns = T.columns("review_litigation")
+    for row, expected in zip(names, groups, strict=True):
+        for column, want, got in zip(columns, expected, report["review_litigation"][row], strict=True):
+            if got != want:
+                note = report["cells"].get(f"review_litigation.{row}.{column}", {})
+                assert note.get("position") == "ambiguous", (row, column, want, got, note)
