@@ -27,11 +27,6 @@ def registry_to_yaml(registry: dict) -> str:
     return yaml.safe_dump(registry, allow_unicode=True, sort_keys=False, width=200)
 
 
-def save_registry(registry: dict, path: Path = REGISTRY) -> None:
-    """Write the registry back as YAML (comments in the file are not kept)."""
-    Path(path).write_text(registry_to_yaml(registry), encoding="utf-8")
-
-
 def normalize_name(name: str) -> str:
     """Given an agency name as printed, return it without width variants, spaces and markup marks."""
     return _NOISE.sub("", unicodedata.normalize("NFKC", name)).strip("：:，,。")

@@ -47,12 +47,6 @@ def read_cell(raw: str) -> Cell:
     return Cell(raw, int(core))
 
 
-def is_value_token(raw: str) -> bool:
-    """True when a token reads as a number or a blank-like mark, i.e. it is not a label."""
-    cell = read_cell(raw)
-    return cell.readable
-
-
 def placements(cells: tuple[Cell, ...], width: int) -> list[tuple[Cell | None, ...]]:
     """Given a row's cells (blank cells lost, so fewer than `width`), return every way to lay them
     out over `width` columns keeping their order, by putting the lost blanks back in any gap.

@@ -281,12 +281,6 @@ def region_code(region: dict) -> str | None:
     return next((region[level]["code"] for level in reversed(LEVELS) if region.get(level)), None)
 
 
-def region_of_code(code: str, divisions: Divisions | None = None) -> dict:
-    """Given a division code, return the region in the shape resolve_region returns."""
-    d = divisions or load_divisions()
-    return {**code_to_levels(code, d), "status": "resolved", "clues": [f"code:{code}"]}
-
-
 def children(code: str | None, divisions: Divisions | None = None) -> list[Division]:
     """Given a division code (None for the country), return the divisions directly under it, by code."""
     d = divisions or load_divisions()

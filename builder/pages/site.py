@@ -47,11 +47,6 @@ def report_page(report: dict) -> str:
     return f"{report['agency_path']}/{report['year']}{suffix}.md"
 
 
-def page_url(page: str) -> str:
-    """The site address of a docs page, as MkDocs writes it (directory URLs)."""
-    return "/" + re.sub(r"(index)?\.md$", "", page).rstrip("/") + "/" if page != "index.md" else "/"
-
-
 def link(from_page: str, to_page: str) -> Markup:
     """A relative link from one docs page to another docs file (our own paths: trusted)."""
     return Markup("../" * from_page.count("/") + to_page)
