@@ -25,10 +25,10 @@ from builder.model import ReportError
 from builder.pages import site
 from builder.parse import parse_document
 from builder.revisions import group_revisions
+from builder.schema import SCHEMA_FILE
 from builder.template import Template, load_template
 
 ROOT = Path(__file__).resolve().parent.parent
-from builder.schema import SCHEMA_FILE  # noqa: E402
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -231,7 +231,6 @@ def write_stage(
     docs_dir: Path,
     template: Template,
     redirects: list[tuple[str, str]],
-    rule_counts: Counter,
 ) -> None:
     """Write everything a build produces into a fresh staging folder."""
     json_dir, docs = stage / "json", stage / "docs"
@@ -250,7 +249,7 @@ def write_stage(
         {"file": name, "error": why} for name, why in summary.skipped
     ]
     for rel, text in site.site_pages(
-        summary.reports, failed, template, rule_counts, redirects, summary.revisions
+        summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions
     ).items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -322,7 +321,7 @@ def build(
     registry, summary.rule_counts = enrich(summary.reports, registry, template)
     stage = root / f"{STAGE_PREFIX}{os.getpid()}-{int(time.time() * 1000)}"
     try:
-        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry), summary.rule_counts)
+        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry))
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
         swap_in(stage / "json", root / "data" / "json")

@@ -548,8 +548,8 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
     values, cells_note, row_lines, notes = {}, {}, {}, []
+    rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
     for group in template.groups(version):
-        rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template) if r.key in group.rows}
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
