@@ -178,6 +178,15 @@ def report_region_text(report: dict) -> str:
     return "\n".join(parts)
 
 
+def earlier_unconfirmed(registry: dict, name: str) -> dict | None:
+    """The unconfirmed entry already made for this exact name, if there is exactly one."""
+    key = normalize_name(name)
+    same = [
+        e for e in registry["agencies"] if e.get("status") == "unconfirmed" and key in map(normalize_name, e["names"])
+    ]
+    return same[0] if len(same) == 1 else None
+
+
 def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tuple[dict, dict[str, list[dict]]]:
     """Given parsed reports and the registry, return (registry with any new unconfirmed entries,
     {report id: agency warnings}); each report gets agency_id, agency_path, agency_status, region."""
@@ -191,6 +200,10 @@ def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tupl
             divisions=divisions,
         )
         entry, found = match_agency(registry, report["agency"], region, divisions=divisions)
+        if entry.get("status") == "unconfirmed":
+            # The same name, still unplaceable, is the unconfirmed entry an earlier build made: reuse it,
+            # so its address stays fixed. Still flagged until a person confirms it.
+            entry = earlier_unconfirmed(registry, report["agency"]) or entry
         registry = with_entry(registry, entry)
         report["agency_id"] = entry["id"]
         report["agency_path"] = agency_path(entry)

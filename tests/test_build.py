@@ -82,3 +82,20 @@ def test_built_json_validates_against_the_schema(built):
     root, _ = built
     for path in (root / "data" / "json").glob("*.json"):
         jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), report_schema())
+
+
+def test_an_agency_that_cannot_be_placed_is_new_unconfirmed_not_merged(tmp_path):
+    root = copy_project(tmp_path, SEEDS[:1])
+    text = SEEDS[2].read_text(encoding="utf-8").replace("城东区卫生健康局", "城关区卫生健康局")
+    text = text.replace("西宁", "某市").replace("信用青海", "信用平台").replace("青海", "某省")
+    (root / "data" / "reports" / "chengguan.txt").write_text(text, encoding="utf-8")
+    summary = build(root)
+    report = next(r for r in summary.reports if r["agency"] == "城关区卫生健康局")
+    assert report["agency_status"] == "unconfirmed"
+    assert "agency-unconfirmed" in {f["rule"] for f in report["findings"]}
+    registry = (root / "data" / "agencies.yaml").read_text(encoding="utf-8")
+    assert registry.count("城关区卫生健康局") >= 1 and "# The agency registry" in registry  # appended, comments kept
+    page = root / "site" / report["agency_path"] / "index.html"
+    assert "Unconfirmed agency" in page.read_text(encoding="utf-8")
+    assert build(root).reports  # a second build matches the entry it wrote, adding nothing new
+    assert (root / "data" / "agencies.yaml").read_text(encoding="utf-8") == registry
