@@ -521,12 +521,6 @@ def cell_note(cell: Cell | None, line: int | None) -> dict:
 # --- the three tables ---------------------------------------------------------------------------
 
 
-def table_lines(lines: tuple[Line, ...], span: tuple[int, int] | None) -> list[Line]:
-    if span is None:
-        return []
-    return [ln for ln in lines[span[0] : span[1]]]
-
-
 def has_numbers(lines: list[Line]) -> bool:
     return any(read_cell(c).value is not None for ln in lines for c in split_label(ln.cells)[1])
 
@@ -613,7 +607,8 @@ def empty_result(table: str, version: str, template: Template, status: str, line
 def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> list[Line]:
     """The lines of a table: its section when the heading was found, else from a cue line to the next heading."""
     if key in spans:
-        return table_lines(lines, spans[key])
+        start, end = spans[key]
+        return list(lines[start:end])
     for i, ln in enumerate(lines):
         if cue in normalize_label(ln.text):
             end = min((s for s, _ in spans.values() if s > i), default=len(lines))

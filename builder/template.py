@@ -133,10 +133,7 @@ class Template:
         return f"{name} / {self.column_label(table, column)}"
 
     def column_label(self, table: str, column: str) -> str:
-        for part in ("columns",):
-            if column in self.tables[table][part]:
-                return self.tables[table][part][column]["label"]
-        return column
+        return self.tables[table]["columns"].get(column, {}).get("label", column)
 
 
 @cache
