@@ -65,24 +65,32 @@ def cut_at_words(text: str, index: WordIndex) -> list[tuple[str, tuple[str, ...]
 
 
 def text_to_syllables(text: str, index: WordIndex) -> list[str]:
-    """Given text and an index of words, return its pinyin syllables: the words' own, pypinyin's for the rest
-    (anything not Chinese is kept as it is)."""
+    """Given text and an index of words, return its pinyin syllables: the words' own, pypinyin's for the rest and
+    for words without a reading of their own (anything not Chinese is kept as it is)."""
     syllables: list[str] = []
     for piece, reading in cut_at_words(text, index):
         syllables += reading or lazy_pinyin(piece, errors=lambda s: [s])
     return syllables
 
 
+def name_reading(name: str, index: WordIndex) -> tuple[str, ...]:
+    """Given a division's name and the index of place readings, return its syllables when a place reading occurs in
+    it (长宁区 -> chang ning qu), else () for "pypinyin reads it right"."""
+    if all(reading is None for _, reading in cut_at_words(name, index)):
+        return ()
+    return tuple(text_to_syllables(name, index))
+
+
 @cache
 def place_words(divisions_dir: Path = DIVISIONS_DIR) -> WordIndex:
     """The words read as places, indexed for cut_at_words: the names pypinyin reads wrong (place_pinyin.csv:
-    长宁 changning, 漯河 luohe) and every division's full name (divisions.csv), read with them, so that a name's
-    syllables never join the next name's (西安市长安区 is xi an shi chang an qu, not shi zhang)."""
+    长宁 changning, 漯河 luohe) and every division's full name (divisions.csv), so that a name's syllables never
+    join the next name's (西安市长安区 is xi an shi chang an qu, not shi zhang)."""
     readings = read_place_readings(divisions_dir / "place_pinyin.csv")
     with open(divisions_dir / "divisions.csv", encoding="utf-8", newline="") as f:
         names = {row["name"] for row in csv.DictReader(f)}
     by_readings = index_words(readings)
-    return index_words({**{name: tuple(text_to_syllables(name, by_readings)) for name in names}, **readings})
+    return index_words({**{name: name_reading(name, by_readings) for name in names}, **readings})
 
 
 def slugify(text: str, max_length: int = 60) -> str:
