@@ -7,7 +7,7 @@ import pytest
 
 from builder.agencies import load_registry
 from builder.parse import parse_document
-from builder.regions import DATA_DIR, all_division_slugs, division_slug, load_divisions, region_slugs
+from builder.regions import DATA_DIR, all_division_slugs, division_slug, load_divisions, region_slugs, short_name
 from builder.slugs import compact_slug, read_place_readings, report_id, slugify
 from builder.sources import read
 from tests.conftest import ROOT
@@ -91,6 +91,16 @@ def test_place_readings_give_one_syllable_per_character(tmp_path):
     bad.write_text("name,reading,source,codes\n长宁,chang,x,310105\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"place_pinyin.csv:2: 长宁 has 2 characters"):
         read_place_readings(bad)
+
+
+def test_every_place_reading_is_the_short_name_of_the_divisions_it_lists():
+    d = load_divisions()
+    with open(DATA_DIR / "place_pinyin.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and len({r["name"] for r in rows}) == len(rows)
+    for r in rows:
+        codes = r["codes"].split()
+        assert codes and all(short_name(d.by_code[c].name, d.ethnic) == r["name"] for c in codes), r
 
 
 def test_registered_agencies_sit_under_their_regions_current_slugs():
