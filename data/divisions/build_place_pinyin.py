@@ -25,6 +25,7 @@ REJECT = {
     "扎鲁特": "Zhalute (扎鲁特旗, Jarud), not zā lǔ tè",
     "扎囊": "Zhanang (扎囊县, Dranang), not zā náng",
     "麦盖提": "Maigaiti (麦盖提县, Makit), not mài gě tí",
+    "称多": "Chengduo (称多县, Chindu; 称 chēng), not chèn duō",
 }
 # Readings no phrase dictionary has right, checked by hand: (name, reading, why).
 ADD = [
