@@ -16,7 +16,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # separator (`12,3`) are not one number: read as one they would be a wrong number (123).
 _SPLIT_DIGITS = re.compile(r"\d\s+\d|\d,(?!\d{3}(?!\d))")
 # Units printed after a number; the longest first, so that 人次 is not read as 人 + 次.
-_UNITS = re.compile(r"(人次|万元|件次|件|个|条|项|次|人|份|起|宗|例|元)$")
+_UNITS = re.compile(r"\(?(人次|万元|件次|件|个|条|项|次|人|份|起|宗|例|元)\)?$")
 # Latin letters that OCR gives for digits, and the digit each is mistaken for.
 OCR_LETTERS = {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "i": "1", "|": "1", "S": "5", "s": "5", "B": "8"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -103,7 +103,10 @@ def fit_cell(cell: Cell, kind: str) -> Cell:
     if cell.value is None:
         return cell
     money = kind in (AMOUNT, AMOUNT_10K)
-    if cell.unit is not None and (cell.unit in _MONEY_UNITS) != money or (kind == AMOUNT_10K and cell.unit == "元"):
+    unit_fits = cell.unit is None or (
+        cell.unit == "万元" if kind == AMOUNT_10K else (cell.unit in _MONEY_UNITS) == money
+    )
+    if not unit_fits:
         problem = "unit"
     elif cell.value < 0 and kind != CHANGE:
         problem = "negative"
@@ -123,13 +126,14 @@ def column_kind(spec: dict) -> str:
 
 
 def is_label(raw: str) -> bool:
-    """True when a cell is a row label rather than a (possibly damaged) value: it holds Chinese text
-    other than a unit after a number. `O`, `1e9`, `5人次`, `-5` are values; `（一）予以公开` is a label."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    if not _CJK.search(text) or text in _BLANK:
-        return False
+    """True when a cell is a row label rather than a (possibly damaged) value: it is no number and holds
+    at least two Chinese characters besides a unit. `O`, `1e9`, `5人次`, `-5`, `约5`, `口` (OCR's box for a
+    glyph it could not read) are values, kept in their column; `（一）予以公开`, `总计` are labels."""
     cell = read_cell(raw)
-    return not (cell.value is not None or cell.problem)
+    if cell.value is not None or cell.problem:
+        return False
+    text = _UNITS.sub("", unicodedata.normalize("NFKC", raw).strip())
+    return len(_CJK.findall(text)) >= 2
 
 
 def ocr_digits(raw: str) -> str | None:

@@ -320,7 +320,8 @@ def value_problem(value, kind: str) -> str | None:
         return None
     if not math.isfinite(value):
         return "too-large"
-    cell = number_cell(str(value), Decimal(str(value)), False, None)
+    # 15 significant digits: what a float holds; float noise from arithmetic is not a wrong number
+    cell = number_cell(str(value), Decimal(f"{value:.15g}"), False, None)
     return cell.problem or fit_cell(cell, kind).problem
 
 

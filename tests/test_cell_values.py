@@ -326,3 +326,13 @@ def test_digits_split_by_a_space_or_a_stray_comma_are_never_one_number(raw):
 def test_thousands_separators_are_read():
     assert read_cell("1,234").value == 1234
     assert read_cell("1,234,567.5", AMOUNT_10K).value == 1234567.5
+
+
+@pytest.mark.parametrize("raw", ["O", "1e9", "5人次", "0（件）", "-5", "约5", "口", "（一）"])
+def test_a_damaged_value_is_never_taken_for_a_row_label(raw):
+    assert not is_label(raw)
+
+
+@pytest.mark.parametrize("raw", ["（一）予以公开", "总计", "1.属于国家秘密", "行政许可"])
+def test_row_labels_are_labels(raw):
+    assert is_label(raw)
