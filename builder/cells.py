@@ -113,7 +113,7 @@ def fit_cell(cell: Cell, kind: str) -> Cell:
     elif not money and cell.value != int(cell.value):
         problem = "fraction"
     else:
-        return cell
+        return cell if money else replace(cell, value=int(cell.value))  # a count printed `3.0` is 3
     return replace(cell, value=None, problem=problem)
 
 

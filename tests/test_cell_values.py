@@ -209,6 +209,11 @@ def test_an_impossible_count_is_refused_with_a_finding(tmp_path, raw, problem):
     assert findings(report, "cell-impossible") == [("applications", "new", "natural_person")]
 
 
+def test_a_whole_count_printed_with_a_point_is_a_whole_number():
+    assert repr(read_cell("3.0", COUNT).value) == "3"
+    assert repr(read_cell("0.0", AMOUNT_10K).value) == "0.0"
+
+
 def test_a_negative_change_of_the_earlier_template_is_kept():
     assert read_cell("-18", "change").value == -18
     assert read_cell("-18", COUNT).problem == "negative"
@@ -336,3 +341,16 @@ def test_a_damaged_value_is_never_taken_for_a_row_label(raw):
 @pytest.mark.parametrize("raw", ["（一）予以公开", "总计", "1.属于国家秘密", "行政许可"])
 def test_row_labels_are_labels(raw):
     assert is_label(raw)
+
+
+@given(
+    st.one_of(st.text(max_size=30), st.from_regex(r"\A[-+?]?[0-9OlIS,. ]{1,6000}(万元|人次|件|元)?\Z")),
+    st.sampled_from([None, COUNT, AMOUNT_10K, "amount", "change"]),
+)
+def test_read_cell_never_raises_and_never_holds_an_unsafe_number(text, kind):
+    value = read_cell(text, kind).value
+    if value is not None:
+        assert abs(value) <= 10**9
+        assert json.loads(json.dumps(value, allow_nan=False)) == value
+        if kind == COUNT:
+            assert isinstance(value, int) and value >= 0
