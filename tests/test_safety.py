@@ -473,3 +473,12 @@ def test_ocr_writes_nothing_under_the_home_folder(tmp_path):
     assert run.stdout.split()[0] == "True" and int(run.stdout.split()[1]) >= 1  # OCR ran and read the line
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "scan.pdf"]
+
+
+def test_the_readme_describes_every_build_option():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = readme[readme.index("## Commands") : readme.index("## The site")]
+    build_parser = cli.make_parser()._subparsers._group_actions[0].choices["build"]
+    options = [o for action in build_parser._actions for o in action.option_strings if o.startswith("--")]
+    assert {"--allow-shrink", "--max-pages", "--root"} <= set(options)
+    assert [o for o in options if o != "--help" and f"`{o}" not in commands] == []
