@@ -316,6 +316,7 @@ def registry_with(path: Path, entries: list[dict]) -> str:
 
 
 def run_mkdocs(config_file: Path, docs: Path, site: Path) -> None:
+    """Compile the staged `docs` into `site` with the project's mkdocs.yml (strict: a broken link fails)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 

@@ -183,4 +183,5 @@ def remove(path: Path) -> None:
 
 
 def rel(path: Path, root: Path) -> str:
+    """Given a path inside the project folder, return it relative to that folder, as the journal records it."""
     return str(path.relative_to(root))
