@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import fixtures_gen as gen
@@ -290,11 +289,26 @@ def test_real_page_parses_completely(page):
     assert None not in sum(report["review_litigation"].values(), [])
 
 
-def test_line_numbers_run_in_order(generated):
-    for fmt, reader in (("pdf", read_pdf), ("docx", read_docx), ("html", read_html)):
-        doc = reader(generated["001"][fmt])
-        assert [line.number for line in doc.lines] == list(range(1, len(doc.lines) + 1))
-        assert replace(doc, lines=()).format == fmt
+def heading_lines(doc) -> list[int]:
+    """The number of the first line holding each of the template's section headings, in template order."""
+    from builder.template import load_template
+
+    flat = [(line.number, "".join(line.text.split())) for line in doc.lines]
+    return [next(n for n, text in flat if s["heading"] in text) for s in load_template().sections]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx", "html"])
+def test_line_numbers_run_in_reading_order(generated, fmt):
+    doc = {"pdf": read_pdf, "docx": read_docx, "html": read_html}[fmt](generated["001"][fmt])
+    assert doc.format == fmt
+    assert [line.number for line in doc.lines] == list(range(1, len(doc.lines) + 1))
+    headings = heading_lines(doc)
+    assert headings == sorted(headings) and len(set(headings)) == 6, headings
+    pages = [line.page for line in doc.lines]
+    if fmt == "pdf":
+        assert pages[0] == 1 and pages == sorted(pages)
+    else:
+        assert set(pages) == {None}
 
 
 def test_the_real_pages_are_all_there():
