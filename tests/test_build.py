@@ -9,6 +9,8 @@ from bs4 import BeautifulSoup
 from builder.build import build
 from tests.conftest import SEEDS, copy_project
 
+pytestmark = pytest.mark.slow  # every test here builds or reads a whole site
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):

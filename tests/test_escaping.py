@@ -185,6 +185,7 @@ def test_the_checker_sees_markup_when_text_is_not_escaped():
 
 @settings(max_examples=300, deadline=None)
 @given(hostile_text())
+@pytest.mark.slow
 def test_random_report_text_never_becomes_markup(text):
     assert markup_from_text(text) == []
 

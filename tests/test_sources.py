@@ -148,6 +148,7 @@ def test_pdf_scanned_without_ocr_says_so(generated, tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not ocr.available(), reason="rapidocr-onnxruntime not installed")
+@pytest.mark.ocr
 def test_pdf_scanned_is_detected_and_read_by_ocr(generated, tmp_path):
     path = gen.write_scanned_pdf(generated["000"]["pdf"], tmp_path / "scan.pdf", first=2, last=2)
     doc = read_pdf(path)
