@@ -183,9 +183,9 @@ def test_the_checker_sees_markup_when_text_is_not_escaped():
     assert leaks(to_html("# a { .zqx }\n"))
 
 
+@pytest.mark.slow  # a long property search
 @settings(max_examples=300, deadline=None)
 @given(hostile_text())
-@pytest.mark.slow
 def test_random_report_text_never_becomes_markup(text):
     assert markup_from_text(text) == []
 
@@ -220,6 +220,7 @@ def hostile_report(agency, lead, note, raw, file) -> dict:
     return report
 
 
+@pytest.mark.slow  # a long property search
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_text(), hostile_text(), hostile_text(), hostile_text(), hostile_text())
 def test_hostile_report_text_never_becomes_markup_on_any_page(agency, lead, note, raw, file):

@@ -3,6 +3,7 @@
 import unicodedata
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,7 @@ def damaged_table(draw):
     return values, keys, rows[:3] + body, sep
 
 
+@pytest.mark.slow  # a long property search
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged_table())
 def test_damaged_table_b_reads_right_or_reports_ambiguity(case):
@@ -107,6 +109,7 @@ def damaged_table_c(draw):
     return groups, cells, draw(st.sampled_from(["\t", " | "]))
 
 
+@pytest.mark.slow  # a long property search
 @settings(max_examples=150, deadline=None)
 @given(damaged_table_c())
 def test_damaged_table_c_reads_right_or_reports_ambiguity(case):
