@@ -67,12 +67,12 @@ def check_checks_references(raw: dict, template: Template, path: Path) -> None:
 def check_cell_path(path: Path, where: list, cell: str, template: Template) -> None:
     """Raise ConfigError unless `cell` is `table.row` or `table.row.column` of the template."""
     table, *keys = cell.split(".")
-    require_known(path, where, table, TABLE_KEYS, "a cell as table.row[.column] of a table")
-    kinds = ("rows", "columns")[: len(keys)]
-    if not kinds or len(keys) > 2:
+    if table not in TABLE_KEYS or not 1 <= len(keys) <= 2:
         raise ConfigError(path, key_path(where), f"expected a cell as table.row[.column], found {cell!r}")
-    for kind, key in zip(kinds, keys, strict=True):
-        require_known(path, where, key, template.tables[table][kind], f"a {kind[:-1]} of {table} in {cell!r}")
+    for kind, key in zip(("rows", "columns"), keys, strict=False):
+        if key not in template.tables[table][kind]:
+            expected = f"expected a {kind[:-1]} of {table}, found {key!r} in {cell!r}"
+            raise ConfigError(path, key_path(where), expected)
 
 
 def make_finding(

@@ -10,6 +10,7 @@ from pathlib import Path
 from builder import build as build_module
 from builder import isolation, sources
 from builder.checks import check_report
+from builder.config import ConfigError
 from builder.model import ReportError
 from builder.parse import parse_document
 from builder.provenance import add_report
@@ -155,4 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--name", help="file name to store it under (default: the original name)")
     a.set_defaults(func=cmd_add)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as exc:  # template.yaml, checks.yaml or agencies.yaml does not fit: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

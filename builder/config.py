@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, by_relevance
 
 KIND = {
     "string": "a string",
@@ -87,8 +87,10 @@ def error_to_config_error(path: Path | str, error: ValidationError) -> ConfigErr
 
 
 def validate(path: Path | str, data, schema: dict) -> None:
-    """Check `data` (read from `path`) against a JSON Schema; raise ConfigError for the most telling fault."""
-    error = best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    """Check `data` (read from `path`) against a JSON Schema; raise ConfigError for the most telling fault
+    (the one nearest the top; in one mapping an unknown key before a missing one, as it is most often its typo)."""
+    errors = jsonschema.Draft202012Validator(schema).iter_errors(data)
+    error = best_match(errors, key=by_relevance(strong={"additionalProperties"}))
     if error is not None:
         raise error_to_config_error(path, error)
 
@@ -108,11 +110,16 @@ def read_config(path: Path, schema: dict):
     return data
 
 
+MAX_LISTED = 12  # a longer list of allowed keys is left out of a message: the key path says where to look
+
+
 def require_known(path: Path | str, where: list, value: str, known: Iterable[str], what: str) -> None:
-    """Raise ConfigError unless `value` is one of `known` (a cross-reference the schema cannot see)."""
+    """Raise ConfigError unless `value` is one of `known` (a cross-reference the schema cannot see); the
+    message lists the allowed keys when there are few."""
     known = list(known)
     if value not in known:
-        raise ConfigError(path, key_path(where), f"expected {what} ({', '.join(known)}), found {found(value)}")
+        listed = f" ({', '.join(known)})" if len(known) <= MAX_LISTED else ""
+        raise ConfigError(path, key_path(where), f"expected {what}{listed}, found {found(value)}")
 
 
 def require_pattern(path: Path | str, where: list, pattern: str) -> None:
@@ -261,14 +268,24 @@ REGISTRY_SCHEMA = {
                 "properties": {
                     "id": {"description": "the agency's id, its address part (a string)", "type": "string"},
                     "name": STR,
-                    "names": {"type": "array", "items": STR, "minItems": 1},
+                    "names": {
+                        "description": "every name it has used (a list)",
+                        "type": "array",
+                        "items": STR,
+                        "minItems": 1,
+                    },
                     "sector": {"type": ["string", "null"]},
                     "region": {
                         "type": "object",
                         "required": ["province", "city", "county"],
                         "properties": {"province": DIVISION, "city": DIVISION, "county": DIVISION},
                     },
-                    "paths": {"type": "array", "items": STR, "minItems": 1},
+                    "paths": {
+                        "description": "its addresses, the current one first (a list)",
+                        "type": "array",
+                        "items": STR,
+                        "minItems": 1,
+                    },
                     "status": {"enum": ["confirmed", "unconfirmed"]},
                     "source": STR,
                 },

@@ -258,9 +258,14 @@ class Template:
 
 
 def check_references(template: Template, path: Path | str) -> None:
-    """Raise ConfigError unless every key template.yaml refers to exists: a table's section, a table A group's
-    rows and columns, a rule's table and operands (rows, or `outcomes`, for rules over columns; columns for
-    rules over rows)."""
+    """Raise ConfigError unless every key template.yaml refers to exists (see the two checks below)."""
+    check_table_references(template, path)
+    check_rule_references(template, path)
+
+
+def check_table_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless each table's section is a section key and table A's groups name its own
+    rows and columns."""
     sections = [s["key"] for s in template.sections]
     for table, spec in template.tables.items():
         require_known(path, ["tables", table, "section"], spec["section"], sections, "a section key")
@@ -271,6 +276,11 @@ def check_references(template: Template, path: Path | str) -> None:
                     for i, key in enumerate(group[kind]):
                         where = ["tables", table, "templates", version, n, kind, i]
                         require_known(path, where, key, spec[kind], f"a {kind[:-1]} of {table}")
+
+
+def check_rule_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless rule ids are unique, each rule's table exists and its operands are rows of
+    that table (or `outcomes`) for rules over columns, columns of it for rules over rows."""
     seen: set[str] = set()
     for n, rule in enumerate(template.raw["rules"]):
         if rule["id"] in seen:
@@ -278,11 +288,12 @@ def check_references(template: Template, path: Path | str) -> None:
         seen.add(rule["id"])
         require_known(path, ["rules", n, "table"], rule["table"], template.tables, "a table key")
         table = template.tables[rule["table"]]
-        kind = "rows" if rule["over"] == "columns" else "columns"
-        known = [*table[kind], "outcomes"] if kind == "rows" else list(table[kind])
+        if rule["over"] == "columns":
+            known, what = [*table["rows"], "outcomes"], f"a row of {rule['table']} or outcomes"
+        else:
+            known, what = list(table["columns"]), f"a column of {rule['table']}"
         for side in ("left", "right"):
             for i, key in enumerate(rule[side]):
-                what = f"a {kind[:-1]} of {rule['table']}" + (" or outcomes" if kind == "rows" else "")
                 require_known(path, ["rules", n, side, i], key, known, what)
 
 
