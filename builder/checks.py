@@ -645,6 +645,7 @@ def sum_check(rule: Rule) -> Callable[[dict, Template], list[dict]]:
     """The check of one consistency rule of the template: (report, template) -> findings."""
 
     def check(report: dict, template: Template) -> list[dict]:
+        """The findings of `rule` on one report (check_sums)."""
         return check_sums(report, template, rule)
 
     return check

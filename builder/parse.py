@@ -386,7 +386,8 @@ def row_address(unit: str, column: str) -> Address:
 
 
 def as_grid(name: str, layout: dict, address=row_address) -> dict[Address, object]:
-    """Given a unit's layout {column: Cell or None}, return its values by cell address."""
+    """Given a unit's layout {column: Cell or None}, return its values by cell address. A cell that could not
+    be read has no value here, like a blank: the solver has always weighed it so (checks mark it UNKNOWN)."""
     return {address(name, col): value_of(c) for col, c in layout.items()}
 
 
@@ -424,6 +425,7 @@ def solve(
     combos = list(itertools.product(*(options[n] for n in names)))
 
     def grid_of(combo):
+        """The whole table's values with each open unit laid out by its index in `combo`."""
         grid = dict(fixed)
         for name, index in zip(names, combo, strict=True):
             grid.update(as_grid(name, open_rows[name][index], address))
