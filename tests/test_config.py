@@ -21,6 +21,13 @@ def edited(source: Path, target: Path, old: str, new: str) -> Path:
     return target
 
 
+def project(root: Path) -> Path:
+    """A project folder with one report to build (the registry is added by the test)."""
+    (root / "data" / "reports").mkdir(parents=True)
+    shutil.copy(SEED, root / "data" / "reports" / SEED.name)
+    return root
+
+
 def run(argv: list[str], capsys) -> tuple[int, str, str]:
     """Run the command line in-process: (exit code, stdout, stderr)."""
     code = cli.main(argv)
@@ -90,7 +97,7 @@ def test_every_command_stops_on_a_template_typo_with_one_line(tmp_path, monkeypa
     bad = edited(template.TEMPLATE_FILE, tmp_path / "template.yaml", old, new)
     monkeypatch.setattr(template, "TEMPLATE_FILE", bad)
     line = f"error: {bad}: {expected}\n"
-    (tmp_path / "root" / "data" / "reports").mkdir(parents=True)
+    project(tmp_path / "root")
     assert run(["parse", str(SEED)], capsys) == (2, "", line)
     assert run(["check", str(SEED)], capsys) == (2, "", line)
     assert run(["build", "--root", str(tmp_path / "root"), "--no-site"], capsys) == (2, "", line)
@@ -165,8 +172,7 @@ REGISTRY_TYPOS = {
 @pytest.mark.parametrize("case", REGISTRY_TYPOS, ids=str)
 def test_a_registry_typo_stops_the_build_with_one_line(case, tmp_path, capsys):
     old, new, expected = REGISTRY_TYPOS[case]
-    root = tmp_path / "root"
-    (root / "data" / "reports").mkdir(parents=True)
+    root = project(tmp_path / "root")
     bad = edited(agencies.REGISTRY, root / "data" / "agencies.yaml", old, new)
     assert run(["build", "--root", str(root), "--no-site"], capsys) == (2, "", f"error: {bad}: {expected}\n")
 
