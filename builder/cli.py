@@ -11,6 +11,7 @@ from pathlib import Path
 from builder import build as build_module
 from builder import isolation, sources
 from builder.checks import check_report
+from builder.config import ConfigError
 from builder.model import ReportError
 from builder.parse import parse_document
 from builder.provenance import add_report
@@ -150,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
         sys.stdout.flush()
+    except ConfigError as exc:  # template.yaml, checks.yaml or agencies.yaml does not fit: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away: send what is still buffered nowhere, so the exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)

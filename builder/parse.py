@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from builder.cells import COUNT, Cell, column_kind, fit_cell, is_label, placements, read_cell
 from builder.model import Document, Line, ReportError
 from builder.slugs import report_id
-from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
+from builder.template import TABLE_KEYS, Address, Equation, Template, load_template, normalize_label, strip_ordinal
 
 SCHEMA_VERSION = 1
 MAX_COMBINATIONS = 50_000
@@ -369,54 +369,51 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
     return placements(tuple(cells), width), []
 
 
-def equations(template: Template, table: str, version: str, rows: list[str], columns: list[str]):
-    """The template's rules for a table as (rule id, left cells, right cells) over (row, column) pairs."""
-    eqs = []
-    for rule in template.rules_for(table):
-        left, right = template.expand(rule.left, version), template.expand(rule.right, version)
-        if rule.over == "columns":
-            for col in columns:
-                eqs.append((rule.id, [(r, col) for r in left if r in rows], [(r, col) for r in right if r in rows]))
-        else:
-            for row in rows:
-                eqs.append((rule.id, [(row, c) for c in left], [(row, c) for c in right]))
-    return eqs
+def equations(template: Template, table: str, version: str) -> tuple[Equation, ...]:
+    """The template's consistency rules for a table in a template version, as equations over (row, column)."""
+    return tuple(eq for rule in template.rules_for(table) for eq in rule.equations(version))
 
 
-def violations(grid: dict, eqs) -> int:
-    """How many equations a filled grid breaks (blank counts as 0; all-blank equations are skipped)."""
-    broken = 0
-    for _, left, right in eqs:
-        lv = [grid.get(c) for c in left]
-        rv = [grid.get(c) for c in right]
-        if all(v is None for v in lv + rv):
-            continue
-        broken += sum(v or 0 for v in lv) != sum(v or 0 for v in rv)
-    return broken
+def violations(grid: dict[Address, object], eqs: tuple[Equation, ...]) -> int:
+    """Given a filled grid {(row, column): value} and equations, return how many of them it breaks
+    (Equation.holds: blank counts as 0, all-blank equations are skipped)."""
+    return sum(eq.holds(grid) is False for eq in eqs)
 
 
-def as_grid(name, layout: dict) -> dict:
-    return {(name, col): value_of(c) for col, c in layout.items()}
+def row_address(unit: str, column: str) -> Address:
+    """The cell address of a column of a unit when each unit is one table row: (row, column)."""
+    return unit, column
 
 
-def best_layouts(candidates: list[dict], grid_of, eqs) -> list[int]:
-    """Indexes of the candidates that break fewest equations."""
+def as_grid(name: str, layout: dict, address=row_address) -> dict[Address, object]:
+    """Given a unit's layout {column: Cell or None}, return its values by cell address. A cell that could not
+    be read has no value here, like a blank: the solver has always weighed it so (checks mark it UNKNOWN)."""
+    return {address(name, col): value_of(c) for col, c in layout.items()}
+
+
+def best_layouts(candidates: list, grid_of, eqs: tuple[Equation, ...]) -> list[int]:
+    """Given candidates and `grid_of(candidate) -> {address: value}`, return the indexes of the candidates
+    that break fewest equations."""
     scores = [violations(grid_of(c), eqs) for c in candidates]
     low = min(scores)
     return [i for i, s in enumerate(scores) if s == low]
 
 
-def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dict]:
-    """Choose a layout for every row with several candidate layouts: the combination that breaks
-    fewest of the template's equations, ties keeping the first (positional) reading.
-    Return (chosen index per row, the other indexes that fit equally well, per row)."""
+def solve(
+    fixed: dict[Address, object], open_rows: dict[str, list[dict]], eqs: tuple[Equation, ...], address=row_address
+) -> tuple[dict, dict]:
+    """Choose a layout for every unit with several candidate layouts: the combination that breaks
+    fewest of the template's equations, ties keeping the first (positional) reading. `fixed` holds the
+    values of the cells already placed; `address(unit, column)` names a unit's cell as (row, column).
+    Return (chosen index per unit, the other indexes that fit equally well, per unit)."""
     names = list(open_rows)
-    # First each row alone, against its own equations (e.g. the 总计 column), to prune.
+    # First each unit alone, against the equations within it (e.g. the 总计 column), to prune.
     options = {}
     for name in names:
-        own = [eq for eq in eqs if all(c[0] == name for c in eq[1] + eq[2])]
+        mine = {address(name, col) for col in open_rows[name][0]}
+        own = [eq for eq in eqs if all(c in mine for c in eq.left + eq.right)]
         options[name] = (
-            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay), own)
+            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay, address), own)
             if own
             else list(range(len(open_rows[name])))
         )
@@ -428,9 +425,10 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     combos = list(itertools.product(*(options[n] for n in names)))
 
     def grid_of(combo):
+        """The whole table's values with each open unit laid out by its index in `combo`."""
         grid = dict(fixed)
         for name, index in zip(names, combo, strict=True):
-            grid.update(as_grid(name, open_rows[name][index]))
+            grid.update(as_grid(name, open_rows[name][index], address))
         return grid
 
     best = [combos[i] for i in best_layouts(combos, grid_of, eqs)]
@@ -443,9 +441,12 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     return chosen, alternatives
 
 
-def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[dict, dict, dict]:
-    """Place the value tokens of each unit (a table row) in `columns`, using the equations where a
-    row can be read more than one way. Return (values per unit, cell notes per unit.column, leftovers)."""
+def place_rows(
+    units: dict[str, list[str]], columns: list[str], eqs: tuple[Equation, ...], address=row_address
+) -> tuple[dict, dict, dict]:
+    """Place the value tokens of each unit (a table row, or table C's fifteen cells) in `columns`, using the
+    template's equations where a unit can be read more than one way; `address(unit, column)` names each
+    cell as the equations do, (row, column). Return (values per unit, cell notes per unit.column, leftovers)."""
     fixed, open_rows, layouts, extras = {}, {}, {}, {}
     for name, tokens in units.items():
         candidates, extra = row_layouts(tokens, len(columns))
@@ -453,10 +454,10 @@ def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[di
         if extra:
             extras[name] = extra
         if len(layouts[name]) == 1:
-            fixed.update(as_grid(name, layouts[name][0]))
+            fixed.update(as_grid(name, layouts[name][0], address))
         else:
             open_rows[name] = layouts[name]
-    chosen, alternatives = solve(fixed, open_rows, eqs) if open_rows else ({}, {})
+    chosen, alternatives = solve(fixed, open_rows, eqs, address) if open_rows else ({}, {})
     values, notes = {}, {}
     for name, candidates in layouts.items():
         index = chosen.get(name, 0)
@@ -485,8 +486,7 @@ def read_grid(rows: list[Row], table: str, version: str, columns: list[str], tem
     """Place every row's values in the table's columns; rows that lost blank cells are placed by the sums."""
     row_keys = list(template.rows(table, version))
     found = {r.key: r for r in rows}
-    eqs = equations(template, table, version, row_keys, columns)
-    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs)
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, equations(template, table, version))
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
     cells = {}
     for name, note in notes.items():
@@ -576,6 +576,12 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
     return TableResult(values, status, found_lines[:1] + found_lines[-1:], row_lines, cells_note, notes)
 
 
+def flat_address(_unit: str, column: str) -> Address:
+    """The cell address of a column "row.column" of table C's one unit of fifteen cells: (row, column)."""
+    row, col = column.split(".")
+    return row, col
+
+
 def read_review(lines: list[Line], template: Template) -> TableResult:
     """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
     columns = list(template.columns("review_litigation"))
@@ -592,12 +598,8 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
         return TableResult({k: [None] * len(columns) for k in row_keys}, status, span)
     # The fifteen cells are one unit whose columns are "row.column"; C1 holds within each row.
     flat = [f"{k}.{c}" for k in row_keys for c in columns]
-    eqs = [
-        (rule.id, [("C", f"{k}.{c}") for c in rule.left], [("C", f"{k}.{c}") for c in rule.right])
-        for rule in template.rules_for("review_litigation")
-        for k in row_keys
-    ]
-    placed, notes, extras = place_rows({"C": tokens}, flat, eqs)
+    eqs = equations(template, "review_litigation", "2021")
+    placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address)
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
     cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
