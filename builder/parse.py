@@ -550,15 +550,43 @@ def row_spans(row: Row, lines: list[Line]) -> Spans | None:
     return next((found for ln in after if (found := line_spans(ln, row.tokens)) is not None), None)
 
 
-def grid_edges(spans: list[Spans], width: int) -> list[int] | None:
-    """Given the value cells of a table's rows, return the `width` + 1 grid column edges of the
-    template's columns: those of the commonest row with one cell per column, else the last
-    `width` grid columns. None when no row reaches that far."""
+def grid_edges(spans: list[Spans], header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
+    """Given the value cells of a table's rows, the header lines above them and the label forms of
+    the template's columns, return the grid column edges of those columns (one more than there are
+    columns): those of the commonest row with one cell per column, else those of header cells
+    naming every column side by side, else the last grid columns. None when nothing fits."""
+    width = len(forms)
     full = Counter(tuple(s for _, s, _ in row) + (row[-1][2],) for row in spans if len(row) == width)
     if full:
         return list(full.most_common(1)[0][0])
+    named = header_edges(header, forms)
+    if named:
+        return named
     end = max((e for row in spans for _, _, e in row), default=0)
     return list(range(end - width, end + 1)) if end >= width else None
+
+
+def header_cells(header: list[Line], forms: list[tuple[str, ...]]):
+    """Given header lines, yield (template column index, grid start, grid end) of every cell naming a column."""
+    for line in header:
+        for text, (start, width) in zip(line.cells, line.grid, strict=True):
+            norm = strip_ordinal(normalize_label(text))
+            col = next((j for j, f in enumerate(forms) if norm in f), None)
+            if col is not None:
+                yield col, start, start + width
+
+
+def header_edges(header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
+    """The column edges the header gives when it names every column once, side by side, else None."""
+    named: dict[int, tuple[int, int]] = {}
+    for col, start, end in header_cells(header, forms):
+        named[col] = (start, end)  # the lowest header line is the most specific
+    if len(named) != len(forms):
+        return None
+    spans = [named[j] for j in range(len(forms))]
+    if any(a[1] != b[0] for a, b in itertools.pairwise(spans)):
+        return None
+    return [s for s, _ in spans] + [spans[-1][1]]
 
 
 def spans_to_cells(spans: Spans, edges: list[int]) -> list[Cell | None] | None:
@@ -584,13 +612,7 @@ def header_agrees(header: list[Line], edges: list[int], forms: list[tuple[str, .
     """Whether the column headers above a table's rows sit over the columns its data fills: every
     header cell that names a template column overlaps that column (a header cell may be wider
     than its column, as in a Word export whose header grid is offset by half a cell)."""
-    for line in header:
-        for text, (start, width) in zip(line.cells, line.grid, strict=True):
-            norm = strip_ordinal(normalize_label(text))
-            col = next((j for j, f in enumerate(forms) if norm in f), None)
-            if col is not None and not (start < edges[col + 1] and edges[col] < start + width):
-                return False
-    return True
+    return all(start < edges[col + 1] and edges[col] < end for col, start, end in header_cells(header, forms))
 
 
 def rows_by_grid(
@@ -601,13 +623,13 @@ def rows_by_grid(
     the grid contradicts the headers printed above the rows (after line `since`): a grid built
     from text that had already lost its columns is not the template's."""
     spans = {r.key: found for r in rows if (found := row_spans(r, lines)) is not None}
-    edges = grid_edges(list(spans.values()), len(forms)) if spans else None
-    if edges is None:
+    if not spans:
         return {}
     first = min(r.line for r in rows)
     table = next(ln.table for ln in lines if ln.number == first)
     header = [ln for ln in lines if since < ln.number < first and ln.table == table and ln.grid is not None]
-    if not header_agrees(header, edges, forms):
+    edges = grid_edges(list(spans.values()), header, forms)
+    if edges is None or not header_agrees(header, edges, forms):
         return {}
     placed = {key: spans_to_cells(row, edges) for key, row in spans.items()}
     return {key: cells for key, cells in placed.items() if cells is not None}
@@ -708,7 +730,7 @@ def review_by_grid(lines: list[Line], width: int) -> list[Cell | None] | None:
     a cell or None for each of the `width` columns; else None."""
     numbered = [ln for ln in lines if any(read_cell(c).value is not None for c in split_label(ln.cells)[1])]
     spans = line_spans(numbered[0], split_label(numbered[0].cells)[1]) if len(numbered) == 1 else None
-    edges = grid_edges([spans], width) if spans else None
+    edges = grid_edges([spans], [], [()] * width) if spans else None
     return spans_to_cells(spans, edges) if edges else None
 
 

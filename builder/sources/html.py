@@ -35,10 +35,7 @@ MOJIBAKE = re.compile(r"[\u0080-\u024f\ue000-\uf8ff\ufffd]")
 def declared_charset(data: bytes) -> str | None:
     """Given a page's bytes, return the charset its XML declaration or <meta> names, or None."""
     declared = XML_ENCODING.match(data[:200]) or META_CHARSET.search(data[:4096])
-    if not declared:
-        return None
-    name = declared.group(1).decode("ascii").lower()
-    return GB_NAMES.get(name, name)
+    return declared.group(1).decode("ascii").lower() if declared else None
 
 
 def looks_garbled(text: str) -> bool:
@@ -58,13 +55,14 @@ def bytes_to_text(data: bytes) -> tuple[str, str, str | None]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig", None
     declared = declared_charset(data)
-    text, used = decode_first(data, ["utf-8", declared] if declared else ["utf-8"])
+    decoder = GB_NAMES.get(declared, declared)
+    text, used = decode_first(data, ["utf-8", decoder] if decoder else ["utf-8"])
     if text is None:
         best = from_bytes(data).best()
         text, used = (
             (str(best), best.encoding) if best else (data.decode("utf-8", "replace"), "utf-8 (with replacements)")
         )
-    if declared is None or decode_first(data, [declared])[0] == text:
+    if declared is None or decode_first(data, [decoder])[0] == text:
         return text, used, None
     return text, used, f"the page declares charset {declared}, which does not fit its bytes; read as {used}"
 

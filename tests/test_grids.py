@@ -1,0 +1,233 @@
+"""Grids are kept: tables whose readers saw the grid are read by position; Word, web and PDF quirks (issue 12)."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from builder.checks import check_report
+from builder.model import Document, Line
+from builder.parse import parse_document
+from builder.sources import read
+from builder.sources.docx import paragraph_text, tbl_to_rows
+from builder.sources.html import read_html
+from builder.template import load_template
+
+CASES = Path(__file__).parent / "fixtures" / "cases"
+TEMPLATE = load_template()
+COLUMNS = list(TEMPLATE.columns("applications"))
+GRANTED = [12, 3, 0, 0, 0, 1, 16]
+BLANK_ROW = [0, None, None, None, None, None, 0]  # 0 │ five merged blank cells │ 0
+
+
+def row(report: dict, key: str) -> list:
+    """Given a report, return its table B row `key` as a list in column order."""
+    return [report["applications"][key][c] for c in COLUMNS]
+
+
+def placed_by_sums(report: dict) -> list[str]:
+    """The cells of a report whose column was inferred or left ambiguous by the sums."""
+    return [name for name, note in report["cells"].items() if note.get("position")]
+
+
+def findings(report: dict, *rules: str) -> list[dict]:
+    return [f for f in check_report(report, TEMPLATE) if f["rule"] in rules]
+
+
+# --- grids: HTML colspan/rowspan, DOCX gridSpan/vMerge ---------------------------------------------
+
+
+def test_html_colspan_blank_is_null_where_the_grid_puts_it():
+    report = parse_document(read(CASES / "html_colspan_blank.html"))
+    assert row(report, "denied_state_secret") == BLANK_ROW
+    assert placed_by_sums(report) == []
+
+
+@pytest.mark.parametrize("name", ["html_colspan_blank_zero.html", "docx_gridspan_blank_zero.docx"])
+def test_merged_blank_cells_stay_where_the_grid_puts_them(name):
+    report = parse_document(read(CASES / name))
+    assert row(report, "denied_state_secret") == BLANK_ROW
+    assert row(report, "granted") == GRANTED
+    assert row(report, "new") == [28, 4, 1, 5, 2, 1, 41]
+    assert row(report, "total") == [25, 3, 1, 5, 2, 1, 37]
+    assert row(report, "carried_forward") == [6, 1, 0, 0, 0, 0, 7]
+    assert report["review_litigation"]["review"] == [2, 1, 0, 1, 4]
+    assert placed_by_sums(report) == []
+    # The agency printed its table correctly: no finding blames it for the layout.
+    assert findings(report, "cell-inferred", "cell-ambiguous", "B1", "B2", "B3", "C1") == []
+
+
+def test_html_merged_blanks_in_two_rows():
+    report = parse_document(read(CASES / "html_colspan_blank_zero.html"))
+    assert row(report, "denied_law_forbidden") == BLANK_ROW
+
+
+def test_html_trailing_blanks_are_null_not_shifted():
+    report = parse_document(read(CASES / "html_trailing_blanks.html"))
+    assert row(report, "granted") == [258, 12, None, None, 1, 1, None]
+    assert row(report, "partially_granted") == [3, None, None, None, None, None, None]
+    assert placed_by_sums(report) == []
+
+
+def test_text_that_lost_its_grid_is_still_placed_by_the_sums_and_marked():
+    text = "某某区卫生健康局2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n1.属于国家秘密\t0\t0\n"
+    lines = tuple(Line(i, tuple(t.split("\t"))) for i, t in enumerate(text.splitlines(), start=1))
+    report = parse_document(Document("lost.txt", "text", lines))
+    assert row(report, "denied_state_secret")[-1] == 0
+    assert placed_by_sums(report)  # every cell placed that way stays marked
+
+
+def test_rowspan_labels_leave_the_value_columns_in_place():
+    html = (
+        "<p>某某区卫生健康局2023年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>"
+        '<table><tr><td rowspan="3">（三）不予公开</td><td>1.属于国家秘密</td>'
+        '<td>1</td><td></td><td></td><td></td><td></td><td rowspan="2"></td><td>1</td></tr>'
+        "<tr><td>2.其他法律行政法规禁止公开</td><td></td><td>2</td><td></td><td></td><td></td><td>2</td></tr>"
+        "</table>"
+    )
+    report = parse_document(html_document(html))
+    assert row(report, "denied_state_secret") == [1, None, None, None, None, None, 1]
+    # the rowspan from above covers 其他 in the second row: that cell is blank, not shifted
+    assert row(report, "denied_law_forbidden") == [None, 2, None, None, None, None, 2]
+    assert placed_by_sums(report) == []
+
+
+def test_row_without_a_full_grid_row_is_read_under_the_header_that_names_its_columns():
+    html = (
+        "<p>某某区卫生健康局2023年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>"
+        "<table><tr><td></td><td>自然人</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td>"
+        "<td>法律服务机构</td><td>其他</td><td>总计</td><td></td></tr>"
+        "<tr><td>（一）予以公开</td><td></td><td>2</td><td>3</td><td></td><td></td><td></td><td>5</td><td></td></tr>"
+        "</table>"
+    )
+    report = parse_document(html_document(html))
+    assert row(report, "granted") == [None, 2, 3, None, None, None, 5]
+    assert placed_by_sums(report) == []
+
+
+def test_grid_contradicting_its_header_falls_back_to_the_sums():
+    """A grid built from text that had lost its columns: every row has its seven cells one column
+    right of the header (seed 003 printed into a table), so the grid is not trusted."""
+    header = "".join(
+        f"<td>{x}</td>"
+        for x in ["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计", ""]
+    )
+    cells = "".join(f"<td>{x}</td>" for x in ["三、本年度办理结果", "（一）予以公开", 2, 3, 1, "", "", 6, ""])
+    html = (
+        "<p>某某区卫生健康局2023年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>"
+        f"<table><tr>{header}</tr><tr>{cells}</tr></table>"
+    )
+    report = parse_document(html_document(html))
+    assert row(report, "granted")[-1] == 6
+    assert placed_by_sums(report)  # re-placed by the sums, and marked so
+
+
+def html_document(body: str) -> Document:
+    with tempfile.NamedTemporaryFile("wb", suffix=".html", delete=False) as f:
+        f.write(f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>".encode())
+    try:
+        return read_html(f.name)
+    finally:
+        Path(f.name).unlink()
+
+
+REAL_PAGES = sorted((Path(__file__).parent.parent / "data" / "reports" / "pingtan").glob("pingtan_20[2-9]*.html"))
+
+
+@pytest.mark.parametrize("page", REAL_PAGES, ids=lambda p: p.stem)
+def test_real_pages_are_read_by_their_grid_with_no_cell_placed_by_sums(page):
+    report = parse_document(read(page))
+    assert placed_by_sums(report) == []
+    assert findings(report, "cell-inferred", "cell-ambiguous") == []
+
+
+# --- Word as Word shows it ---------------------------------------------------------------------
+
+
+def test_docx_smart_tags_are_read():
+    report = parse_document(read(CASES / "docx_smarttag.docx"))
+    assert (report["agency"], report["year"], report["date_signed"]) == ("某某区卫生健康局", 2023, "2024-01-20")
+
+
+def test_docx_tracked_change_counts_insertions_not_deletions():
+    report = parse_document(read(CASES / "docx_tracked_change.docx"))
+    assert row(report, "granted") == GRANTED
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+MC = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def xml(text: str):
+    return etree.fromstring(text)
+
+
+def test_paragraph_text_reads_fields_controls_and_revisions():
+    p = xml(
+        f"<w:p {W} {MC}><w:r><w:t>年度</w:t></w:r>"
+        '<w:fldSimple w:instr="DATE"><w:r><w:t>2024年</w:t></w:r></w:fldSimple>'
+        "<w:sdt><w:sdtContent><w:r><w:t>1月</w:t></w:r></w:sdtContent></w:sdt>"
+        "<w:del><w:r><w:delText>9日</w:delText></w:r></w:del><w:ins><w:r><w:t>20日</w:t></w:r></w:ins>"
+        "<w:moveFrom><w:r><w:t>旧</w:t></w:r></w:moveFrom>"
+        "<w:r><w:instrText>PAGE</w:instrText></w:r>"
+        "<mc:AlternateContent><mc:Choice><w:r><w:t>框</w:t></w:r></mc:Choice>"
+        "<mc:Fallback><w:r><w:t>框</w:t></w:r></mc:Fallback></mc:AlternateContent>"
+        "</w:p>"
+    )
+    assert paragraph_text(p) == "年度2024年1月20日框"
+
+
+def test_docx_rows_keep_grid_columns_through_spans_merges_and_content_controls():
+    def tc(text="", span=1, vmerge=None):
+        pr = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+        pr += "" if vmerge is None else (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "<w:vMerge/>")
+        return f"<w:tc><w:tcPr>{pr}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    tbl = xml(
+        f"<w:tbl {W}>"
+        f'<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>{tc("（三）不予公开", vmerge="restart")}{tc("0")}'
+        f"{tc('', 5)}{tc('0')}</w:tr>"
+        f"<w:tr>{tc('x')}{tc(vmerge='')}<w:sdt><w:sdtContent>{tc('7')}</w:sdtContent></w:sdt></w:tr>"
+        f"<w:tr><w:trPr><w:del/></w:trPr>{tc('deleted')}</w:tr>"
+        "</w:tbl>"
+    )
+    assert tbl_to_rows(tbl) == [
+        (("（三）不予公开", "0", "", "0"), ((1, 1), (2, 1), (3, 5), (8, 1))),
+        (("x", "7"), ((0, 1), (2, 1))),
+    ]
+
+
+# --- web pages -----------------------------------------------------------------------------------
+
+
+def test_xhtml_with_an_encoding_declaration_is_read():
+    report = parse_document(read(CASES / "html_xml_declaration.html"))
+    assert (report["agency"], report["year"]) == ("某某区卫生健康局", 2023)
+
+
+PAGE = (
+    "<html><head><meta charset='{}'></head>"
+    "<body><p>某某区卫生健康局2023年政府信息公开工作年度报告</p><p>{}</p></body></html>"
+)
+BODY = "一、总体情况" + "本机关认真贯彻落实政府信息公开条例，全面推进政务公开工作。" * 3
+
+
+@pytest.mark.parametrize(
+    ("declared", "actual"),
+    [("gb2312", "utf-8"), ("utf-8", "gb18030"), ("iso-8859-1", "gb18030"), ("windows-1252", "utf-8")],
+)
+def test_page_with_a_wrong_declared_charset_is_read_in_its_real_one(tmp_path, declared, actual):
+    path = tmp_path / "page.html"
+    path.write_bytes(PAGE.format(declared, BODY).encode(actual))
+    doc = read(path)
+    report = parse_document(doc)
+    assert (report["agency"], report["year"]) == ("某某区卫生健康局", 2023)
+    assert any(f"declares charset {declared}" in n for n in doc.notes)
+
+
+def test_page_with_a_right_declared_charset_has_no_note(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(PAGE.format("gbk", BODY).encode("gb18030"))
+    doc = read(path)
+    assert doc.encoding == "gb18030" and not any("declares charset" in n for n in doc.notes)
