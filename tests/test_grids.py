@@ -231,3 +231,127 @@ def test_page_with_a_right_declared_charset_has_no_note(tmp_path):
     path.write_bytes(PAGE.format("gbk", BODY).encode("gb18030"))
     doc = read(path)
     assert doc.encoding == "gb18030" and not any("declares charset" in n for n in doc.notes)
+
+
+# --- PDFs ----------------------------------------------------------------------------------------
+
+FONT = "STSong-Light"  # Adobe's CJK font that reportlab knows; pdfminer maps it to Unicode
+
+
+def register_font():
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def write_table_pdf(path: Path, rows: list[list[str]], spans: list[tuple]) -> Path:
+    """Write a one-page report: title, the heading of section 三 and table B as a ruled table with
+    the given SPAN commands ((col0, row0), (col1, row1))."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    register_font()
+    style = ParagraphStyle("p", fontName=FONT, fontSize=11, leading=16, wordWrap="CJK")
+    cell = ParagraphStyle("c", fontName=FONT, fontSize=8, leading=10, wordWrap="CJK")
+    data = [[Paragraph(c, cell) if c and not c.isdigit() else c for c in r] for r in rows]
+    commands = [("FONT", (0, 0), (-1, -1), FONT, 8), ("GRID", (0, 0), (-1, -1), 0.5, "black")]
+    commands += [("SPAN", a, b) for a, b in spans]
+    widths = [70, 90] + [40] * (len(rows[0]) - 2)
+    story = [
+        Paragraph("某某区卫生健康局2023年政府信息公开工作年度报告", style),
+        Paragraph("三、收到和处理政府信息公开申请情况", style),
+        Table(data, colWidths=widths, style=TableStyle(commands)),
+    ]
+    SimpleDocTemplate(str(path), pagesize=landscape(A4)).build(story)
+    return path
+
+
+def test_pdf_ruled_table_is_read_by_its_grid_with_merged_blanks(tmp_path):
+    header = ["", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    rows = [
+        header,
+        ["三、本年度办理结果", "（一）予以公开", "258", "12", "", "", "1", "1", ""],
+        ["", "（二）部分公开", "3", "", "", "", "", "", ""],
+        ["（三）不予公开", "1.属于国家秘密", "0", "", "", "", "", "", "0"],
+    ]
+    path = write_table_pdf(tmp_path / "grid.pdf", rows, [((3, 3), (7, 3))])  # five blank 法人 cells merged
+    doc = read(path)
+    assert any(line.grid for line in doc.lines)
+    report = parse_document(doc)
+    assert row(report, "granted") == [258, 12, None, None, 1, 1, None]
+    assert row(report, "partially_granted") == [3, None, None, None, None, None, None]
+    assert row(report, "denied_state_secret") == BLANK_ROW
+    assert placed_by_sums(report) == []
+
+
+def glyph_width(text: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
+    return pdfmetrics.stringWidth(text, "Helvetica", size)
+
+
+def write_fake_bold_pdf(path: Path, offsets: list[float], size: float = 12) -> Path:
+    """Write one line per offset: `1234`, each glyph drawn twice `offset` points apart; the offset is
+    capped below the glyph's own width less 0.1 pt. Last, `2011 ——` printed once, side by side."""
+    from reportlab.pdfgen import canvas
+
+    register_font()
+    c = canvas.Canvas(str(path))
+    y = 740  # below the page-number margin
+    for offset in offsets:
+        c.setFont("Helvetica", size)
+        x = 72
+        for ch in "1234":
+            width = glyph_width(ch, size)
+            for dx in (0, min(offset, width - 0.1)):
+                c.drawString(x + dx, y, ch)
+            x += width
+        y -= 2 * size
+    c.drawString(72, y, "2011")
+    c.setFont(FONT, size)
+    c.drawString(72, y - 2 * size, "——")
+    c.save()
+    return path
+
+
+def test_fake_bold_at_any_offset_up_to_a_glyph_width_reads_each_char_once(tmp_path):
+    from builder.sources.pdf import read_pdf
+
+    width = glyph_width("1", 12)
+    offsets = [0.5 + 0.25 * k for k in range(int((width - 0.6) / 0.25) + 1)] + [width - 0.1]
+    doc = read_pdf(write_fake_bold_pdf(tmp_path / "bold.pdf", offsets))
+    text = "".join(line.text.replace(" ", "") for line in doc.lines)  # the short lines join as one paragraph
+    assert text == "1234" * len(offsets) + "2011——"
+
+
+def test_pdf_fonts_without_unicode_map_are_refused_with_that_reason(monkeypatch):
+    from builder.model import ReportError
+    from builder.sources import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(ReportError, match="fonts have no Unicode map"):
+        read(CASES / "pdf_no_tounicode.pdf")
+
+
+def test_pdf_fonts_without_unicode_map_go_to_ocr(monkeypatch):
+    """The text layer is not used: every page is rendered and read as a scan (OCR faked here; the
+    real engine takes a minute a page on a busy machine)."""
+    from builder.sources import ocr
+
+    rendered = []
+
+    def fake_rows(image):
+        rendered.append(image.size)
+        title = ocr.Row((300, 600, 1300, 640), ("某某区卫生健康局2023年政府信息公开工作年度报告",), 40)
+        return [title] if len(rendered) == 1 else []
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "image_to_rows", fake_rows)
+    doc = read(CASES / "pdf_no_tounicode.pdf")
+    assert len(rendered) == 2 and all(line.ocr for line in doc.lines)
+    assert doc.notes[0].startswith("fonts have no Unicode map")
+    report = parse_document(doc)
+    assert (report["agency"], report["year"]) == ("某某区卫生健康局", 2023)

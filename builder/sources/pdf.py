@@ -23,6 +23,11 @@ ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+、")
 NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
 # A gap this many font sizes wide splits a line without ruling into table cells.
 CELL_GAP_EM = 1.5
+# What pdfminer gives for a glyph it cannot map to Unicode. A font with more than UNMAPPED_CID of its
+# chars so has no Unicode map; a PDF with more than UNMAPPED_SHARE of its text in such fonts is read by OCR.
+CID = re.compile(r"^\(cid:\d+\)$")
+UNMAPPED_CID = 0.05
+UNMAPPED_SHARE = 0.2
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Item:
     table: tuple | None = None  # (page, index on page) or ("gap", page, run) for unruled tables
     size: float = 10.0
     boxed: bool = False  # a text line with ruling on four sides: a one-row table pdfplumber skips
+    grid: tuple[tuple[int, int], ...] | None = None  # (first column, span) per cell of a ruled table row
 
 
 def cell_to_text(cell: str | None) -> str:
@@ -46,15 +52,28 @@ def cell_to_text(cell: str | None) -> str:
 
 
 def table_to_items(table, page_number: int, index: int) -> list[Item]:
-    """Given a pdfplumber Table, return one Item per non-empty row; merged cells appear once."""
+    """Given a pdfplumber Table, return one Item per non-empty row with each cell's grid columns;
+    merged cells appear once, where they start."""
+    edges = sorted({cell[0] for cell in table.cells})  # the left edges of the table's grid columns
     items = []
     for row, cells in zip(table.rows, table.extract(), strict=True):
         # None marks a position covered by a merged cell; "" is a real, blank cell.
-        texts = tuple(cell_to_text(c) for c in cells if c is not None)
-        if any(texts):
+        placed = [
+            (cell_to_text(c), bbox_to_columns(box, edges))
+            for c, box in zip(cells, row.cells, strict=True)
+            if c is not None
+        ]
+        if any(text for text, _ in placed):
             x0, top, x1, bottom = row.bbox
-            items.append(Item(page_number, top, bottom, x0, x1, texts, (page_number, index)))
+            texts, grid = tuple(t for t, _ in placed), tuple(g for _, g in placed)
+            items.append(Item(page_number, top, bottom, x0, x1, texts, (page_number, index), grid=grid))
     return items
+
+
+def bbox_to_columns(bbox: tuple, edges: list[float]) -> tuple[int, int]:
+    """Given a cell's bbox and the table's column left edges, return (first column, columns spanned)."""
+    first = edges.index(bbox[0])
+    return first, max(sum(1 for x in edges if bbox[0] <= x < bbox[2] - 0.5), 1)
 
 
 def chars_to_segments(chars: list[dict]) -> list[str]:
@@ -231,9 +250,12 @@ def continues_table(prev: Item | None, it: Item) -> bool:
 
 
 def items_to_lines(items: list[Item], ocr: bool = False) -> tuple[Line, ...]:
-    """Given ordered items of all pages, return Lines; a table continued on the next page keeps its number."""
+    """Given ordered items of all pages, return Lines; a table continued on the next page keeps its
+    number, and its grid columns are counted from the right edge of the part before the break."""
     lines: list[Line] = []
     numbers: dict = {}
+    ends = grid_ends(items)
+    shifts: dict = {}
     prev = None
     for it in items:
         table = None
@@ -241,13 +263,29 @@ def items_to_lines(items: list[Item], ocr: bool = False) -> tuple[Line, ...]:
             if it.table not in numbers:
                 joined = continues_table(prev, it)
                 numbers[it.table] = numbers[prev.table] if joined else max(numbers.values(), default=-1) + 1
+                if joined and it.table in ends and prev.table in ends:
+                    shifts[it.table] = shifts.get(prev.table, 0) + ends[prev.table] - ends[it.table]
                 if joined and repeats_first_row(lines, numbers[it.table], it.cells):
                     prev = it
                     continue  # the header row Word repeats at the top of each page
             table = numbers[it.table]
-        lines.append(Line(number=len(lines) + 1, cells=it.cells, page=it.page, table=table, ocr=ocr))
+        grid = shift_grid(it.grid, shifts.get(it.table, 0))
+        lines.append(Line(number=len(lines) + 1, cells=it.cells, page=it.page, table=table, ocr=ocr, grid=grid))
         prev = it
     return tuple(lines)
+
+
+def grid_ends(items: list[Item]) -> dict:
+    """Given items, return {source table: the right edge of its grid} for the tables with a grid."""
+    ends: dict = {}
+    for it in items:
+        if it.grid:
+            ends[it.table] = max(ends.get(it.table, 0), max(start + span for start, span in it.grid))
+    return ends
+
+
+def shift_grid(grid: tuple | None, shift: int) -> tuple | None:
+    return tuple((start + shift, span) for start, span in grid) if grid and shift else grid
 
 
 def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> bool:
@@ -255,25 +293,34 @@ def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> 
     return first is not None and first.cells == cells and not any(NUMBER.match(c) for c in cells)
 
 
-def duplicate_chars(chars: list[dict], tolerance: float = 1.0) -> set[int]:
-    """Given a page's chars, return the ids of those repeating an earlier char within `tolerance` points.
+def duplicate_chars(chars: list[dict], tolerance: float = 1.0, overlap: float = 0.05) -> set[int]:
+    """Given a page's chars, return the ids of those repeating an earlier char over it.
 
-    Fake-bold and shadowed text prints each character two or more times, a fraction of a point
-    apart. pdfplumber's dedupe_chars does the same job but sorts every char; bucketing by position
-    keeps this linear, which is most of the gap to the bare extract_text floor.
+    Fake-bold and shadowed text prints each character two or more times, shifted by a fraction of
+    a point up to almost the glyph's width: a copy is the same character in the same font and size,
+    on the same line (within `tolerance` points), overlapping the earlier one by more than
+    `overlap` points. The same character printed twice side by side (`11`, `——`) does not overlap.
+    pdfplumber's dedupe_chars sorts every char; bucketing by position keeps this linear.
     """
     buckets: dict[tuple, list[dict]] = {}
     drop = set()
     for ch in chars:
-        bx, by = int(ch["x0"] // tolerance), int(ch["top"] // tolerance)
+        size = max(ch.get("size", 0), 1.0)
+        bx, by = int(ch["x0"] // size), int(ch["top"] // tolerance)
         key = (ch["text"], ch.get("fontname"), round(ch.get("size", 0), 1))
         near = (c for dx in (-1, 0, 1) for dy in (-1, 0, 1) for c in buckets.get((*key, bx + dx, by + dy), ()))
-        close = (abs(c["x0"] - ch["x0"]) <= tolerance and abs(c["top"] - ch["top"]) <= tolerance for c in near)
-        if ch["text"].strip() and any(close):
+        if ch["text"].strip() and any(is_copy(c, ch, tolerance, overlap) for c in near):
             drop.add(id(ch))
         else:
             buckets.setdefault((*key, bx, by), []).append(ch)
     return drop
+
+
+def is_copy(first: dict, later: dict, tolerance: float, overlap: float) -> bool:
+    """Whether `later` is `first` printed again a little aside: same line, the two glyphs overlapping."""
+    width = min(first["x1"] - first["x0"], later["x1"] - later["x0"])
+    shift = abs(later["x0"] - first["x0"])
+    return abs(later["top"] - first["top"]) <= tolerance and (shift < width - overlap or shift <= tolerance)
 
 
 def dedupe_page(page):
@@ -294,6 +341,11 @@ def read_pdf(path) -> Document:
             empty = [i + 1 for i, p in enumerate(pages) if not p.chars]
             if pages and len(empty) == len(pages):
                 return read_scanned(path, pages)
+            unmapped = unmapped_fonts(pages)
+            if unmapped_share(pages, unmapped) > UNMAPPED_SHARE:
+                return read_unmapped(path, pages, unmapped)
+            if unmapped:
+                pages = [p.filter(lambda obj: obj.get("fontname") not in unmapped) for p in pages]
             per_page = [page_to_items(p, i + 1) for i, p in enumerate(pages)]
         except PdfminerException as e:
             raise ReportError(str(path), f"not a readable PDF: {e}") from e
@@ -301,7 +353,7 @@ def read_pdf(path) -> Document:
     per_page, dropped = drop_running_lines(per_page, heights)
     per_page = join_lone_rows(per_page)
     items = [it for page in per_page for it in mark_unruled_tables(page)]
-    notes = []
+    notes = [f"font(s) with no Unicode map left out: {', '.join(sorted(unmapped))}"] if unmapped else []
     if empty:
         notes.append(f"no text layer on page(s) {', '.join(map(str, empty))}; those pages were not read")
     if dropped:
@@ -320,9 +372,41 @@ def pdf_meta(pdf) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
-def read_scanned(path, pages) -> Document:
-    """Given the pages of a PDF without any text, OCR them, or raise saying why that was impossible."""
-    note = f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
+def unmapped_fonts(pages) -> set[str]:
+    """Given pages, return the fonts with no Unicode map: pdfminer gives some of their chars as
+    `(cid:N)` (more than UNMAPPED_CID of them), and the rest are guesses from the glyph codes, even
+    digits. None of their chars can be trusted."""
+    seen: Counter = Counter()
+    cids: Counter = Counter()
+    for page in pages:
+        for ch in page.chars:
+            seen[ch.get("fontname")] += 1
+            cids[ch.get("fontname")] += bool(CID.match(ch["text"]))
+    return {font for font, n in cids.items() if n > UNMAPPED_CID * seen[font]}
+
+
+def unmapped_share(pages, fonts: set[str]) -> float:
+    """The share of the pages' printed chars that are in `fonts`."""
+    chars = [ch for page in pages for ch in page.chars if ch["text"].strip()]
+    return sum(ch.get("fontname") in fonts for ch in chars) / max(len(chars), 1)
+
+
+def read_unmapped(path, pages, fonts: set[str]) -> Document:
+    """Given the pages of a PDF whose text is mostly in fonts with no Unicode map, read them by OCR
+    as a scan, or raise saying why the text cannot be read."""
+    names = ", ".join(sorted({f.split("+")[-1] for f in fonts}))  # a subset's tag (AAAAAB+) is not its name
+    note = f"fonts have no Unicode map ({names}): the text layer cannot be read"
+    doc = read_scanned(path, pages, note)
+    if not doc.lines:
+        raise ReportError(str(path), f"{note}, and OCR found no text")
+    return doc
+
+
+def read_scanned(path, pages, note: str | None = None) -> Document:
+    """Given the pages of a PDF without any (readable) text, OCR them, or raise saying why that was
+    impossible; `note` says why OCR is needed (default: a scan, no text layer)."""
+    scanned = note is None
+    note = note or f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
     from builder.sources import ocr  # onnxruntime is heavy: load it only for scans
 
     if not ocr.available():
@@ -339,4 +423,5 @@ def read_scanned(path, pages) -> Document:
     marked = [it for page in by_page for it in mark_unruled_tables(page)]
     lines = items_to_lines(join_paragraphs(marked), ocr=True)
     notes = (note, f"read by OCR ({ocr.ENGINE}); every cell is OCR-read and may be wrong")
-    return Document(path=str(path), format="pdf", lines=lines, notes=notes, meta={"pages": len(pages), "scanned": True})
+    meta = {"pages": len(pages), "scanned": scanned, "ocr": True}
+    return Document(path=str(path), format="pdf", lines=lines, notes=notes, meta=meta)
