@@ -355,3 +355,48 @@ def test_pdf_fonts_without_unicode_map_go_to_ocr(monkeypatch):
     assert doc.notes[0].startswith("fonts have no Unicode map")
     report = parse_document(doc)
     assert (report["agency"], report["year"]) == ("某某区卫生健康局", 2023)
+
+
+# --- Word 97 (.doc) ------------------------------------------------------------------------------
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # the start of a Word 97 file (an OLE container)
+
+
+def test_doc_without_a_converter_is_listed_with_the_reason(tmp_path, monkeypatch):
+    from builder.model import ReportError
+    from builder.sources import docx
+
+    path = tmp_path / "report.doc"
+    path.write_bytes(OLE)
+    monkeypatch.setattr(docx.shutil, "which", lambda name: None)
+    with pytest.raises(ReportError, match=r"report.doc: Word 97 \(.doc\) document: no converter installed"):
+        read(path)
+
+
+def test_doc_is_converted_by_antiword_when_it_is_the_converter_on_path(tmp_path, monkeypatch):
+    """The wiring, with a stand-in antiword that prints what antiword prints for a report."""
+    from builder.sources import docx
+
+    fake = tmp_path / "bin" / "antiword"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nprintf '某某区卫生健康局2023年政府信息公开工作年度报告\\n\\n一、总体情况\\n'\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(docx.shutil, "which", lambda name: str(fake) if name == "antiword" else None)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    path = tmp_path / "report.doc"
+    path.write_bytes(OLE)
+    doc = read(path)
+    assert doc.notes[0].startswith("converted from Word 97 (.doc) by antiword")
+    assert (parse_document(doc)["agency"], parse_document(doc)["year"]) == ("某某区卫生健康局", 2023)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("antiword"), reason="antiword not installed")
+def test_doc_that_antiword_cannot_read_says_so(tmp_path, monkeypatch):
+    from builder.model import ReportError
+    from builder.sources import docx
+
+    monkeypatch.setattr(docx.shutil, "which", lambda name: "antiword" if name == "antiword" else None)
+    path = tmp_path / "broken.doc"
+    path.write_bytes(OLE)
+    with pytest.raises(ReportError, match="antiword could not convert it"):
+        read(path)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import tempfile
 import zipfile
+from dataclasses import replace
+from pathlib import Path
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 
 from builder.model import Document, Line, ReportError
-from builder.sources.text import join_wrapped
+from builder.sources.text import join_wrapped, text_to_lines
 
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 # What a run's children stand for in the text Word shows.
@@ -140,3 +145,57 @@ def read_docx(path) -> Document:
     props = document.core_properties
     meta = {"title": props.title or None, "created": props.created.isoformat() if props.created else None}
     return Document(path=str(path), format="docx", lines=lines, meta={k: v for k, v in meta.items() if v})
+
+
+# --- Word 97 (.doc) --------------------------------------------------------------------------------
+
+CONVERT_SECONDS = 120  # LibreOffice starts in a few seconds; a report converts in well under a minute
+
+
+def read_doc(path) -> Document:
+    """Read a Word 97 (.doc) report: converted to .docx by LibreOffice headless when installed (its
+    table grid kept), else to text by antiword (tables as `|` rows, their grid lost); raise
+    ReportError saying so when neither is on PATH or the conversion fails."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office:
+        return doc_by_office(Path(path), office)
+    if shutil.which("antiword"):
+        return doc_by_antiword(Path(path))
+    raise ReportError(
+        str(path), "Word 97 (.doc) document: no converter installed (LibreOffice or antiword); save it as .docx"
+    )
+
+
+def run_converter(path: Path, args: list[str], tool: str) -> bytes:
+    """Run a converter and return its standard output, or raise ReportError with its complaint."""
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=CONVERT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise ReportError(str(path), f"Word 97 (.doc) document: {tool} took over {CONVERT_SECONDS} s") from None
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise ReportError(str(path), f"Word 97 (.doc) document: {tool} could not convert it: {why[0]}")
+    return done.stdout
+
+
+def doc_by_office(path: Path, office: str) -> Document:
+    """Convert a .doc to .docx with LibreOffice headless in a scratch folder and read that."""
+    with tempfile.TemporaryDirectory() as scratch:
+        profile = Path(scratch, "profile").as_uri()  # its own profile: parallel workers do not share a lock
+        args = [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx", "--outdir", scratch]
+        run_converter(path, [*args, str(path)], "LibreOffice")
+        converted = Path(scratch, path.stem + ".docx")
+        if not converted.exists():
+            raise ReportError(str(path), "Word 97 (.doc) document: LibreOffice wrote no .docx")
+        doc = read_docx(converted)
+    return replace(doc, path=str(path), notes=("converted from Word 97 (.doc) by LibreOffice", *doc.notes))
+
+
+def doc_by_antiword(path: Path) -> Document:
+    """Convert a .doc to UTF-8 text with antiword (one paragraph a line) and read it as text."""
+    text = run_converter(path, ["antiword", "-m", "UTF-8.txt", "-w", "0", str(path)], "antiword")
+    lines = text_to_lines(text.decode("utf-8", "replace"))
+    if not lines:
+        raise ReportError(str(path), "Word 97 (.doc) document: antiword found no text")
+    note = "converted from Word 97 (.doc) by antiword: tables as text, blank cells may be lost"
+    return Document(path=str(path), format="text", lines=lines, encoding="utf-8", notes=(note,))
