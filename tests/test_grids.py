@@ -400,3 +400,47 @@ def test_doc_that_antiword_cannot_read_says_so(tmp_path, monkeypatch):
     path.write_bytes(OLE)
     with pytest.raises(ReportError, match="antiword could not convert it"):
         read(path)
+
+
+def write_sideways_table_pdf(path: Path, rows: list[list[str]], up: bool = True) -> Path:
+    """Write a portrait report: page 1 upright (title, heading of section 三), page 2 table B
+    printed sideways, its text running up the page (`up`) or down it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    register_font()
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont(FONT, 14)
+    c.drawString(72, 760, "某某区卫生健康局2023年政府信息公开工作年度报告")
+    c.drawString(72, 720, "三、收到和处理政府信息公开申请情况")
+    c.showPage()
+    cell = ParagraphStyle("c", fontName=FONT, fontSize=8, leading=10, wordWrap="CJK")
+    data = [[Paragraph(x, cell) if x and not x.isdigit() else x for x in r] for r in rows]
+    style = TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("GRID", (0, 0), (-1, -1), 0.5, "black")])
+    table = Table(data, colWidths=[80, 120] + [50] * (len(rows[0]) - 2), style=style)
+    width, height = table.wrapOn(c, 800, 500)
+    if up:
+        c.translate(A4[0] - 100, 60)  # the table's top edge towards the page's right edge
+        c.rotate(90)
+    else:
+        c.translate(100, A4[1] - 60)
+        c.rotate(-90)
+    table.drawOn(c, 0, 0)
+    c.save()
+    return path
+
+
+@pytest.mark.parametrize("up", [True, False], ids=["text-up", "text-down"])
+def test_pdf_table_printed_sideways_is_read(tmp_path, up):
+    header = ["", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    rows = [
+        header,
+        ["三、本年度办理结果", "（一）予以公开", "12", "3", "0", "0", "0", "1", "16"],
+        ["", "（二）部分公开", "3", "", "", "", "", "", "3"],
+    ]
+    report = parse_document(read(write_sideways_table_pdf(tmp_path / "sideways.pdf", rows, up)))
+    assert row(report, "granted") == GRANTED
+    assert row(report, "partially_granted") == [3, None, None, None, None, None, 3]
+    assert placed_by_sums(report) == []

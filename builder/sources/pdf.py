@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.page import DerivedPage
 from pdfplumber.utils.exceptions import PdfminerException
 
 from builder.model import Document, Line, ReportError
@@ -323,6 +324,52 @@ def is_copy(first: dict, later: dict, tolerance: float, overlap: float) -> bool:
     return abs(later["top"] - first["top"]) <= tolerance and (shift < width - overlap or shift <= tolerance)
 
 
+class TurnedPage(DerivedPage):
+    """A page whose content is printed sideways, turned a quarter so that its text runs left to
+    right: `clockwise` for text that runs up the page (the usual landscape table on a portrait page)."""
+
+    def __init__(self, parent_page, clockwise: bool):
+        x0, top, x1, bottom = parent_page.bbox
+        self.bbox = (0, 0, bottom - top, x1 - x0)
+        self.clockwise = clockwise
+        self.origin = (x0, top, x1 - x0, bottom - top)
+        super().__init__(parent_page)
+
+    @property
+    def objects(self) -> dict:
+        if not hasattr(self, "_objects"):
+            self._objects = {k: [self.turn(o) for o in v] for k, v in self.parent_page.objects.items()}
+        return self._objects
+
+    def turn_point(self, x: float, top: float) -> tuple[float, float]:
+        """A point (from the left, from the top) of the parent page, on the turned page."""
+        x0, top0, width, height = self.origin
+        x, top = x - x0, top - top0
+        return (height - top, x) if self.clockwise else (top, width - x)
+
+    def turn(self, obj: dict) -> dict:
+        """An object of the parent page with its geometry turned (and chars made upright)."""
+        (ax, at), (bx, bt) = self.turn_point(obj["x0"], obj["top"]), self.turn_point(obj["x1"], obj["bottom"])
+        x0, x1, top, bottom = min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+        page_height = self.bbox[3]
+        out = {**obj, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
+        out.update(y0=page_height - bottom, y1=page_height - top, doctop=self.initial_doctop + top)
+        if "pts" in obj:
+            out["pts"] = [self.turn_point(x, t) for x, t in obj["pts"]]
+        if obj.get("object_type") == "char":
+            out["upright"] = True
+        return out
+
+
+def upright_page(page):
+    """Given a page, return it turned upright when most of its text is printed sideways, else as is."""
+    sideways = [ch for ch in page.chars if not ch.get("upright", True) and ch["text"].strip()]
+    if len(sideways) <= len(page.chars) / 2:
+        return page
+    ups = sum(1 for ch in sideways if ch["matrix"][1] > 0)  # text direction (a, b) pointing up the page
+    return TurnedPage(page, clockwise=ups >= len(sideways) / 2)
+
+
 def dedupe_page(page):
     """Given a pdfplumber page, return it without duplicated (bold/shadow) characters."""
     drop = duplicate_chars(page.chars)
@@ -337,7 +384,7 @@ def read_pdf(path) -> Document:
         raise ReportError(str(path), f"not a readable PDF: {e}") from e
     with pdf:
         try:
-            pages = [dedupe_page(p) for p in pdf.pages]
+            pages = [dedupe_page(upright_page(p)) for p in pdf.pages]
             empty = [i + 1 for i, p in enumerate(pages) if not p.chars]
             if pages and len(empty) == len(pages):
                 return read_scanned(path, pages)
@@ -413,6 +460,7 @@ def read_scanned(path, pages, note: str | None = None) -> Document:
         raise ReportError(str(path), f"{note}; no OCR engine installed ({ocr.ENGINE})")
     items = []
     for number, page in enumerate(pages, start=1):
+        page = page.root_page  # rendered as printed: OCR reads each page as it stands
         image = page.to_image(resolution=ocr.DPI).original
         scale = float(page.height) / image.height
         for row in ocr.image_to_rows(image):
