@@ -492,9 +492,10 @@ def read_grid(
     labels = template.labels(table, "columns")
     by_grid = rows_by_grid(rows, lines, [labels[c].forms() for c in columns])
     placed, notes, extras = place_rows({r.key: r.tokens for r in rows if r.key not in by_grid}, columns, eqs)
+    ocr_lines = {ln.number for ln in lines if ln.ocr}
     for key, cells in by_grid.items():
         placed[key] = {col: value_of(c) for col, c in zip(columns, cells, strict=True)}
-        notes.update({f"{key}.{col}": n for col, c in zip(columns, cells, strict=True) if (n := cell_note(c, None))})
+        notes.update(grid_notes(key, columns, cells, found[key].line in ocr_lines))
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
     cells = {}
     for name, note in notes.items():
@@ -550,11 +551,14 @@ def row_spans(row: Row, lines: list[Line]) -> Spans | None:
     return next((found for ln in after if (found := line_spans(ln, row.tokens)) is not None), None)
 
 
-def grid_edges(spans: list[Spans], header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
+def grid_edges(
+    spans: list[Spans], header: list[Line], forms: list[tuple[str, ...]], complete: bool = True
+) -> list[int] | None:
     """Given the value cells of a table's rows, the header lines above them and the label forms of
     the template's columns, return the grid column edges of those columns (one more than there are
     columns): those of the commonest row with one cell per column, else those of header cells
-    naming every column side by side, else the last grid columns. None when nothing fits."""
+    naming every column side by side, else the last grid columns when the grid is `complete`
+    (it has every column, even one left blank). None when nothing fits."""
     width = len(forms)
     full = Counter(tuple(s for _, s, _ in row) + (row[-1][2],) for row in spans if len(row) == width)
     if full:
@@ -563,7 +567,7 @@ def grid_edges(spans: list[Spans], header: list[Line], forms: list[tuple[str, ..
     if named:
         return named
     end = max((e for row in spans for _, _, e in row), default=0)
-    return list(range(end - width, end + 1)) if end >= width else None
+    return list(range(end - width, end + 1)) if complete and end >= width else None
 
 
 def header_cells(header: list[Line], forms: list[tuple[str, ...]]):
@@ -628,7 +632,9 @@ def rows_by_grid(
     first = min(r.line for r in rows)
     table = next(ln.table for ln in lines if ln.number == first)
     header = [ln for ln in lines if since < ln.number < first and ln.table == table and ln.grid is not None]
-    edges = grid_edges(list(spans.values()), header, forms)
+    # An OCR'd grid has a column only where numbers line up: never count columns from its right edge.
+    complete = not any(ln.ocr for ln in lines if ln.grid is not None)
+    edges = grid_edges(list(spans.values()), header, forms, complete)
     if edges is None or not header_agrees(header, edges, forms):
         return {}
     placed = {key: spans_to_cells(row, edges) for key, row in spans.items()}
@@ -713,7 +719,7 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     by_grid, extras = review_by_grid(lines, len(flat)), {}
     if by_grid:
         placed = {"C": {col: value_of(c) for col, c in zip(flat, by_grid, strict=True)}}
-        notes = {f"C.{col}": n for col, c in zip(flat, by_grid, strict=True) if (n := cell_note(c, None))}
+        notes = grid_notes("C", flat, by_grid, any(ln.ocr for ln in lines))
     else:
         placed, notes, extras = place_rows({"C": tokens}, flat, eqs)
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
@@ -730,8 +736,21 @@ def review_by_grid(lines: list[Line], width: int) -> list[Cell | None] | None:
     a cell or None for each of the `width` columns; else None."""
     numbered = [ln for ln in lines if any(read_cell(c).value is not None for c in split_label(ln.cells)[1])]
     spans = line_spans(numbered[0], split_label(numbered[0].cells)[1]) if len(numbered) == 1 else None
-    edges = grid_edges([spans], [], [()] * width) if spans else None
+    edges = grid_edges([spans], [], [()] * width, not numbered[0].ocr) if spans else None
     return spans_to_cells(spans, edges) if edges else None
+
+
+def grid_notes(key: str, columns: list[str], cells: list[Cell | None], ocr: bool) -> dict[str, dict]:
+    """The notes on a row read by its grid: {"key.column": note} for raw text that differs from its
+    number or cannot be read, and every number read by OCR marked `ocr`."""
+    notes = {}
+    for col, cell in zip(columns, cells, strict=True):
+        note = cell_note(cell, None)
+        if ocr and cell is not None and not cell.blank:
+            note["ocr"] = True
+        if note:
+            notes[f"{key}.{col}"] = note
+    return notes
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:

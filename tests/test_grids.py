@@ -444,3 +444,64 @@ def test_pdf_table_printed_sideways_is_read(tmp_path, up):
     assert row(report, "granted") == GRANTED
     assert row(report, "partially_granted") == [3, None, None, None, None, None, 3]
     assert placed_by_sums(report) == []
+
+
+# --- scans: OCR'd boxes clustered into the template's columns -------------------------------------
+
+LABELS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+COLUMN_X = [700 + 110 * k for k in range(7)]  # centres of the seven number columns, in image pixels
+
+
+def ocr_row(top: float, cells: list[tuple[float, str]], width: float = 30) -> "object":
+    """An OCR'd line: cells given as (centre x, text), boxes `width` pixels wide per character run."""
+    from builder.sources import ocr
+
+    spans = tuple((x - width / 2 - 8 * len(t), x + width / 2 + 8 * len(t)) for x, t in cells)
+    bbox = (spans[0][0], top, spans[-1][1], top + 30)
+    return ocr.Row(bbox, tuple(t for _, t in cells), 30, spans)
+
+
+def table_row(top: float, label: str, numbers: list[str | None]):
+    """A table B row as OCR reads it: the label at the left, the numbers OCR found under their columns."""
+    cells = [(300, label)] + [(x, n) for x, n in zip(COLUMN_X, numbers, strict=True) if n is not None]
+    return ocr_row(top, cells)
+
+
+def test_ocr_boxes_are_placed_in_the_columns_the_numbers_line_up_in():
+    from builder.sources.ocr import rows_to_grid
+
+    rows = [table_row(100, "（一）予以公开", ["12", "3", "0", "0", "0", "1", "16"])]
+    rows.append(table_row(140, "（二）部分公开", ["4", None, None, None, "2", None, "6"]))
+    grids = rows_to_grid([(r.cells, r.spans) for r in rows], gap=30)
+    assert grids[0] == ((0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1))
+    assert grids[1] == ((0, 1), (1, 1), (5, 1), (7, 1))
+
+
+def blank_pdf(path: Path) -> Path:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.rect(50, 50, 100, 100)  # a page with no text layer
+    c.save()
+    return path
+
+
+def test_scanned_table_is_read_by_the_columns_its_numbers_line_up_in(tmp_path, monkeypatch):
+    """OCR faked with the boxes rapidocr returns: a number it missed leaves its cell null, and the
+    numbers after it stay in their columns; every number read is marked as OCR'd."""
+    from builder.sources import ocr
+
+    rows = [
+        ocr_row(300, [(800, "某某区卫生健康局2023年政府信息公开工作年度报告")]),
+        ocr_row(400, [(500, "三、收到和处理政府信息公开申请情况")]),
+        ocr_row(460, [(x, label) for x, label in zip(COLUMN_X, LABELS, strict=True)]),
+        table_row(500, "（一）予以公开", ["12", "3", "0", "0", "0", "1", "16"]),
+        table_row(540, "（二）部分公开", ["4", "0", None, "0", "2", "0", "6"]),  # OCR missed 科研机构's 0
+    ]
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "image_to_rows", lambda image: rows)
+    report = parse_document(read(blank_pdf(tmp_path / "scan.pdf")))
+    assert row(report, "granted") == GRANTED
+    assert row(report, "partially_granted") == [4, 0, None, 0, 2, 0, 6]
+    assert placed_by_sums(report) == []
+    assert report["cells"]["applications.granted.natural_person"]["ocr"] is True

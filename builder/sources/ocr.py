@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -9,13 +10,17 @@ ENGINE = "rapidocr-onnxruntime"
 DPI = 200
 # Boxes on one row closer than this many text heights are one cell: OCR splits long lines at spaces.
 SAME_CELL_GAP = 1.0
+NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
 
 
 @dataclass(frozen=True)
 class Row:
+    """One line of OCR'd text: its box, its cells (boxes far apart) and each cell's left and right x."""
+
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom in image pixels
     cells: tuple[str, ...]
     height: float
+    spans: tuple[tuple[float, float], ...] = ()
 
 
 def available() -> bool:
@@ -59,16 +64,59 @@ def boxes_to_rows(boxes) -> list[Row]:
 
 
 def row_to_cells(row) -> Row:
+    """Given the boxes of one line, left to right, return its Row: boxes closer than a text height are one cell."""
     height = sorted(b[3] - b[1] for b in row)[len(row) // 2]
-    cells, last = [], None
+    cells, spans, last = [], [], None
     for box in row:
         if last is not None and box[0] - last[2] <= SAME_CELL_GAP * height:
             cells[-1] += box[4]
+            spans[-1] = (spans[-1][0], box[2])
         else:
             cells.append(box[4])
+            spans.append((box[0], box[2]))
         last = box
     bbox = (min(b[0] for b in row), min(b[1] for b in row), max(b[2] for b in row), max(b[3] for b in row))
-    return Row(bbox, tuple(cells), height)
+    return Row(bbox, tuple(cells), height, tuple(spans))
+
+
+def is_number(text: str) -> bool:
+    return bool(NUMBER.match(text.replace(" ", "")))
+
+
+def number_columns(rows: list[tuple[tuple[str, ...], tuple[tuple[float, float], ...]]], gap: float) -> list[tuple]:
+    """Given the rows of a table (cells and their x extents), return the x extents of its number
+    columns, left to right: the centres of number cells clustered where they lie within `gap`."""
+    centres = sorted(
+        ((x0 + x1) / 2, x0, x1)
+        for cells, xs in rows
+        for text, (x0, x1) in zip(cells, xs, strict=True)
+        if is_number(text)
+    )
+    bands: list[list[float]] = []
+    for centre, x0, x1 in centres:
+        if bands and centre - bands[-1][2] <= gap:
+            bands[-1] = [min(bands[-1][0], x0), max(bands[-1][1], x1), centre]
+        else:
+            bands.append([x0, x1, centre])
+    return [(x0, x1) for x0, x1, _ in bands]
+
+
+def cell_columns(x0: float, x1: float, bands: list[tuple]) -> tuple[int, int]:
+    """Given a cell's x extent and the number columns, return its (first grid column, span): grid
+    column 0 holds the labels left of every number column, number column k is grid column k + 1."""
+    centre = (x0 + x1) / 2
+    inside = [k for k, (b0, b1) in enumerate(bands) if b0 <= centre <= b1]
+    over = inside or [k for k, (b0, b1) in enumerate(bands) if x0 < b1 and b0 < x1]
+    if not over:
+        return sum(1 for b0, _ in bands if b0 < x0), 1  # in a gap: just right of the columns it passed
+    return over[0] + 1, over[-1] - over[0] + 1
+
+
+def rows_to_grid(rows: list[tuple[tuple[str, ...], tuple[tuple[float, float], ...]]], gap: float) -> list[tuple]:
+    """Given the rows of a table read by OCR (cells and their x extents), return each row's grid
+    positions (first column, span) per cell, the columns found from where the numbers line up."""
+    bands = number_columns(rows, gap)
+    return [tuple(cell_columns(x0, x1, bands) for x0, x1 in xs) for _, xs in rows]
 
 
 def image_to_rows(image) -> list[Row]:

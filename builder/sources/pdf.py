@@ -45,6 +45,7 @@ class Item:
     size: float = 10.0
     boxed: bool = False  # a text line with ruling on four sides: a one-row table pdfplumber skips
     grid: tuple[tuple[int, int], ...] | None = None  # (first column, span) per cell of a ruled table row
+    spans: tuple[tuple[float, float], ...] = ()  # each cell's left and right x, for OCR'd rows
 
 
 def cell_to_text(cell: str | None) -> str:
@@ -216,7 +217,7 @@ def mark_run(items: list[Item], start: int, end: int, run: int) -> list[Item]:
     block = items[start:end]
     if sum(len(it.cells) > 1 for it in block) < 2 or not any(NUMBER.match(c) for it in block for c in it.cells):
         return items  # a lone gapped line (a signature, a date) is narrative, not a table
-    marked = [Item(it.page, it.top, it.bottom, it.x0, it.x1, it.cells, ("gap", it.page, run), it.size) for it in block]
+    marked = [replace(it, table=("gap", it.page, run)) for it in block]
     return items[:start] + marked + items[end:]
 
 
@@ -419,6 +420,24 @@ def pdf_meta(pdf) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
+def ocr_grids(items: list[Item]) -> list[Item]:
+    """Given OCR'd items with tables marked, return them with each table row's grid columns, found
+    from where the table's numbers line up (ocr.rows_to_grid)."""
+    from builder.sources.ocr import rows_to_grid
+
+    tables: dict = {}
+    for i, it in enumerate(items):
+        if it.table is not None and len(it.spans) == len(it.cells):
+            tables.setdefault(it.table, []).append(i)
+    out = list(items)
+    for members in tables.values():
+        gap = sorted(items[i].size for i in members)[len(members) // 2]  # a text height
+        grids = rows_to_grid([(items[i].cells, items[i].spans) for i in members], gap)
+        for i, grid in zip(members, grids, strict=True):
+            out[i] = replace(items[i], grid=grid)
+    return out
+
+
 def unmapped_fonts(pages) -> set[str]:
     """Given pages, return the fonts with no Unicode map: pdfminer gives some of their chars as
     `(cid:N)` (more than UNMAPPED_CID of them), and the rest are guesses from the glyph codes, even
@@ -465,10 +484,11 @@ def read_scanned(path, pages, note: str | None = None) -> Document:
         scale = float(page.height) / image.height
         for row in ocr.image_to_rows(image):
             x0, top, x1, bottom = (v * scale for v in row.bbox)
-            items.append(Item(number, top, bottom, x0, x1, row.cells, None, row.height * scale))
+            spans = tuple((a * scale, b * scale) for a, b in row.spans)
+            items.append(Item(number, top, bottom, x0, x1, row.cells, None, row.height * scale, spans=spans))
     by_page = [[it for it in items if it.page == n] for n in range(1, len(pages) + 1)]
     by_page, _ = drop_running_lines(by_page, [float(p.height) for p in pages])
-    marked = [it for page in by_page for it in mark_unruled_tables(page)]
+    marked = ocr_grids([it for page in by_page for it in mark_unruled_tables(page)])
     lines = items_to_lines(join_paragraphs(marked), ocr=True)
     notes = (note, f"read by OCR ({ocr.ENGINE}); every cell is OCR-read and may be wrong")
     meta = {"pages": len(pages), "scanned": scanned, "ocr": True}
