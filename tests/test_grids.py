@@ -505,3 +505,12 @@ def test_scanned_table_is_read_by_the_columns_its_numbers_line_up_in(tmp_path, m
     assert row(report, "partially_granted") == [4, 0, None, 0, 2, 0, 6]
     assert placed_by_sums(report) == []
     assert report["cells"]["applications.granted.natural_person"]["ocr"] is True
+
+
+def test_ocr_numbers_in_narrow_columns_stay_apart():
+    from builder.sources.ocr import row_to_cells
+
+    boxes = [(10, 0, 200, 30, "结果维持"), (300, 0, 315, 30, "1"), (330, 0, 345, 30, "0"), (360, 0, 420, 30, "0 1 0")]
+    row = row_to_cells(boxes)
+    assert row.cells == ("结果维持", "1", "0", "0", "1", "0")
+    assert [round(a) for a, _ in row.spans] == [10, 300, 330, 360, 384, 408]

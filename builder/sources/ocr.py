@@ -64,11 +64,14 @@ def boxes_to_rows(boxes) -> list[Row]:
 
 
 def row_to_cells(row) -> Row:
-    """Given the boxes of one line, left to right, return its Row: boxes closer than a text height are one cell."""
+    """Given the boxes of one line, left to right, return its Row: boxes closer than a text height
+    are one cell, unless both are numbers (two numbers in narrow columns are two cells); a box of
+    numbers separated by spaces (`0 1 0`, narrow columns read as one box) is one cell per number."""
     height = sorted(b[3] - b[1] for b in row)[len(row) // 2]
     cells, spans, last = [], [], None
-    for box in row:
-        if last is not None and box[0] - last[2] <= SAME_CELL_GAP * height:
+    for box in (part for b in row for part in split_numbers(b)):
+        both_numbers = bool(cells) and is_number(cells[-1]) and is_number(box[4])
+        if last is not None and box[0] - last[2] <= SAME_CELL_GAP * height and not both_numbers:
             cells[-1] += box[4]
             spans[-1] = (spans[-1][0], box[2])
         else:
@@ -77,6 +80,22 @@ def row_to_cells(row) -> Row:
         last = box
     bbox = (min(b[0] for b in row), min(b[1] for b in row), max(b[2] for b in row), max(b[3] for b in row))
     return Row(bbox, tuple(cells), height, tuple(spans))
+
+
+def split_numbers(box: tuple) -> list[tuple]:
+    """Given a box whose text is numbers separated by spaces, return one box per number, each given
+    the share of the box's width its characters take; any other box unchanged."""
+    x0, top, x1, bottom, text = box
+    parts = text.split()
+    if len(parts) < 2 or not all(is_number(p) for p in parts):
+        return [box]
+    per_char = (x1 - x0) / max(len(text), 1)
+    out, at = [], 0
+    for part in parts:
+        start = text.index(part, at)
+        out.append((x0 + start * per_char, top, x0 + (start + len(part)) * per_char, bottom, part))
+        at = start + len(part)
+    return out
 
 
 def is_number(text: str) -> bool:
