@@ -514,3 +514,11 @@ def test_ocr_numbers_in_narrow_columns_stay_apart():
     row = row_to_cells(boxes)
     assert row.cells == ("结果维持", "1", "0", "0", "1", "0")
     assert [round(a) for a, _ in row.spans] == [10, 300, 330, 360, 384, 408]
+
+
+def test_ocr_digits_spread_over_narrow_columns_are_one_cell_each():
+    from builder.sources.ocr import row_to_cells
+
+    # `000000` read as one box 500 px wide, 25 px tall: six columns; `10` 28 px wide is one number
+    row = row_to_cells([(100, 0, 600, 25, "000000"), (700, 0, 728, 25, "10")])
+    assert row.cells == ("0", "0", "0", "0", "0", "0", "10")

@@ -10,6 +10,9 @@ ENGINE = "rapidocr-onnxruntime"
 DPI = 200
 # Boxes on one row closer than this many text heights are one cell: OCR splits long lines at spaces.
 SAME_CELL_GAP = 1.0
+# A digit is about half as wide as it is tall; digits spread wider than this many heights each are
+# in separate narrow columns that OCR read as one box.
+WIDE_DIGIT = 1.2
 NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
 
 
@@ -83,10 +86,14 @@ def row_to_cells(row) -> Row:
 
 
 def split_numbers(box: tuple) -> list[tuple]:
-    """Given a box whose text is numbers separated by spaces, return one box per number, each given
-    the share of the box's width its characters take; any other box unchanged."""
+    """Given a box whose text is numbers separated by spaces, or digits spread far wider than digits
+    are (`000` read across three narrow columns), return one box per number, each given the share
+    of the box's width its characters take; any other box unchanged."""
     x0, top, x1, bottom, text = box
     parts = text.split()
+    spread = text.isdigit() and len(text) > 1 and (x1 - x0) / len(text) > WIDE_DIGIT * (bottom - top)
+    if spread:
+        parts, text = list(text), " ".join(text)
     if len(parts) < 2 or not all(is_number(p) for p in parts):
         return [box]
     per_char = (x1 - x0) / max(len(text), 1)
