@@ -431,7 +431,8 @@ def ocr_grids(items: list[Item]) -> list[Item]:
             tables.setdefault(it.table, []).append(i)
     out = list(items)
     for members in tables.values():
-        gap = sorted(items[i].size for i in members)[len(members) // 2]  # a text height
+        sizes = sorted(items[i].size for i in members if any(NUMBER.match(c) for c in items[i].cells))
+        gap = sizes[len(sizes) // 2] if sizes else 0.0  # the height of a line of numbers
         grids = rows_to_grid([(items[i].cells, items[i].spans) for i in members], gap)
         for i, grid in zip(members, grids, strict=True):
             out[i] = replace(items[i], grid=grid)
