@@ -522,3 +522,12 @@ def test_ocr_digits_spread_over_narrow_columns_are_one_cell_each():
     # `000000` read as one box 500 px wide, 25 px tall: six columns; `10` 28 px wide is one number
     row = row_to_cells([(100, 0, 600, 25, "000000"), (700, 0, 728, 25, "10")])
     assert row.cells == ("0", "0", "0", "0", "0", "0", "10")
+
+
+def test_hostile_spans_do_not_blow_up_the_grid():
+    from builder.sources.html import rows_to_grid
+
+    td = etree.fromstring('<td colspan="100000" rowspan="0"/>')
+    rows = [[td] * 50 for _ in range(200)]
+    grid = rows_to_grid(rows)
+    assert len(grid) == 200 and all(start < 1000 + 50 for row in grid for start, _ in row)

@@ -131,6 +131,7 @@ def drop_chrome(el) -> None:
 
 
 MAX_SPAN = 1000  # the HTML standard's cap on colspan; a rowspan past the table's end is the same
+MAX_COLUMNS = 1000  # a report's table has a dozen columns: a wider grid is hostile, and not followed further
 
 
 def span_of(td, name: str) -> int:
@@ -154,9 +155,9 @@ def rows_to_grid(rows: list[list]) -> list[tuple[tuple[int, int], ...]]:
         for td in cells:
             while col in taken:
                 col += 1
-            width, height = span_of(td, "colspan"), span_of(td, "rowspan")
+            width, height = min(span_of(td, "colspan"), max(MAX_COLUMNS - col, 1)), span_of(td, "rowspan")
             positions.append((col, width))
-            if height > 1:
+            if height > 1 and col < MAX_COLUMNS:
                 covered.update(dict.fromkeys(range(col, col + width), height - 1))
             col += width
         grid.append(tuple(positions))
