@@ -20,14 +20,24 @@ READERS = {
     ".htm": ("builder.sources.html", "read_html"),
     ".pdf": ("builder.sources.pdf", "read_pdf"),
     ".docx": ("builder.sources.docx", "read_docx"),
+    ".doc": ("builder.sources.docx", "read_doc"),
 }
 IGNORED_SUFFIXES = (".meta.yaml", ".meta.json")
 MAX_BYTES = 30 * 2**20  # a report is a few MB; anything far larger is not one (and would stall the build)
 MAX_PDF_PAGES = 200  # reports run 5-30 pages; hundreds of pages is another kind of document
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
-SUFFIX_FORMATS = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
-FORMAT_READERS = {"text": READERS[".txt"], "html": READERS[".html"], "pdf": READERS[".pdf"], "docx": READERS[".docx"]}
-FORMAT_NAMES = {"text": "plain text", "html": "an HTML page", "pdf": "a PDF", "docx": "a Word (.docx) document"}
+SUFFIX_FORMATS = {
+    **{".txt": "text", ".md": "text", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"},
+    ".doc": "doc",  # Word 97: converted by LibreOffice or antiword when installed (sources/docx.py)
+}
+FORMAT_READERS = {
+    **{"text": READERS[".txt"], "html": READERS[".html"], "pdf": READERS[".pdf"], "docx": READERS[".docx"]},
+    "doc": READERS[".doc"],
+}
+FORMAT_NAMES = {
+    **{"text": "plain text", "html": "an HTML page", "pdf": "a PDF", "docx": "a Word (.docx) document"},
+    "doc": "a Word 97 (.doc) document",
+}
 # leading bytes of binary formats that are not reports, to say what a refused file is
 MAGIC = (
     (b"PK\x03\x04", "a ZIP archive"),
