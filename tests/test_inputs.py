@@ -3,6 +3,7 @@ comes from what they say, messages say what a file is, no file is passed over in
 
 import json
 import os
+import random
 import shutil
 import time
 import zipfile
@@ -16,6 +17,7 @@ from builder.build import build, parse_all
 from builder.pages import site
 from builder.provenance import provenance_record, sidecar_path, write_sidecar
 from builder.revisions import group_revisions, text_to_when
+from builder.slugs import compact_slug
 from builder.sources import find_reports
 from tests.conftest import ROOT, copy_project
 from tests.fixtures_gen import write_docx
@@ -112,6 +114,22 @@ def test_site_pages_never_write_two_reports_on_one_page_even_without_the_build()
     reports = [rep("甲局", "jiaju-2023"), rep("甲和乙局", "jiaheyiju-2023"), rep("甲局", "jiaju-2023-2")]
     site.assign_report_pages(reports)
     assert sorted(r["page"] for r in reports) == ["a/b/2023", "a/b/2023-2", "a/b/2023-jiaju"]
+
+
+def test_random_collisions_never_share_a_page():
+    rng = random.Random(5)
+    names = ["甲局", "甲和乙局", "乙局", "甲局2", "丙局"]
+    reports = []
+    for n in range(2000):
+        agency, year = rng.choice(names), rng.choice([2021, 2022, 2023])
+        rid = f"{compact_slug(agency)}-{year}" + (f"-{n % 4 + 2}" if n % 3 == 0 else "")
+        reports.append({"id": rid, "agency": agency, "year": year, "agency_path": rng.choice(["a/b", "a/c"])})
+    reports = list({r["id"]: r for r in reports}.values())  # ids are unique (build.dedupe_ids)
+    site.assign_report_pages(reports)
+    pages = [r["page"] for r in reports]
+    assert len(set(pages)) == len(reports)
+    site.assign_report_pages(reports)
+    assert [r["page"] for r in reports] == pages  # settled once, the same every time
 
 
 # --- 7. the order of a report's files comes from what they say ---------------------------------------
@@ -313,6 +331,7 @@ def hostile_folder(folder: Path) -> dict[str, str]:
     write(outside / "r.txt", seed_text(licenses=3))
     write(folder / "ok.txt", seed_text())
     write(folder / "x..y.txt", seed_text(licenses=1))
+    write(folder / ("报" * 81 + ".txt"), seed_text(licenses=6))  # too long a name to have a sidecar beside it
     write(folder / ".hidden.txt", seed_text(licenses=2))
     write(folder / "..dots.txt", seed_text(licenses=4))
     write(folder / ".private" / "r.txt", seed_text(licenses=5))
@@ -325,6 +344,7 @@ def hostile_folder(folder: Path) -> dict[str, str]:
     return {
         "ok.txt": None,
         "x..y.txt": None,
+        "报" * 81 + ".txt": None,
         ".hidden.txt": "hidden file",
         "..dots.txt": "hidden file",
         ".private": "hidden folder",
@@ -358,7 +378,7 @@ def test_the_build_lists_every_skipped_entry_in_its_summary_and_problems_page(tm
         if why:
             assert f"SKIPPED {name}: " in listed, name
             assert name in problems, name
-    assert {r["source"]["file"] for r in summary.reports} == {"ok.txt", "x..y.txt"}
+    assert {r["source"]["file"] for r in summary.reports} == {"ok.txt", "x..y.txt", "报" * 81 + ".txt"}
 
 
 # --- 13. add refuses junk, duplicates and addresses that are not http(s) ------------------------------
