@@ -56,10 +56,12 @@ def sidecar_path(path: Path) -> Path:
 
 
 def utc_now() -> str:
+    """The current UTC time as ISO 8601 to the second, `Z`-suffixed (a sidecar's `fetched`)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def is_url(text: str) -> bool:
+    """Whether text is an http(s) address (what `add` downloads) rather than a path."""
     return re.match(r"^https?://", text, re.I) is not None
 
 
@@ -178,6 +180,7 @@ def with_sidecar(doc, path: Path, data: bytes):
 
 
 def write_sidecar(path: Path, record: dict) -> Path:
+    """Write a report file's provenance record beside it as YAML; return the sidecar's path."""
     side = sidecar_path(path)
     side.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return side

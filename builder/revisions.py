@@ -21,7 +21,7 @@ from datetime import datetime
 from builder.template import Template, load_template
 
 TABLES = ("active_disclosure", "applications", "review_litigation")
-# (clue, where it is read from): the order in which two files are compared
+# the clues two files are compared on, in this order (see order_clues for where each is read)
 ORDER_CLUES = ("signed", "published", "fetched")
 CLUE_NAMES = {"signed": "签署日期 signing date", "published": "发布时间 published", "fetched": "获取时间 added"}
 DATE_TIME = re.compile(
@@ -72,6 +72,7 @@ def compare_files(a: dict, b: dict) -> tuple[int, str] | None:
 
 
 def is_newer(a: dict, b: dict) -> bool:
+    """Whether what the two files say shows a to be newer than b (see compare_files)."""
     found = compare_files(a, b)
     return found is not None and found[0] > 0
 
@@ -236,6 +237,7 @@ def group_revisions(reports: list[dict]) -> tuple[list[dict], dict[str, list[dic
 
 
 def order_unknown_note(report: dict, first: dict, n: int) -> str:
+    """The note on the n-th published file of one agency-year, naming the first, whose id it shares."""
     return (
         f"another file ({first['source']['file']}) is a report of the same agency and year with other numbers, "
         f"and nothing in either file tells which is newer; both are published, this one as {report['id']}-{n}"

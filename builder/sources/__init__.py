@@ -393,6 +393,7 @@ def check_gb_text(text: str, data: bytes) -> None:
 
 
 def in_gb2312(char: str) -> bool:
+    """Whether a character is one of GB2312's (the common Chinese characters)."""
     try:
         char.encode("gb2312")
     except UnicodeEncodeError:
