@@ -159,9 +159,10 @@ def revision_record(old: dict, newer: dict, template: Template | None = None, re
 
 
 def display_key(report: dict) -> tuple:
-    """Of files with the same numbers and no known order, the one shown: one with a source URL, then by path."""
+    """Of files with the same numbers and no known order, the one shown: one whose source is known (a URL,
+    else a record of `add`), then by path."""
     source = report["source"]
-    return (not source.get("url"), source.get("path") or source["file"])
+    return (not source.get("url"), not source.get("fetched"), source.get("path") or source["file"])
 
 
 def group_by_numbers(reports: list[dict], template: Template) -> list[list[dict]]:
