@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from builder.cells import PROBLEMS, column_kind, fit_cell, number_cell, number_text, ocr_digits
 from builder.revisions import changed_cells
 from builder.similarity import find_similar, shared_share, text_to_shingles
 from builder.template import TABLE_KEYS, Rule, Template
@@ -18,6 +21,7 @@ from builder.template import TABLE_KEYS, Rule, Template
 CHECKS_FILE = Path(__file__).parent / "template" / "checks.yaml"
 SENTENCE = re.compile(r"[^。；！？!?;]+")
 SPACES = re.compile(r"\s+")
+MAX_CLAIM_DIGITS = 10  # a longer number in the narrative is no count of anything (and int() refuses 4,300+ digits)
 
 
 @cache
@@ -90,7 +94,8 @@ def cell_name(template: Template, table: str, row: str, column: str | None) -> s
 
 
 def show(value) -> str:
-    return "空白" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    """A number in a message, in full (never `1.23457e+06`); None is 空白."""
+    return "空白" if value is None else number_text(value)
 
 
 def is_template_report(report: dict) -> bool:
@@ -130,8 +135,11 @@ def check_sums(report: dict, template: Template, rule: Rule) -> list[dict]:
     if not is_template_report(report) or table_status(report, rule.table) != "ok":
         return []
     grid = table_grid(report, rule.table, template)
+    unknown = unknown_cells(report)
     found = []
     for over, left, right in rule_slices(rule, template, report["template"]):
+        if any((rule.table, r, c) in unknown for r, c in left + right):
+            continue  # a cell whose number is unknown: its own finding says so; the sum cannot be checked
         lv = [grid.get(r, {}).get(c) for r, c in left]
         rv = [grid.get(r, {}).get(c) for r, c in right]
         if all(v is None for v in lv + rv):
@@ -218,12 +226,13 @@ def check_cells_blank(report: dict, template: Template) -> list[dict]:
         if table_status(report, t) != "ok":
             continue
         seen = report["tables"][t].get("rows", {})
+        unknown = unknown_cells(report)
         blanks = [
             (row, col)
             for row, cells in table_grid(report, t, template).items()
             if row in seen
             for col, value in cells.items()
-            if value is None
+            if value is None and (t, row, col) not in unknown
         ]
         if blanks:
             names = "、".join(cell_name(template, t, r, c) for r, c in blanks[:limit])
@@ -243,6 +252,11 @@ def cell_notes(report: dict):
     for name, note in report.get("cells", {}).items():
         table, row, *rest = name.split(".")
         yield table, row, (rest[0] if rest else None), note
+
+
+def unknown_cells(report: dict) -> set[tuple[str, str, str | None]]:
+    """(table, row, column) of the cells whose number is unknown, not blank: unreadable or refused."""
+    return {(t, r, c) for t, r, c, note in cell_notes(report) if note.get("unreadable") or note.get("impossible")}
 
 
 def cell_value(report: dict, template: Template, table: str, row: str, column: str | None):
@@ -283,10 +297,65 @@ def check_cells_unreadable(report: dict, template: Template) -> list[dict]:
     found = []
     for table, row, column, note in cell_notes(report):
         if note.get("unreadable") and column != "_unplaced":
-            message = f"{cell_name(template, table, row, column)}：原文“{note.get('raw')}”不是数字"
+            raw = str(note.get("raw"))
+            message = f"{cell_name(template, table, row, column)}：原文“{raw}”不是数字，记为空"
+            digits = ocr_digits(raw)
+            if digits is not None:
+                message += f"（其中的字母可能是识别错误的数字，或为 {digits}，但不作猜测）"
             found.append(
                 make_finding("cell-unreadable", message, table=table, row=row, column=column, line=note.get("line"))
             )
+    return found
+
+
+def value_kind(template: Template, version: str, table: str, row: str, column: str | None) -> str:
+    """The kind (cells.COUNT, AMOUNT, CHANGE) of a cell; table A's one-number rows take their group's column."""
+    if column is None:
+        column = next(g.columns[0] for g in template.groups(version) if row in g.rows)
+    return column_kind(template.spec(table, "columns", column))
+
+
+def value_problem(value, kind: str) -> str | None:
+    """Why a number in a report cannot be in a column of `kind` (a key of cells.PROBLEMS), or None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if not math.isfinite(value):
+        return "too-large"
+    # 15 significant digits: what a float holds; float noise from arithmetic is not a wrong number
+    cell = number_cell(str(value), Decimal(f"{value:.15g}"), False, None)
+    return cell.problem or fit_cell(cell, kind).problem
+
+
+def check_cells_impossible(report: dict, template: Template) -> list[dict]:
+    """Cells whose printed number no such cell can hold (a negative or fractional count, an absurd
+    magnitude): refused by the parser (note `impossible`), or, from any other reader, still in the table."""
+    if not is_template_report(report):
+        return []
+    found = []
+    for table, row, column, note in cell_notes(report):
+        if note.get("impossible") in PROBLEMS:
+            name = cell_name(template, table, row, column)
+            message = f"{name}：原文“{note.get('raw')}”{PROBLEMS[note['impossible']]}，记为空"
+            found.append(
+                make_finding("cell-impossible", message, table=table, row=row, column=column, line=note.get("line"))
+            )
+    for table in TABLE_KEYS:
+        for row, cells in table_grid(report, table, template).items():
+            for column, value in cells.items():
+                problem = value_problem(value, value_kind(template, report["template"], table, row, column))
+                if problem:
+                    message = f"{cell_name(template, table, row, column)}：{show(value)}，{PROBLEMS[problem]}"
+                    found.append(
+                        make_finding(
+                            "cell-impossible",
+                            message,
+                            table=table,
+                            row=row,
+                            column=column,
+                            left=value,
+                            line=row_line(report, table, row),
+                        )
+                    )
     return found
 
 
@@ -309,27 +378,60 @@ def agency_kind(agency: str) -> str:
     return "government" if agency.endswith(tuple(suffixes)) else "department"
 
 
-def check_signed_before_year_end(report: dict, template: Template) -> list[dict]:
-    date, year = report.get("date_signed"), report.get("year")
-    if not date or not year or int(date[:4]) > year:
+def calendar_date(text: str | None) -> datetime.date | None:
+    """Given `YYYY-MM-DD`, return the date, or None when there is none or it is not on the calendar."""
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def current_year() -> int:
+    """The year the build runs in (the latest year whose report cannot exist yet)."""
+    return datetime.date.today().year
+
+
+def check_date_impossible(report: dict, template: Template) -> list[dict]:
+    """A signing date that is not on the calendar (`2024年2月30日`)."""
+    date = report.get("date_signed")
+    if not date or calendar_date(date):
         return []
+    message = f"落款日期 {date} 在日历上不存在"
+    return [make_finding("date-impossible", message, line=report.get("date_signed_line"))]
+
+
+def check_year_impossible(report: dict, template: Template) -> list[dict]:
+    """A report year before the first reports (the 条例 took effect in 2008) or not yet over."""
+    year, first = report.get("year"), load_checks()["settings"]["first_year"]
+    if not isinstance(year, int) or first <= year < current_year():
+        return []
+    why = f"早于《条例》施行的 {first} 年" if year < first else f"在 {current_year()} 年尚未结束或尚未到来"
+    message = f"报告年度 {year} {why}，不可能有该年度的年报"
+    return [make_finding("year-impossible", message, left=year, line=report.get("title_line"))]
+
+
+def check_signed_before_year_end(report: dict, template: Template) -> list[dict]:
+    date, year = calendar_date(report.get("date_signed")), report.get("year")
+    if not date or not year or date.year > year:
+        return []
+    date = date.isoformat()
     message = f"落款日期 {date} 早于所报告的 {year} 年结束，应在 {year + 1} 年初"
     return [make_finding("signed-before-year-end", message, line=report.get("date_signed_line"))]
 
 
 def check_signed_late(report: dict, template: Template) -> list[dict]:
-    date, year = report.get("date_signed"), report.get("year")
+    date, year = calendar_date(report.get("date_signed")), report.get("year")
     if not date or not year:
         return []
     settings = load_checks()["settings"]
     kind = agency_kind(report.get("agency") or "")
     month, day = (int(x) for x in settings["deadline"][kind].split("-"))
     deadline = datetime.date(year + 1, month, day)
-    late = (datetime.date.fromisoformat(date) - deadline).days
+    late = (date - deadline).days
     if late <= settings["late_grace_days"]:
         return []
     who = "政府本级报告" if kind == "government" else "部门报告"
-    message = f"落款日期 {date}，晚于法定期限 {deadline.isoformat()}（{who}）{late} 天"
+    message = f"落款日期 {date.isoformat()}，晚于法定期限 {deadline.isoformat()}（{who}）{late} 天"
     return [make_finding("signed-late", message, left=late, line=report.get("date_signed_line"))]
 
 
@@ -368,7 +470,8 @@ def claims_in(sentence: str, claim: dict):
         return
     for pattern in claim["patterns"]:
         for m in re.finditer(pattern, sentence):
-            yield int(m.group(1)), m.group(0)
+            if len(m.group(1)) <= MAX_CLAIM_DIGITS:
+                yield int(m.group(1)), m.group(0)
     for pattern in claim.get("zero", []):
         for m in re.finditer(pattern, sentence):
             yield 0, m.group(0)
@@ -511,6 +614,9 @@ REPORT_CHECKS: dict[str, Callable[[dict, Template], list[dict]]] = {
     "cell-ambiguous": check_cells_ambiguous,
     "cell-unreadable": check_cells_unreadable,
     "cell-unplaced": check_cells_unplaced,
+    "cell-impossible": check_cells_impossible,
+    "year-impossible": check_year_impossible,
+    "date-impossible": check_date_impossible,
     "signed-before-year-end": check_signed_before_year_end,
     "signed-late": check_signed_late,
     "title-year-mismatch": check_title_year_mismatch,
@@ -521,13 +627,36 @@ REPORT_CHECKS: dict[str, Callable[[dict, Template], list[dict]]] = {
 }
 
 
+# Rules the runner itself gives, not a check function.
+RUNNER_RULES = {"check-error"}
+MAX_ERROR_TEXT = 200
+
+
+def check_error(rules: list[str], report: dict, exc: Exception) -> dict:
+    """The finding for a rule that raised on a report: names the rule, the report and the error."""
+    where = f"{report.get('id')}（{(report.get('source') or {}).get('file') or '?'}）"
+    text = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_TEXT]
+    message = f"检查规则 {'、'.join(rules)} 在报告 {where} 上出错，未能完成该项检查：{text}"
+    return make_finding("check-error", message)
+
+
+def run_guarded(rules: list[str], check: Callable, report: dict, *args):
+    """Run one check; if it raises, return [check-error finding] instead, so one rule's fault on one
+    report never stops the others or the build."""
+    try:
+        return check(report, *args)
+    except Exception as exc:  # any fault of a rule becomes a finding, by design
+        return [check_error(rules, report, exc)]
+
+
 def check_report(report: dict, template: Template) -> list[dict]:
-    """Given a parsed report, return its findings, rule by rule in the order of checks.yaml."""
+    """Given a parsed report, return its findings, rule by rule in the order of checks.yaml.
+    Every rule runs guarded: a rule that raises gives a `check-error` finding and the rest still run."""
     found = []
     for rule in load_checks()["rules"]:
         check = REPORT_CHECKS.get(rule["id"])
         if check:
-            found.extend(check(report, template))
+            found.extend(run_guarded([rule["id"]], check, report, template))
     return found
 
 
@@ -684,6 +813,11 @@ def check_corpus(
     """Given every parsed report, return {report id: findings} of the rules across reports."""
     found: dict[str, list[dict]] = defaultdict(list)
     for check in dict.fromkeys(CORPUS_CHECKS.values()):
-        for report_id, items in check(reports, template, key).items():
+        rules = [rule for rule, fn in CORPUS_CHECKS.items() if fn is check]
+        try:
+            results = check(reports, template, key)
+        except Exception as exc:  # the rule could not run: every report is told, the build goes on
+            results = {r["id"]: [check_error(rules, r, exc)] for r in reports}
+        for report_id, items in results.items():
             found[report_id].extend(items)
     return dict(found)

@@ -6,7 +6,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from builder.cells import Cell, placements, read_cell
+from builder.cells import COUNT, Cell, column_kind, fit_cell, is_label, placements, read_cell
 from builder.model import Document, Line, ReportError
 from builder.slugs import report_id
 from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
@@ -278,7 +278,7 @@ def split_label(cells: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Given a row's cells, return (label cells, value cells after the last label cell)."""
     last_label = -1
     for i, cell in enumerate(cells):
-        if cell.strip() and not read_cell(cell).readable:
+        if is_label(cell):
             last_label = i
     labels = [c for c in cells[: last_label + 1] if c.strip()]
     return labels, list(cells[last_label + 1 :])
@@ -360,8 +360,9 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
     """Given a row's value tokens, return (candidate layouts over `width` columns, text left over).
     A full row has one layout (extra leading cells are label padding); a row that lost blank
     cells has one per way to put them back, right-aligned first.
-    A lost blank hidden by a padding cell (the row still counts `width`) cannot be seen here."""
-    cells = [read_cell(t) for t in trim(tokens)]
+    A lost blank hidden by a padding cell (the row still counts `width`) cannot be seen here.
+    Every column of tables B and C is a count."""
+    cells = [read_cell(t, COUNT) for t in trim(tokens)]
     if len(cells) >= width:
         extra = [c.raw for c in cells[: len(cells) - width] if not c.blank]
         return [tuple(cells[len(cells) - width :])], extra
@@ -506,15 +507,21 @@ def read_grid(rows: list[Row], table: str, version: str, columns: list[str], tem
 
 
 def cell_note(cell: Cell | None, line: int | None) -> dict:
-    """What to say about a cell beside its number: raw text where it differs, unreadable text."""
+    """What to say about a cell beside its number: raw text where it differs, unreadable text, a number
+    refused (`impossible`: why, a key of cells.PROBLEMS), a unit printed after the number."""
     note: dict = {} if line is None else {"line": line}
     if cell is None:
         return note
     if not cell.readable:
         note["raw"] = cell.raw
         note["unreadable"] = True
+    elif cell.problem:
+        note["raw"] = cell.raw
+        note["impossible"] = cell.problem
     elif cell.value is not None and cell.raw.strip() != str(cell.value):
         note["raw"] = cell.raw
+    if cell.unit:
+        note["unit"] = cell.unit
     return note
 
 
@@ -554,6 +561,8 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
                     notes.append(f"line {row.line}: row {key} has more cells than columns")
                 cells = cells[: len(group.columns)]
             cells += [None] * (len(group.columns) - len(cells))
+            kinds = [column_kind(template.spec("active_disclosure", "columns", col)) for col in group.columns]
+            cells = [cell and fit_cell(cell, kind) for cell, kind in zip(cells, kinds, strict=True)]
             if row:
                 row_lines[key] = row.line
                 for col, cell in zip(group.columns, cells, strict=True):

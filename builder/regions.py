@@ -62,6 +62,7 @@ class Divisions:
     websites: dict[str, str]
     slugs: dict[str, str]
     ethnic: re.Pattern
+    children: dict[str, tuple[str, ...]]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -101,6 +102,14 @@ def names_index(divisions: dict[str, Division], aliases: list[dict], ethnic: re.
     return {name: tuple(dict.fromkeys(codes)) for name, codes in index.items()}
 
 
+def children_index(by_code: dict[str, Division]) -> dict[str, tuple[str, ...]]:
+    """Given the divisions, return {parent code ("" for the country): the codes directly under it, by code}."""
+    index: dict[str, list[str]] = {}
+    for code in sorted(by_code):
+        index.setdefault(by_code[code].parent_code, []).append(code)
+    return {parent: tuple(codes) for parent, codes in index.items()}
+
+
 def load_divisions(data_dir: Path = DATA_DIR) -> Divisions:
     """Read the divisions dataset and its small tables from `data_dir`."""
     return _load_divisions(Path(data_dir))
@@ -118,6 +127,7 @@ def _load_divisions(data_dir: Path) -> Divisions:
         websites={r["domain"]: r["code"] for r in read_csv(data_dir / "websites.csv")},
         slugs={r["code"]: r["slug"] for r in read_csv(data_dir / "slug_overrides.csv")},
         ethnic=ethnic,
+        children=children_index(by_code),
     )
 
 
@@ -284,7 +294,7 @@ def region_code(region: dict) -> str | None:
 def children(code: str | None, divisions: Divisions | None = None) -> list[Division]:
     """Given a division code (None for the country), return the divisions directly under it, by code."""
     d = divisions or load_divisions()
-    return sorted((x for x in d.by_code.values() if x.parent_code == (code or "")), key=lambda x: x.code)
+    return [d.by_code[c] for c in d.children.get(code or "", ())]
 
 
 def division_slug(code: str, divisions: Divisions | None = None) -> str:
@@ -295,17 +305,25 @@ def division_slug(code: str, divisions: Divisions | None = None) -> str:
 
 
 def base_slug(division: Division, d: Divisions) -> str:
+    """Given a division, return the pinyin of its short name (长宁区 -> changning; place names read as places, see
+    builder.slugs), or its entry in slug_overrides.csv."""
     return d.slugs.get(division.code) or compact_slug(short_name(division.name, d.ethnic))
 
 
 def sibling_slugs(parent_code: str, d: Divisions) -> dict[str, str]:
     """Given a parent code, return the slug of each division under it."""
-    siblings = [x for x in d.by_code.values() if x.parent_code == parent_code]
+    siblings = [d.by_code[c] for c in d.children.get(parent_code, ())]
     bases = {x.code: base_slug(x, d) for x in siblings}
     counts: dict[str, int] = {}
     for s in bases.values():
         counts[s] = counts.get(s, 0) + 1
     return {c: (s if counts[s] == 1 else f"{s}-{c}") for c, s in bases.items()}
+
+
+def all_division_slugs(divisions: Divisions | None = None) -> dict[str, str]:
+    """Return the slug of every division, {code: slug}, each set of siblings slugged once."""
+    d = divisions or load_divisions()
+    return {code: slug for parent in d.children for code, slug in sibling_slugs(parent, d).items()}
 
 
 def region_slugs(region: dict, divisions: Divisions | None = None) -> list[str]:

@@ -9,6 +9,7 @@ from builder.checks import (
     CORPUS_CHECKS,
     REGISTRY_CHECKS,
     REPORT_CHECKS,
+    RUNNER_RULES,
     agency_kind,
     check_agency_warnings,
     check_corpus,
@@ -95,7 +96,7 @@ def with_narrative(report: dict, text: str) -> dict:
 def test_every_rule_has_one_function_and_a_description():
     ids = [r["id"] for r in load_checks()["rules"]]
     assert len(ids) == len(set(ids))
-    assert set(ids) == set(REPORT_CHECKS) | set(CORPUS_CHECKS) | set(REGISTRY_CHECKS)
+    assert set(ids) == set(REPORT_CHECKS) | set(CORPUS_CHECKS) | set(REGISTRY_CHECKS) | RUNNER_RULES
     for rule in load_checks()["rules"]:
         assert rule["severity"] in ("error", "warning", "info"), rule["id"]
         for part in ("title", "description"):

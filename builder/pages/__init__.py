@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from builder.cells import number_text
 from builder.template import Template
 
 TEMPLATES = Path(__file__).parent
@@ -53,12 +54,8 @@ def attr(value: str) -> Markup:
 
 
 def number(value) -> str:
-    """A cell's number as printed on the site: blank for None, never 0."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    """A cell's number as printed on the site: blank for None, never 0; in full (cells.number_text)."""
+    return number_text(value)
 
 
 @cache

@@ -163,7 +163,9 @@ def preload_readers(paths: list[Path]) -> None:
             pass  # the reader reports its missing dependency for each of its files
 
 
-def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+def read(
+    path: Path, display: str | None = None, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PDF_PAGES
+) -> Document:
     """Read one report file of any supported format into a Document; raise ReportError if it cannot be read.
 
     The format is sniffed from the content, not trusted from the name: an HTML page saved as `.pdf`
@@ -181,7 +183,7 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
     if fmt != SUFFIX_FORMATS[suffix]:
         notes = (f"the file is named {suffix} but holds {FORMAT_NAMES[fmt]}; it was read as {fmt}",)
     try:
-        doc = read_format(path, data, fmt)
+        doc = read_format(path, data, fmt, max_pages)
     except ReportError as exc:
         raise ReportError(name, explain_failure(data, fmt, exc.message), exc.where) from None
     except MemoryError:
@@ -322,10 +324,10 @@ def binary_kind(data: bytes) -> str | None:
     return next((kind for magic, kind in MAGIC if data.startswith(magic)), None)
 
 
-def read_format(path: Path, data: bytes, fmt: str) -> Document:
+def read_format(path: Path, data: bytes, fmt: str, max_pages: int = MAX_PDF_PAGES) -> Document:
     """Given a file and the format its content holds, return its Document from that format's reader."""
     if fmt == "pdf":
-        check_pdf(data)
+        check_pdf(data, max_pages)
     elif fmt == "text":
         check_text(data)
         encoding = unicode_text_encoding(data)
@@ -353,7 +355,7 @@ def unicode_text_document(path: Path, data: bytes, encoding: str) -> Document:
     return Document(str(path), "text", lines, encoding=encoding, notes=notes)
 
 
-def check_pdf(data: bytes) -> None:
+def check_pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> None:
     """Refuse a PDF that cannot be a report before the slow reader sees it: too many pages, or a password."""
     import pypdfium2
 
@@ -367,8 +369,8 @@ def check_pdf(data: bytes) -> None:
         pages = len(pdf)
     finally:
         pdf.close()
-    if pages > MAX_PDF_PAGES:
-        raise ReportError("", f"PDF has {pages} pages; a report has at most {MAX_PDF_PAGES}, so this is not one")
+    if pages > max_pages:
+        raise ReportError("", f"PDF has {pages} pages, over the limit of {max_pages} (--max-pages)")
 
 
 def check_text(data: bytes) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
+
+# Read by onnxruntime when it loads: without it, it writes a device id and a database under the home
+# folder (~/.cache/Microsoft/DeveloperTools/.onnxruntime/); a build writes only inside the project.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 ENGINE = "rapidocr-onnxruntime"
 DPI = 200
