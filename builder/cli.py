@@ -99,7 +99,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 0
     print(
         f"reads as {report['agency']} {report['year']} (id {report['id']}); if another file has this id, "
-        "the build shows the newest as the report and the older one as a revision"
+        "the build shows the newer (by signing date, publication date, then the time it was added) as the "
+        "report and the older as a revision, or both when nothing tells which is newer"
     )
     return 0
 
