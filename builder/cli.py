@@ -36,19 +36,31 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def by_severity(findings: list[dict]) -> list[dict]:
+    """The findings with errors first, then warnings, then notes; in check order within each."""
+    return sorted(findings, key=lambda f: ("error", "warning", "info").index(f["severity"]))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """Print a report's findings, one per line; exit 1 if any is an error, 2 if the file cannot be read."""
+    """Print a report's findings, one per line or (--json) as one JSON object {file, agency, year, template,
+    findings}; exit 1 if any is an error, 2 if the file cannot be read."""
     report = read_report(args.file)
     if report is None:
         return 2
     findings = check_report(report, load_template())
+    failed = 1 if any(f["severity"] == "error" for f in findings) else 0
+    if args.json:
+        head = {"file": args.file, **{key: report[key] for key in ("agency", "year", "template")}}
+        json.dump({**head, "findings": by_severity(findings)}, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return failed
     count = build_module.plural(len(findings), "finding")
     print(f"{args.file}: {report['agency']} {report['year']} ({report['template']} template): {count}")
-    for f in sorted(findings, key=lambda f: ("error", "warning", "info").index(f["severity"])):
+    for f in by_severity(findings):
         place = ".".join(str(p) for p in (f["table"], f["row"], f["column"]) if p is not None)
         line = f":line {f['line']}" if f.get("line") else ""
         print(f"  {f['severity']:<7} {f['rule']:<24} {place or '-'}{line}  {f['message']}")
-    return 1 if any(f["severity"] == "error" for f in findings) else 0
+    return failed
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -156,6 +168,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_parse)
     c = sub.add_parser("check", help="parse one report and print its findings (exit 1 on any error)")
     c.add_argument("file")
+    c.add_argument("--json", action="store_true", help="print the findings as one JSON object, for scripts and editors")
     c.set_defaults(func=cmd_check)
     b = sub.add_parser("build", help="parse data/reports, write data/json and build the site into site/")
     b.add_argument(

@@ -21,59 +21,14 @@ from builder.similarity import find_similar, text_to_shingles
 from builder.sources import read
 from builder.template import TABLE_KEYS, load_template
 from tests.conftest import SEEDS
+from tests.tablegen import zero_document
 
 TEMPLATE = load_template()
 
 
 def zero_report(version: str = "2021", agency: str = "测试县卫生健康局", year: int = 2023) -> dict:
-    """A well-formed report of `version` with every cell 0, every row and section found, signed in time."""
-    line = iter(range(10, 1000))
-    active = {}
-    for group in TEMPLATE.groups(version):
-        for row in group.rows:
-            active[row] = 0 if group.scalar else dict.fromkeys(group.columns, 0)
-    columns = TEMPLATE.columns("applications")
-    applications = {row: dict.fromkeys(columns, 0) for row in TEMPLATE.rows("applications", version)}
-    review = {row: [0] * 5 for row in TEMPLATE.rows("review_litigation", version)}
-    tables = {}
-    for key, values in (("active_disclosure", active), ("applications", applications), ("review_litigation", review)):
-        rows = {row: next(line) for row in values}
-        tables[key] = {"status": "ok", "lines": [min(rows.values()), max(rows.values())], "rows": rows}
-    sections = [
-        {
-            "key": s["key"],
-            "number": s["number"],
-            "heading": s["heading"],
-            "line": next(line),
-            "text": "",
-            "lead": "",
-            "items": [],
-        }
-        for s in TEMPLATE.sections
-    ]
-    return {
-        "id": f"test-{agency}-{year}",
-        "agency": agency,
-        "year": year,
-        "year_source": "title",
-        "title": f"{agency}{year}年政府信息公开工作年度报告",
-        "title_line": 1,
-        "year_in_body": year,
-        "year_in_body_line": 3,
-        "template": version,
-        "date_signed": f"{year + 1}-01-15",
-        "date_signed_line": 999,
-        "contact": {},
-        "website": None,
-        "source": {},
-        "sections": sections,
-        "active_disclosure": active,
-        "applications": applications,
-        "review_litigation": review,
-        "tables": tables,
-        "cells": {},
-        "notes": [],
-    }
+    """What parse makes of a well-formed report of `version`: every cell printed as 0, signed in time."""
+    return parse_document(zero_document(version, agency, year))
 
 
 def found(report: dict, rule: str) -> list[tuple]:

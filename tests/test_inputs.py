@@ -256,7 +256,7 @@ BAD_FILES = {
     "png.pdf": (lambda p, t: p.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500)), "not a PDF: it holds a PNG image"),
     "binary.html": (lambda p, t: p.write_bytes(b"\x01\x02" * 1500), "binary data, not an HTML page"),
     "folder": (lambda p, t: p.mkdir(), "this is a folder, not a file"),
-    "missing": (lambda p, t: None, "no such file"),
+    "missing": (lambda p, t: None, "cannot read file: No such file or directory"),
     "cut.docx": (lambda p, t: p.write_bytes(docx_bytes(t)[:3000]), "damaged Word (.docx) document: its ZIP package"),
     "archive.docx": (lambda p, t: zip_without_word(p), "a ZIP archive without word/document.xml"),
     "noext": (lambda p, t: p.write_bytes(b"%PDF-1.4\n" + os.urandom(100)), "no file extension; it holds a PDF"),

@@ -202,8 +202,7 @@ def read_file_bytes(path: Path, name: str, max_bytes: int) -> bytes:
     try:
         info = path.stat()
     except OSError as exc:
-        why = "no such file" if exc.errno == errno.ENOENT else f"cannot read file: {exc.strerror}"
-        raise ReportError(name, why) from None
+        raise ReportError(name, f"cannot read file: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
         raise ReportError(name, "this is a folder, not a file; give a report file (or build the folder)")
     kind = next((kind for test, kind in SPECIAL_KINDS if test(info.st_mode)), None)
