@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import plotly
 import yaml
 
 from builder import isolation, sources
@@ -29,8 +28,6 @@ from builder.schema import SCHEMA_FILE
 from builder.template import Template, load_template
 
 ROOT = Path(__file__).resolve().parent.parent
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -262,7 +259,6 @@ def write_stage(
     with zipfile.ZipFile(downloads / "reports-json.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(json_dir.glob("*.json")):
             zf.write(path, path.name)
-    shutil.copyfile(PLOTLY_JS, docs / "assets" / "plotly.min.js")
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
 
 

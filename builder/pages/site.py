@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
@@ -197,8 +198,9 @@ def headline(report: dict, table: str, row: str, column) -> int | None:
     return values[column] if isinstance(column, int) else values.get(column)
 
 
-def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_src: str) -> Markup:
-    """A Plotly bar chart as an HTML fragment. The figure JSON is made safe inside <script>:
+def chart_html(div_id: str, years: list[int], series: dict[str, list]) -> Markup:
+    """A Plotly bar chart as an HTML fragment: an empty div that docs/assets/charts.js fills when it
+    scrolls into view, and the figure as JSON beside it. The JSON is made safe inside <script>:
     `<`, `>` and `&` are written as \\u escapes, so no label can close the script element."""
     figure = {
         "data": [{"type": "bar", "name": name, "x": years, "y": values} for name, values in series.items()],
@@ -213,21 +215,18 @@ def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_sr
     data = (
         json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     )
+    chart, figure_id = html.escape(div_id), html.escape(f"{div_id}-figure")
     return Markup(
-        f'<script src="{html.escape(plotly_src)}"></script>\n'
-        f'<div id="{html.escape(div_id)}" class="chart"></div>\n'
-        f'<script>document.addEventListener("DOMContentLoaded",function(){{var f={data};'
-        f'if(window.Plotly){{Plotly.newPlot("{html.escape(div_id)}",f.data,f.layout,{{displayModeBar:false,responsive:true}});}}}});</script>'
+        f'<div id="{chart}" class="chart" data-figure="{figure_id}"></div>\n'
+        f'<script type="application/json" id="{figure_id}">{data}</script>'
     )
 
 
-def agency_chart(reports: list[dict], page: str) -> Markup | None:
+def agency_chart(reports: list[dict]) -> Markup | None:
     series = {label: [headline(r, t, row, col) for r in reports] for label, t, row, col in HEADLINES}
     if all(v is None for values in series.values() for v in values):
         return None
-    years = [r["year"] for r in reports]
-    # A link to the script as MkDocs will serve the page (directory URLs: one level deeper).
-    return chart_html("chart-agency", years, series, "../" * (page.count("/") + 1) + "assets/plotly.min.js")
+    return chart_html("chart-agency", [r["year"] for r in reports], series)
 
 
 def region_tree(reports: list[dict]) -> dict[str, dict]:
@@ -388,6 +387,27 @@ def cells_csv(reports: list[dict], template: Template) -> str:
 # --- the site ------------------------------------------------------------------------------------
 
 
+def report_dates(report: dict) -> list[str]:
+    """The dates (YYYY-MM-DD) a report's data records: signed, published, fetched."""
+    source = report.get("source", {})
+    dates = [report.get("date_signed"), source.get("published"), source.get("fetched")]
+    return [str(d)[:10] for d in dates if d]
+
+
+def build_info(reports: list[dict]) -> dict:
+    """Facts about the data a build publishes, the same for the same data: the number of reports,
+    the latest date in them (the build date when SOURCE_DATE_EPOCH is unset, docs/overrides/hooks.py)
+    and a data version, the first 12 hex digits of a sha256 over every report's JSON (without the
+    file's modification time, which a fresh checkout changes)."""
+    digest = hashlib.sha256()
+    for r in sorted(reports, key=lambda r: r["id"]):
+        public = {k: v for k, v in r.items() if k != "related_pages"}
+        public["source"] = {k: v for k, v in r["source"].items() if k != "modified"}
+        digest.update(json.dumps(public, ensure_ascii=False, sort_keys=True).encode())
+    dates = [d for r in reports for d in report_dates(r)]
+    return {"reports": len(reports), "latest_date": max(dates, default=None), "data_version": digest.hexdigest()[:12]}
+
+
 def site_pages(
     reports: list[dict],
     failed: list[dict],
@@ -411,7 +431,7 @@ def site_pages(
             region=group[-1].get("region_name", ""),
             status=group[-1].get("agency_status", ""),
             reports=[list_entry(r, page) for r in group],
-            chart=agency_chart(group, page),
+            chart=agency_chart(group),
         )
     tree = region_tree(reports)
     for folder, node in tree.items():
@@ -436,4 +456,5 @@ def site_pages(
     out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
     out.update(redirect_pages(list(redirects), reports))
+    out["build.json"] = json.dumps(build_info(reports), ensure_ascii=False, indent=1) + "\n"
     return out
