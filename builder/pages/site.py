@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from builder import pages
 from builder.checks import load_checks
+from builder.pages import meta
 from builder.slugs import compact_slug
 from builder.template import Template
 
@@ -24,6 +25,12 @@ TEMPLATE_NAMES = {
 }
 CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# What the marks beside a cell mean (builder.pages.cell_mark), shown on hover.
+MARK_TITLES = {
+    "*": "所在列由合计推断：原文丢失了空白格 column inferred from the template's sums",
+    "?": "读法不确定：另一种读法同样符合合计 ambiguous: another reading fits the sums",
+    "!": "无法读出 unreadable",
+}
 SEVERITY_NAMES = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
 # Headline figures summed on region pages and drawn on agency pages: (label, table, row, column).
 HEADLINES = (
@@ -91,7 +98,7 @@ def finding_cell_paths(finding: dict, template: Template, version: str) -> list[
 
 def render_report(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
     page = report_page(report)
-    findings = number_findings(report.get("findings", []))
+    findings = [{**f, "fault": meta.finding_fault(f["rule"])} for f in number_findings(report.get("findings", []))]
     marks: dict[str, list[dict]] = defaultdict(list)
     for f in findings:
         for path in finding_cell_paths(f, template, report["template"]):
@@ -104,13 +111,21 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
                     cell["findings"] = [
                         {"anchor": f["anchor"], "severity": f["severity"]} for f in marks.get(cell["path"], [])
                     ]
-    return pages.render(
+    findings.sort(key=lambda f: SEVERITY_ORDER[f["severity"]])
+    text = pages.render(
         "report.md.j2",
         report=report,
+        title=meta.report_title(report),
         tables=tables,
         notes=pages.cell_notes(report, template),
-        findings=sorted(findings, key=lambda f: SEVERITY_ORDER[f["severity"]]),
+        findings=findings,
+        faults=list(dict.fromkeys(f["fault"] for f in findings)),
+        fault_names=meta.FAULT_NAMES,
+        fault_explained=meta.FAULT_EXPLAINED,
+        rule_titles=rule_titles(),
+        checks_link=link(page, "checks.md"),
         severity_names=SEVERITY_NAMES,
+        mark_titles=MARK_TITLES,
         related_links={
             f["related"]: link(page, related_page)
             for f in findings
@@ -122,9 +137,32 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         agency_link=link(page, agency_page(report)),
         json_link=link(page, f"data/{report['id']}.json"),
         source_link=link(page, source_href(report)),
+        original_link=meta.http_link(report["source"].get("url")),
+        reading=meta.reading_method(report),
         revisions=revisions or [],
         chart=None,
     )
+    return meta.front_matter(report_meta(report)) + text
+
+
+def rule_titles() -> dict[str, str]:
+    """{rule id: its Chinese title} from builder/template/checks.yaml."""
+    return {r["id"]: r["title"]["zh"] for r in load_checks()["rules"]}
+
+
+def report_meta(report: dict) -> dict:
+    """A report page's front matter: its title, a description with the key figures, its citation."""
+    counts = Counter(f["severity"] for f in report.get("findings", []))
+    figures = meta.key_figures(
+        [(label.split()[0], headline(report, t, row, col)) for label, t, row, col in HEADLINES if row != "total"]
+    )
+    checked = (
+        f"核查发现 {counts['error']} 项错误、{counts['warning']} 项提示"
+        if counts["error"] or counts["warning"]
+        else "核查全部通过"
+    )
+    description = f"{meta.report_title(report)}：" + (f"{figures}；" if figures else "") + f"{checked}。"
+    return {"title": meta.report_title(report), "description": description, "cite": meta.citation(report)}
 
 
 SERVED_AS_IS = ("pdf", "docx", "txt")
@@ -283,7 +321,10 @@ def render_region(folder: str, node: dict, tree: dict) -> str:
         }
         for group in sorted(node["agencies"].values(), key=lambda g: g[-1]["agency"])
     ]
-    return pages.render(
+    description = (
+        f"{node['name']}：{len(node['agencies'])} 个机关的 {len(reports)} 份政府信息公开工作年度报告，及其合计。"
+    )
+    return meta.front_matter({"title": node["name"], "description": description}) + pages.render(
         "region.md.j2",
         node=node,
         headers=[h[0] for h in HEADLINES],
@@ -424,7 +465,11 @@ def site_pages(
     for r in reports:
         by_agency[agency_page(r)].append(r)
     for page, group in by_agency.items():
-        out[page] = pages.render(
+        years = sorted({r["year"] for r in group})
+        description = (
+            f"{group[-1]['agency']}的政府信息公开工作年度报告：{years[0]}–{years[-1]} 年，共 {len(group)} 份。"
+        )
+        out[page] = meta.front_matter({"title": group[-1]["agency"], "description": description}) + pages.render(
             "agency.md.j2",
             agency=group[-1]["agency"],
             names=sorted({r["agency"] for r in group}),
