@@ -173,8 +173,12 @@ def test_search_finds_an_agency_by_chinese_word(server, visit):
     page = visit.page
     page.goto(base)
     page.wait_for_load_state("networkidle")  # the search index is in
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill("沙坡头")
+    # Material reads the query on keyup; Chinese text arrives as an input method's insertText (no
+    # key events), so a key press after it stands for the IME's own keyup, as for a real reader
+    page.keyboard.press("s")  # Material's shortcut: focus the search box
+    page.wait_for_function("document.activeElement.matches('input.md-search__input')")
+    page.keyboard.insert_text("沙坡头")
+    page.keyboard.press("End")
     page.wait_for_selector(".md-search-result__item")
     links = page.locator(".md-search-result__link").evaluate_all("els => els.map(e => e.href)")
     assert any("ningxia/zhongwei/shapotou/weijian" in href for href in links), links
@@ -187,11 +191,76 @@ def test_quality_table_sorts_by_year(server, visit):
     table = page.locator("article table").nth(1)
     header = table.locator("th", has_text="年度 Year")
     header.click()
-    years = [int(t) for t in table.locator("tbody tr td:nth-child(4)").all_inner_texts()]
+    years = [int(t) for t in table.locator("tbody tr td:nth-child(5)").all_inner_texts()]
     assert years == sorted(years)
     header.click()
-    years = [int(t) for t in table.locator("tbody tr td:nth-child(4)").all_inner_texts()]
+    years = [int(t) for t in table.locator("tbody tr td:nth-child(5)").all_inner_texts()]
     assert years == sorted(years, reverse=True)
+
+
+def table_b(page):
+    return page.locator("#B-granted").locator("xpath=ancestor::table")
+
+
+def test_titles_in_the_browser(server, visit):
+    base, summary = server
+    page = visit.page
+    page.goto(report_url(base, summary, "平潭综合实验区", 2021))
+    assert page.title() == "平潭综合实验区 2021年政府信息公开工作年度报告"
+    page.goto(agency_url(base, summary, "平潭综合实验区"))
+    assert page.title() == "平潭综合实验区"
+    page.goto(base + "fujian/")
+    assert page.title() == "福建省"
+
+
+def row_keys(table) -> list[str]:
+    return table.locator("tbody tr td:first-child span[id]").evaluate_all("els => els.map(e => e.id)")
+
+
+def test_template_tables_keep_their_order_after_a_header_click(server, visit):
+    base, summary = server
+    page = visit.page
+    page.goto(report_url(base, summary, "固原市卫生健康委", 2019))
+    table = table_b(page)
+    before = row_keys(table)
+    assert before[:3] == ["B-new", "B-carried_over", "B-granted"] and before[-1] == "B-carried_forward"
+    table.locator("thead th").last.click()
+    table.locator("thead th").nth(1).click()
+    assert row_keys(table) == before
+
+
+def test_table_b_shows_every_column_at_1366_with_sticky_labels_and_header(server, visit):
+    base, summary = server
+    page = visit.page
+    page.goto(report_url(base, summary, "固原市卫生健康委", 2019))
+    table = table_b(page)
+    box = table.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"]
+    for th in table.locator("thead th").all():
+        th_box = th.bounding_box()
+        assert th_box["x"] + th_box["width"] <= box["x"] + box["width"] + 1, th.inner_text()
+    styles = table.evaluate(
+        """t => [getComputedStyle(t.querySelector("tbody td")).position,
+                 getComputedStyle(t.querySelector("thead th")).position]"""
+    )
+    assert styles == ["sticky", "sticky"]
+
+
+def test_phone_layout_keeps_each_number_with_its_label(server, phone_visit):
+    base, summary = server
+    page = phone_visit.page
+    page.goto(report_url(base, summary, "固原市卫生健康委", 2019))
+    row = page.locator("#B-granted").locator("xpath=ancestor::tr")
+    page.wait_for_function("document.querySelector('#B-granted').closest('tr').cells[1].dataset.label")
+    labels = row.locator("td").evaluate_all(
+        "tds => tds.slice(1).map(td => getComputedStyle(td, '::before').content.replace(/\"/g, ''))"
+    )
+    assert labels == ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    row_box = row.bounding_box()
+    assert row_box["width"] <= PHONE["width"]
+    for td in row.locator("td").all():
+        td_box = td.bounding_box()
+        assert row_box["x"] <= td_box["x"] and td_box["x"] + td_box["width"] <= row_box["x"] + row_box["width"] + 1
 
 
 PAGES = {

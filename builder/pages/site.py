@@ -224,7 +224,7 @@ def countable(report: dict, table: str) -> tuple[bool, str]:
     rules = report.get("findings", [])
     broken = sorted({f["rule"] for f in rules if f["rule"] in ARITHMETIC and f.get("table") == table})
     if broken:
-        return False, f"table {letter} does not add up: " + ", ".join(broken)
+        return False, f"table {letter} does not add up: " + "、".join(rule_titles()[rule] for rule in broken)
     return True, ""
 
 
@@ -367,6 +367,7 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
     rows = []
     for r in sorted(reports, key=lambda r: (r["agency"], r["year"])):
         for f in number_findings(r.get("findings", [])):
+            f["fault"] = meta.finding_fault(f["rule"])
             table, row = f.get("table"), f.get("row")
             anchor = f"{template.tables[table]['letter']}-{row}" if table in template.tables and row else f["anchor"]
             rows.append(
@@ -377,7 +378,7 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
                     "link": Markup(f"{link(from_page, report_page(r))}#{anchor}"),
                 }
             )
-    return rows
+    return sorted(rows, key=lambda f: SEVERITY_ORDER[f["severity"]])  # errors first; stable within
 
 
 def findings_csv(reports: list[dict]) -> str:
@@ -435,6 +436,28 @@ def report_dates(report: dict) -> list[str]:
     return [str(d)[:10] for d in dates if d]
 
 
+def headline_figures(reports: list[dict], tree: dict) -> dict:
+    """The home page's figures: counts of reports, agencies, regions and years, and the applications
+    received and granted summed over the reports whose table B can be counted (`countable`), with
+    how many those are. The share granted is 予以公开 / 办理结果总计 over those reports; None if none."""
+    counted = [r for r in reports if countable(r, "applications")[0]]
+    received = sum(r["applications"]["new"]["total"] or 0 for r in counted)
+    granted = sum(r["applications"]["granted"]["total"] or 0 for r in counted)
+    completed = sum(r["applications"]["total"]["total"] or 0 for r in counted)
+    years = Counter(r["year"] for r in reports)
+    return {
+        "reports": len(reports),
+        "agencies": len({r["agency_path"] for r in reports}),
+        "regions": len(tree),
+        "years": sorted(years.items()),
+        "counted": len(counted),
+        "received": received,
+        "granted": granted,
+        "completed": completed,
+        "granted_share": f"{granted / completed:.0%}" if completed else None,
+    }
+
+
 def build_info(reports: list[dict]) -> dict:
     """Facts about the data a build publishes, the same for the same data: the number of reports,
     the latest date in them (the build date when SOURCE_DATE_EPOCH is unset, docs/overrides/hooks.py)
@@ -490,13 +513,20 @@ def site_pages(
         agencies=by_agency,
         failed=failed,
         provinces=provinces,
+        figures=headline_figures(reports, tree),
     )
     out["problems.md"] = pages.render("problems.md.j2", failed=failed)
+    severity = {r["id"]: r["severity"] for r in load_checks()["rules"]}
     out["quality.md"] = pages.render(
         "quality.md.j2",
         rows=quality_rows(reports, "quality.md", template),
-        counts=sorted(rule_counts.items()),
+        counts=sorted(rule_counts.items(), key=lambda kv: (SEVERITY_ORDER[severity[kv[0]]], kv[0])),
+        severity=severity,
         severity_names=SEVERITY_NAMES,
+        rule_titles=rule_titles(),
+        fault_names=meta.FAULT_NAMES,
+        fault_explained=meta.FAULT_EXPLAINED,
+        finding_fault=meta.finding_fault,
     )
     out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
