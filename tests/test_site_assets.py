@@ -89,3 +89,18 @@ def test_every_page_shows_the_build_date_and_data_version(default_site):
     for page in [site / "index.html", site / "404.html", *site.glob("ningxia/**/index.html")]:
         html = page.read_text(encoding="utf-8")
         assert f'<time datetime="{info["latest_date"]}">' in html and info["data_version"] in html, page
+
+
+def test_data_version_ignores_file_times_and_follows_the_numbers(default_site):
+    import copy
+
+    from builder.pages.site import build_info
+
+    _, summary = default_site
+    reports = copy.deepcopy(summary.reports)
+    before = build_info(reports)
+    for r in reports:
+        r["source"]["modified"] = "1999-01-01T00:00:00Z"
+    assert build_info(reports) == before
+    reports[0]["applications"]["new"]["total"] = 12345
+    assert build_info(reports)["data_version"] != before["data_version"]
