@@ -109,14 +109,20 @@ def serve_subpath(site: Path) -> str:
 
 @pytest.fixture(scope="module")
 def subpath_site(tmp_path_factory):
-    return build_subpath_site(tmp_path_factory.getbasetemp())
+    # pytest imports this file as `test_site_subpath`, other test files as `tests.test_site_subpath`:
+    # use the latter's cached build, so that the session builds once
+    from tests.test_site_subpath import build_subpath_site as shared_build
+
+    return shared_build(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="module")
 def subpath_server(subpath_site):
     """(base URL ending in /repo/, build summary)."""
+    from tests.test_site_subpath import serve_subpath as shared_server
+
     root, summary = subpath_site
-    return serve_subpath(root / "site"), summary
+    return shared_server(root / "site"), summary
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:
