@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 _NOISE = re.compile(r"[?？*\s,，]")
 _BLANK = {"", "-", "—", "--", "/", "／", "无", "\\"}
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-_UNITS = re.compile(r"(件|个|条|项|次|万元|元)$")
+_UNITS = re.compile(r"(件|个|笔|条|项|次|万元|元)$")
 
 
 @dataclass(frozen=True)
