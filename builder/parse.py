@@ -10,7 +10,7 @@ from builder.cells import Cell, placements, read_cell
 from builder.model import Document, Line, ReportError
 from builder.similarity import label_similarity
 from builder.slugs import report_id
-from builder.stream import StreamLine, glued_layouts, settle_glued, split_spaced_numbers
+from builder.stream import StreamLine, expand_streams, settle_runs, split_spaced_numbers, stream_layouts
 from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
 
 SCHEMA_VERSION = 1
@@ -59,7 +59,7 @@ class Row:
     line: int
     label: str
     prefix_only: bool = False
-    glued: bool = False  # its numbers were printed with no separator (builder.stream)
+    runs: str = ""  # from a stream (builder.stream): "glued" numbers with no separator, or "spaced"
     score: float | None = None  # set when the label was matched by similarity, not spelling
 
 
@@ -131,7 +131,11 @@ def title_readings(lines: tuple[Line, ...], first_heading: int, meta: dict) -> l
 
 
 def is_title_like(text: str) -> bool:
-    """A line can be a title: at most 150 characters and not a sentence (no `。`, no title cited in `《》`)."""
+    """A line can be a title: at most 150 characters and not a sentence (no `。`, no title cited in `《》`
+    inside it; a title printed whole in `《》` is still one)."""
+    text = text.strip()
+    if text.startswith("《") and text.endswith("》"):
+        text = text[1:-1]
     return len(text) <= 150 and not any(mark in text for mark in "。《")
 
 
@@ -169,7 +173,7 @@ def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | No
     part = next((p for p in parts if TITLE_CORE.search(p)), compact)
     core = TITLE_CORE.search(part)
     before = COVER_LETTER.sub("", part[: core.start()] if core else part)
-    year_match = TITLE_YEAR.search(before) or (TITLE_YEAR.search(core.group()) if core else None)
+    year_match = TITLE_YEAR.search(before) or TITLE_YEAR.search(part[core.start() :] if core else "")
     year = int(year_match.group(1)) if year_match else None
     if year_match and year_match.string is before:
         before = before[: year_match.start()] + before[year_match.end() :]
@@ -411,6 +415,13 @@ def label_note(row: Row) -> dict:
     return {} if row.score is None else {"label": row.label, "label_score": round(row.score, 2)}
 
 
+def stream_runs(line: Line) -> str:
+    """How a line cut out of a stream printed its numbers: "glued", "spaced", or "" (not a stream)."""
+    if not isinstance(line, StreamLine):
+        return ""
+    return "glued" if line.glued else "spaced"
+
+
 def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
     norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
     return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
@@ -430,7 +441,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
             continue
         label_cells, value_cells = split_label(ln.cells)
         value_cells = split_spaced_numbers(value_cells)
-        glued = isinstance(ln, StreamLine) and ln.glued
+        runs = stream_runs(ln)
         has_values = any(read_cell(c).value is not None for c in value_cells)
         if not label_cells:
             if has_values and pending:
@@ -456,7 +467,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
                 rows[-1].prefix_only = False
             continue
         next_index = keys.index(key) + 1
-        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix, glued, score))
+        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix, runs, score))
     return rows
 
 
@@ -557,15 +568,16 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
 
 
 def place_rows(
-    units: dict[str, list[str]], columns: list[str], eqs, glued: frozenset = frozenset()
+    units: dict[str, list[str]], columns: list[str], eqs, runs: dict[str, str] | None = None
 ) -> tuple[dict, dict, dict]:
     """Place the value tokens of each unit (a table row) in `columns`, using the equations where a
-    row can be read more than one way; the units in `glued` had their numbers printed with no
-    separator, and each of their runs may be cut into several cells (builder.stream).
-    Return (values per unit, cell notes per unit.column, leftovers)."""
+    row can be read more than one way. Units named in `runs` come from a stream (builder.stream):
+    a "glued" unit's runs of digits may each be several cells; a cell that more than one reading
+    fits is null, with the readings listed. Return (values per unit, cell notes per unit.column, leftovers)."""
     fixed, open_rows, layouts, extras, cut = {}, {}, {}, {}, {}
+    runs = runs or {}
     for name, tokens in units.items():
-        readings = glued_layouts(tokens, len(columns)) if name in glued else None
+        readings = stream_layouts(tokens, len(columns), runs[name] == "glued") if runs.get(name) else None
         if readings is not None:
             cut[name] = readings
         candidates, extra = (readings, []) if readings is not None else row_layouts(tokens, len(columns))
@@ -606,17 +618,17 @@ def place_rows(
 
 
 def cut_values(name, readings, tokens, columns, grid, fits, eqs) -> tuple[dict, dict]:
-    """Given a glued row's readings, the table's solved grid and the indexes of the readings that
+    """Given a stream row's readings, the table's solved grid and the indexes of the readings that
     fit it best, return (values, notes) by column: the readings that count are those best ones when
     they break no equation of this row, else every reading the text allows (so no cut is a guess)."""
     raw = " ".join(t for t in tokens if t.strip())
     if not readings:
-        note = {"raw": raw, "glued": True, "unreadable": True}
+        note = {"raw": raw, "unreadable": True}
         return dict.fromkeys(columns), {col: dict(note) for col in columns}
     own = [eq for eq in eqs if any(c[0] == name for c in eq[1] + eq[2])]
     grid = grid | {(name, col): value_of(c) for col, c in zip(columns, readings[fits[0]], strict=True)}
     fitting = fits if violations(grid, own) == 0 else list(range(len(readings)))
-    return settle_glued(readings, fitting, columns, raw)
+    return settle_runs(readings, fitting, columns, raw)
 
 
 def value_of(cell: Cell | None):
@@ -628,8 +640,8 @@ def read_grid(rows: list[Row], table: str, version: str, columns: list[str], tem
     row_keys = list(template.rows(table, version))
     found = {r.key: r for r in rows}
     eqs = equations(template, table, version, row_keys, columns)
-    glued = frozenset(r.key for r in rows if r.glued)
-    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs, glued)
+    runs = {r.key: r.runs for r in rows if r.runs}
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs, runs)
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
     notes |= {f"{r.key}.{col}": notes.get(f"{r.key}.{col}", {}) for r in rows if r.score is not None for col in columns}
     cells = {}
@@ -693,8 +705,8 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
-            if row and row.glued and glued_layouts(tokens, len(group.columns)) is not None:
-                values[key], cut_notes = cut_active_row(row, tokens, group)
+            if row and row.runs and stream_layouts(tokens, len(group.columns), row.runs == "glued") is not None:
+                values[key], cut_notes = read_stream_active_row(row, tokens, group)
                 row_lines[key] = row.line
                 cells_note |= cut_notes
                 continue
@@ -718,10 +730,10 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
     return TableResult(values, status, found_lines[:1] + found_lines[-1:], row_lines, cells_note, notes)
 
 
-def cut_active_row(row: Row, tokens: list[str], group) -> tuple[dict, dict]:
-    """A table A row whose numbers were glued (`行政许可11315`): cut by what the text allows; table A
-    has no sums, so a run that can be cut more than one way leaves its cells null with every reading."""
-    placed, notes, _ = place_rows({row.key: tokens}, list(group.columns), [], frozenset({row.key}))
+def read_stream_active_row(row: Row, tokens: list[str], group) -> tuple[dict, dict]:
+    """A table A row from a stream with fewer runs than cells (`行政许可11315`): read every way the text
+    allows; table A has no sums, so a cell more than one reading fits is null with every reading."""
+    placed, notes, _ = place_rows({row.key: tokens}, list(group.columns), [], {row.key: row.runs})
     cell_notes = {name: {"line": row.line, **note, **label_note(row)} for name, note in notes.items()}
     return placed[row.key], cell_notes
 
@@ -730,13 +742,13 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
-    tokens, token_lines, glued = [], [], False
+    tokens, token_lines, runs = [], [], ""
     for ln in lines:
         value_cells = split_spaced_numbers(split_label(ln.cells)[1])
         if any(read_cell(c).value is not None for c in value_cells):
             tokens += trim(value_cells)
             token_lines.append(ln.number)
-            glued = glued or (isinstance(ln, StreamLine) and ln.glued)
+            runs = "glued" if "glued" in (runs, stream_runs(ln)) else runs or stream_runs(ln)
     if not tokens:
         status = "empty" if lines else "missing"
         span = [lines[0].number, lines[-1].number] if lines else []
@@ -748,7 +760,7 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
         for rule in template.rules_for("review_litigation")
         for k in row_keys
     ]
-    placed, notes, extras = place_rows({"C": tokens}, flat, eqs, frozenset({"C"}) if glued else frozenset())
+    placed, notes, extras = place_rows({"C": tokens}, flat, eqs, {"C": runs})
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
     cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
@@ -782,7 +794,7 @@ def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> li
 def parse_document(doc: Document, template: Template | None = None) -> dict:
     """Given a Document, return the report dict (see schema/report.schema.json)."""
     template = template or load_template()
-    lines = doc.lines
+    lines = expand_streams(doc.lines, template)
     if not lines:
         raise ReportError(doc.path, "no text in the file")
     found = find_sections(lines, template)

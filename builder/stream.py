@@ -6,7 +6,8 @@ import itertools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 
 from builder.cells import Cell, placements, read_cell
 from builder.model import Line
@@ -49,6 +50,7 @@ def spaced(label: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in normalize_label(label).replace("(", "（").replace(")", "）"))
 
 
+@cache
 def heading_patterns(template: Template) -> list[tuple[str, re.Pattern]]:
     """[(section key, pattern of its numbered heading)], in template order, longest variant first."""
     out = []
@@ -72,18 +74,40 @@ def known_forms(template: Template, table: str) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+@cache
+def labelled_number(template: Template) -> re.Pattern:
+    """A pattern for any table row label of the template followed by a number."""
+    forms = sorted(
+        {f for table in TABLE_KEYS for f in row_forms(template, table) if len(f) >= 2}, key=len, reverse=True
+    )
+    return re.compile("(?:" + "|".join(spaced(f) for f in forms) + r")\s?\d")
+
+
 def is_stream_line(text: str, template: Template) -> bool:
-    """True when one line holds what should be many: two numbered section headings of the
-    template, or three table row labels each followed by a number."""
+    """True when one line holds what should be many: three table row labels each followed by a
+    number, or two numbered section headings in a text too long to be a sentence listing them."""
     text = normalize_stream(text)
     if len(text) < 80:
         return False
-    headings = sum(1 for _, pattern in heading_patterns(template) if pattern.search(text))
-    if headings >= 2:
+    if len(labelled_number(template).findall(text)) >= 3:
         return True
-    forms = [f for table in TABLE_KEYS for f in row_forms(template, table) if len(f) >= 2]
-    labelled = sum(1 for f in set(forms) if re.search(spaced(f) + r"\s?\d", text))
-    return labelled >= 3
+    return len(text) >= 1000 and sum(1 for _, pattern in heading_patterns(template) if pattern.search(text)) >= 2
+
+
+def expand_streams(lines: tuple[Line, ...], template: Template) -> tuple[Line, ...]:
+    """Given a document's lines, return them with every one-cell line outside a table that holds
+    what should be many lines (a crawler's dump, a page's text) cut into the lines it stands for."""
+    out: list[Line] = []
+    for ln in lines:
+        if ln.table is None and len(ln.cells) == 1 and not isinstance(ln, StreamLine):
+            if is_stream_line(ln.cells[0], template):
+                out += [
+                    replace(part, page=ln.page, ocr=ln.ocr)
+                    for part in stream_to_lines(ln.number, ln.cells[0], template)
+                ]
+                continue
+        out.append(ln)
+    return tuple(out)
 
 
 def find_headings(text: str, template: Template) -> list[tuple[int, int, str]]:
@@ -295,14 +319,16 @@ def count_readings(runs: tuple[str, ...], width: int) -> int:
     return sum(n * math.comb(width, k) for k, n in enumerate(total) if 0 < k <= width)
 
 
-def glued_layouts(tokens: list[str], width: int) -> list[tuple[Cell | None, ...]] | None:
-    """Given a glued row's number runs, return every reading the text allows over `width` columns:
-    each run cut into one or more numbers (no leading zeros), blank cells (which a dump prints as
-    nothing) put back in any gap. None when the runs already fill the row (nothing to cut), [] when
-    there are more readings than MAX_READINGS."""
+def stream_layouts(tokens: list[str], width: int, glued: bool) -> list[tuple[Cell | None, ...]] | None:
+    """Given a stream row's number runs, return every reading the text allows over `width` columns:
+    blank cells (which a dump prints as nothing) put back in any gap and, when the runs were
+    `glued`, each run cut into one or more numbers (no leading zeros). None when the runs already
+    fill the row or there are none (nothing to read two ways), [] when there are more readings than MAX_READINGS."""
     runs = tuple(t for t in tokens if t.strip())
-    if len(runs) >= width:
+    if not runs or len(runs) >= width:
         return None
+    if not glued:
+        return placements(tuple(read_cell(r) for r in runs), width)
     if count_readings(runs, width) > MAX_READINGS:
         return []
     seen, out = set(), []
@@ -316,14 +342,14 @@ def glued_layouts(tokens: list[str], width: int) -> list[tuple[Cell | None, ...]
     return out
 
 
-def settle_glued(candidates: list[tuple], fitting: list[int], columns: list[str], raw: str) -> tuple[dict, dict]:
-    """Given a glued row's readings and the indexes of those that fit the template's sums, return
+def settle_runs(candidates: list[tuple], fitting: list[int], columns: list[str], raw: str) -> tuple[dict, dict]:
+    """Given a stream row's readings and the indexes of those that fit the template's sums, return
     (values by column, notes by column): a cell that reads the same in every fitting reading has
     that value; any other is null, with every reading listed (never a guess)."""
     values, notes = {}, {}
     for n, col in enumerate(columns):
         readings = {c[n].value if c[n] else None for c in (candidates[i] for i in fitting)}
-        note = {"raw": raw, "glued": True}
+        note = {"raw": raw}
         if len(readings) == 1:
             values[col] = readings.pop()
         else:

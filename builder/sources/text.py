@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 from builder.model import Document, Line, ReportError
-from builder.stream import is_stream_line, stream_to_lines
-from builder.template import load_template
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -108,17 +106,12 @@ def crawler_header(raw_lines: list[str]) -> tuple[dict, int]:
 
 def text_to_lines(text: str, skip: int = 0) -> tuple[Line, ...]:
     """Given the decoded text, return its numbered Lines (blank and Markdown rule lines dropped,
-    and the first `skip` lines); a line that holds a whole report (a crawler's dump) is cut into
-    the lines it stands for (builder.stream)."""
-    template = load_template()
-    lines: list[Line] = []
+    and the first `skip` lines: a crawler's metadata)."""
+    lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if number <= skip or not raw.strip() or MARKDOWN_RULE.match(raw):
             continue
-        if "\t" not in raw and is_stream_line(raw, template):
-            lines += stream_to_lines(number, raw, template)
-        else:
-            lines.append(Line(number, line_to_cells(raw.replace("\u3000", " "))))
+        lines.append(Line(number, line_to_cells(raw.replace("\u3000", " "))))
     return tuple(lines)
 
 
