@@ -14,7 +14,7 @@ from builder.model import Line
 from builder.template import TABLE_KEYS, Template, normalize_label, strip_ordinal
 
 # A table cell in a stream: a number, with the unit some reports print after it (`1个`, `246900元`).
-NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:万元|元|个|笔|件|项|条|次|家|人)?")
+NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|个|笔|件|项|条|次|家|人)?")
 # Where a label starts inside a run of label text: an ordinal (`（三）`, `四、`, `2.`), not `第（一）项`.
 LABEL_START = re.compile(
     r"(?=（[一二三四五六七八九十]+）(?!项))|(?=(?<![第一二三四五六七八九十])[一二三四五六七八九十]+、)"
@@ -27,6 +27,7 @@ FOLD_WIDTH = {
     for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0E]
 }
 SPACED_NUMBERS = re.compile(r"^\s*\d+(?:\s+\d+)+\s*$")
+CELL_LINES = 20  # this many lines of one number each between sections 二 and 五: a table printed one cell a line
 MAX_READINGS = 20_000  # more ways to cut one row's digits than this: the row is left unread, with the reason
 
 
@@ -96,9 +97,10 @@ def is_stream_line(text: str, template: Template) -> bool:
 
 def expand_streams(lines: tuple[Line, ...], template: Template) -> tuple[Line, ...]:
     """Given a document's lines, return them with every one-cell line outside a table that holds
-    what should be many lines (a crawler's dump, a page's text) cut into the lines it stands for."""
+    what should be many lines (a crawler's dump, a page's text) cut into the lines it stands for,
+    and tables printed one cell a line read as one stream."""
     out: list[Line] = []
-    for ln in lines:
+    for ln in cells_to_stream(lines, template):
         if ln.table is None and len(ln.cells) == 1 and not isinstance(ln, StreamLine):
             if is_stream_line(ln.cells[0], template):
                 out += [
@@ -108,6 +110,28 @@ def expand_streams(lines: tuple[Line, ...], template: Template) -> tuple[Line, .
                 continue
         out.append(ln)
     return tuple(out)
+
+
+def cells_to_stream(lines: tuple[Line, ...], template: Template) -> tuple[Line, ...]:
+    """Given a document's lines, return them with its tables joined into one line when the text
+    put every cell on a line of its own (a page's text taken one element a line): from the heading
+    of section 二 to that of section 五, when at least CELL_LINES of those lines are one number
+    and nearly all are one cell. Any other document is returned as it is."""
+    patterns = dict(heading_patterns(template))
+    texts = [normalize_stream(ln.text) for ln in lines]
+    start = next((i for i, t in enumerate(texts) if patterns["active_disclosure"].match(t)), None)
+    if start is None:
+        start = next((i for i, t in enumerate(texts) if patterns["applications"].match(t)), None)
+    if start is None:
+        return lines
+    end = next((i for i in range(start, len(lines)) if patterns["problems"].match(texts[i])), len(lines))
+    region = lines[start:end]
+    single = [ln for ln in region if len(ln.cells) == 1 and ln.table is None]
+    numbers = sum(1 for ln in single if NUMBER.fullmatch(normalize_stream(ln.text)))
+    if numbers < CELL_LINES or len(single) < 0.9 * len(region):
+        return lines
+    joined = Line(region[0].number, (" ".join(ln.text for ln in region),), page=region[0].page)
+    return (*lines[:start], joined, *lines[end:])
 
 
 def find_headings(text: str, template: Template) -> list[tuple[int, int, str]]:

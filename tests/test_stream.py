@@ -357,3 +357,38 @@ def test_stream_report_of_zeros_reads_all_right():
     assert all(v == 0 for row in report["applications"].values() for v in row.values())
     assert report["review_litigation"]["review"] == [0] * 5
     assert all(isinstance(ln, Line) for ln in text_to_lines(text))
+
+
+def test_phone_numbers_and_dates_stay_one_cell():
+    lines = text_to_lines("联系电话： 0591 23163551\n邮编： 350400 传真 23100206")
+    assert [ln.cells for ln in lines] == [("联系电话： 0591 23163551",), ("邮编： 350400 传真 23100206",)]
+
+
+def test_thousands_separator_keeps_a_number_whole():
+    assert stream_tokens("行政许可1,234第二十条") == [
+        ("text", "行政许可", False),
+        ("number", "1,234", False),
+        ("text", "第二十条", False),
+    ]
+
+
+def test_table_printed_one_cell_a_line_reads_as_a_stream():
+    zeros = {c: 0 for c in APPLICANTS}
+    outcomes = {k: dict(zeros) for k in T.outcome_rows("2021")}
+    outcomes["granted"] |= {"natural_person": 12, "commercial": 3, "other_legal_entity": 1}
+    table_b = consistent_applications(outcomes, dict(zeros), dict(zeros))
+    text = [
+        "某某区卫生健康局2023年政府信息公开工作年度报告",
+        "一、总体情况",
+        "无。",
+        "三、收到和处理政府信息公开申请情况",
+    ]
+    text += ["申请人情况", "自然人", "法人或其他组织", "总计"]
+    for key, row in table_b.items():
+        text += [c for c in row_label_cells(key) if c] + [str(row[c]) for c in COLUMNS]
+    text += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议", "结果维持", *"210141000101001"]
+    text += ["五、存在的主要问题及改进情况", "无。"]
+    report = parse_document(Document("cells.txt", "text", text_to_lines("\n".join(text))))
+    assert list(report["applications"]["granted"].values()) == [12, 3, 0, 0, 0, 1, 16]
+    assert list(report["applications"]["total"].values()) == [12, 3, 0, 0, 0, 1, 16]
+    assert {k: report["review_litigation"][k] for k in REVIEW} == REVIEW

@@ -25,7 +25,7 @@ CRAWLER_FIELDS = {
 }
 CRAWLER_LINE = re.compile(r"^\s*(" + "|".join(CRAWLER_FIELDS) + r")\s*[:：]\s*(.*?)\s*$")
 CRAWLER_NOISE = re.compile(r"^\s*(=+\s*正文\s*=+|页面链接与图片详见.*|=+)\s*$")
-NUMBERS = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+NUMBERS = re.compile(r"^[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?$")  # a table's count: no leading zero (not a phone number)
 
 
 def detect_encoding(data: bytes) -> str:
@@ -66,8 +66,8 @@ def spaced_cells(line: str) -> tuple[str, ...]:
     count = 0
     while count < len(words) and NUMBERS.match(words[len(words) - 1 - count]):
         count += 1
-    if count >= 2 and (count == len(words) or len(" ".join(words[: len(words) - count])) <= 60):
-        label = " ".join(words[: len(words) - count])
+    label = " ".join(words[: len(words) - count])
+    if count >= 2 and len(label) <= 60 and not label.endswith((":", "：")):
         return ((label,) if label else ()) + tuple(words[len(words) - count :])
     return (line.strip(),)
 
