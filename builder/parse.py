@@ -22,6 +22,8 @@ TITLE_CORE = re.compile(
 )
 TITLE_YEAR = re.compile(r"[（(]?((?:19|20)\d{2})年度?[）)]?")
 COVER_LETTER = re.compile(r"^关于(?:报送|印发|公布|发布|上报|公开)?")
+# the date and time a browser prints above a page it saves as PDF: `2024/1/5 10:23`
+PRINT_STAMP = re.compile(r"^\d{2,4}[/-]\d{1,2}[/-]\d{1,2}(?:(?:上午|下午|[AP]M)?\d{1,2}:\d{2}(?::\d{2})?(?:[AP]M)?)?")
 SITE_PARTS = re.compile(r"_|\||｜|——|--| - | – ")
 TITLE_WORDS = ("年度报告", "政府信息公开", "政务公开", "工作报告", "年报")
 NOT_A_NAME = re.compile(r"[:：，。；《》]|当前位置|^首页|^标题|^发布")
@@ -168,7 +170,7 @@ def agency_name(text: str) -> str | None:
 def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | None, int | None]:
     """Given a title in any of its shapes (agency then year, year first, a cover letter `关于报送…的函`,
     a page title with the site's name after `_`), return (title, agency or None, year or None, line)."""
-    compact = compact_title(title)
+    compact = PRINT_STAMP.sub("", compact_title(title))
     parts = [p for p in SITE_PARTS.split(compact) if p]
     part = next((p for p in parts if TITLE_CORE.search(p)), compact)
     core = TITLE_CORE.search(part)

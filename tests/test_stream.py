@@ -392,3 +392,20 @@ def test_table_printed_one_cell_a_line_reads_as_a_stream():
     assert list(report["applications"]["granted"].values()) == [12, 3, 0, 0, 0, 1, 16]
     assert list(report["applications"]["total"].values()) == [12, 3, 0, 0, 0, 1, 16]
     assert {k: report["review_litigation"][k] for k in REVIEW} == REVIEW
+
+
+def test_pdftotext_layout_rows_read_like_tabs():
+    rows = [
+        "一、本年新收政府信息公开申请数量      28   4   1   5   2   1   41",
+        "二、上年结转政府信息公开申请数量       3   0   0   0   0   0    3",
+        "三、本年度办理结果 （一）予以公开      12   3   0   0   0   1   16",
+        "（三）不予公开   1.属于国家秘密        0   0   0   0   0   0    0",
+        "（四）无法提供   1.本机关不掌握相关政府信息   7   0   1   0   0   0   8",
+    ]
+    text = "\n".join(["某某区卫生健康局2023年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况", *rows])
+    report = parse_document(Document("layout.txt", "text", text_to_lines(text)))
+    applications = {k: list(v.values()) for k, v in report["applications"].items()}
+    assert applications["new"] == [28, 4, 1, 5, 2, 1, 41]
+    assert applications["granted"] == [12, 3, 0, 0, 0, 1, 16]
+    assert applications["denied_state_secret"] == [0] * 7
+    assert applications["unable_not_held"] == [7, 0, 1, 0, 0, 0, 8]

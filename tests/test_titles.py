@@ -49,6 +49,11 @@ def test_title_cases_give_agency_and_year(case):
         ),
         ("某某市卫生健康委员会政府信息公开工作年度报告（2023年度）", "某某市卫生健康委员会", 2023),
         ("标题:政府信息公开工作年度报告", None, None),
+        (
+            "2024/1/5 10:23 平潭综合实验区2023年度政府信息公开工作年度报告_政府信息公开年报_平潭综合实验区党工委管委会",
+            "平潭综合实验区",
+            2023,
+        ),
     ],
 )
 def test_parse_title_reads_every_shape(title, agency, year):

@@ -25,6 +25,8 @@ CRAWLER_FIELDS = {
 }
 CRAWLER_LINE = re.compile(r"^\s*(" + "|".join(CRAWLER_FIELDS) + r")\s*[:：]\s*(.*?)\s*$")
 CRAWLER_NOISE = re.compile(r"^\s*(=+\s*正文\s*=+|页面链接与图片详见.*|=+)\s*$")
+# a space before an ordinal starts a new label cell: `（三）不予公开 1.属于国家秘密`
+LABEL_BREAK = re.compile(r"\s+(?=（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]\D)")
 NUMBERS = re.compile(r"^[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?$")  # a table's count: no leading zero (not a phone number)
 
 
@@ -68,7 +70,8 @@ def spaced_cells(line: str) -> tuple[str, ...]:
         count += 1
     label = " ".join(words[: len(words) - count])
     if count >= 2 and len(label) <= 60 and not label.endswith((":", "：")):
-        return ((label,) if label else ()) + tuple(words[len(words) - count :])
+        labels = tuple(p for p in LABEL_BREAK.split(label) if p)
+        return labels + tuple(words[len(words) - count :])
     return (line.strip(),)
 
 
