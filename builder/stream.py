@@ -22,6 +22,7 @@ LABEL_START = re.compile(
 ORDINAL_TAIL = re.compile(r"^[.．、]\D")
 HEADING_ORDINAL = r"[一二三四五六七八九十]+[、.．]\s*"
 SENTENCE_BREAK = re.compile(r"\s+")
+LIST_GAP = re.compile(r"[；;，,、。\s]{0,3}")
 FOLD_WIDTH = {
     c: unicodedata.normalize("NFKC", chr(c))
     for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0E]
@@ -135,10 +136,15 @@ def cells_to_stream(lines: tuple[Line, ...], template: Template) -> tuple[Line, 
 
 
 def find_headings(text: str, template: Template) -> list[tuple[int, int, str]]:
-    """[(start, end, section key)] of the numbered section headings in the stream, in template order."""
+    """[(start, end, section key)] of the numbered section headings in the stream, in template
+    order; headings listed one after another (`报告包括：一、总体情况；二、主动公开…`) are passed over
+    when the heading comes again later."""
     found, pos = [], 0
-    for key, pattern in heading_patterns(template):
-        m = pattern.search(text, pos)
+    patterns = heading_patterns(template)
+    for key, pattern in patterns:
+        matches = list(pattern.finditer(text, pos))
+        alone = [m for m in matches if not any(p.match(text, LIST_GAP.match(text, m.end()).end()) for _, p in patterns)]
+        m = (alone or matches or [None])[0]  # a section left empty is followed by the next heading
         if m:
             found.append((m.start(), m.end(), key))
             pos = m.end()

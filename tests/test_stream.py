@@ -409,3 +409,12 @@ def test_pdftotext_layout_rows_read_like_tabs():
     assert applications["granted"] == [12, 3, 0, 0, 0, 1, 16]
     assert applications["denied_state_secret"] == [0] * 7
     assert applications["unable_not_held"] == [7, 0, 1, 0, 0, 0, 8]
+
+
+def test_headings_listed_in_the_introduction_are_not_the_sections():
+    intro = "报告包括：一、总体情况；二、主动公开政府信息情况；三、收到和处理政府信息公开申请情况。"
+    body = "一、总体情况本机关全面推进政务公开工作。三、收到和处理政府信息公开申请情况（一）予以公开12 3 0 0 0 1 16"
+    lines = stream_to_lines(1, intro + body + " 五、存在的主要问题及改进情况 无。", T)
+    headings = [ln.cells[0] for ln in lines if ln.kind == "heading"]
+    assert headings == ["一、总体情况", "三、收到和处理政府信息公开申请情况", "五、存在的主要问题及改进情况"]
+    assert lines[0].cells[0].startswith("报告包括")
