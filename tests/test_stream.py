@@ -88,15 +88,17 @@ def report_cell(report: dict, name: str):
     return value
 
 
-def measure(report: dict, expected: dict[str, object]) -> tuple[int, int, list]:
-    """Given a report and its right cells, return (cells right, cells null with a finding, cells wrong)."""
+def measure(report: dict, expected: dict[str, object], flagged_ok: bool = False) -> tuple[int, int, list]:
+    """Given a report and its right cells, return (cells right, cells null with a finding, cells wrong).
+    With `flagged_ok`, a number the line-based reader placed by the sums and marked ambiguous counts
+    as flagged, not wrong (what that reader promises for rows that lost cells)."""
     findings = check_report(report, T)
     right, null, wrong = 0, 0, []
     for name, want in expected.items():
         got = report_cell(report, name)
         if got == want:
             right += 1
-        elif got is None and has_reason(findings, name):
+        elif (got is None or flagged_ok) and has_reason(findings, name):
             null += 1
         else:
             wrong.append((name, want, got))
@@ -226,8 +228,14 @@ def test_two_numbers_in_one_cell_are_two_numbers():
 
 
 def test_space_separated_label_row_is_label_then_numbers():
-    lines = text_to_lines("规章 2 1 15\n行政许可 1234\n2023年 我局 共收到申请")
-    assert [ln.cells for ln in lines] == [("规章", "2", "1", "15"), ("行政许可 1234",), ("2023年 我局 共收到申请",)]
+    lines = text_to_lines("规章 2 1 15\n行政许可 1234\n2023年 我局 共收到申请\n本年共收到申请，其中 5\n3")
+    assert [ln.cells for ln in lines] == [
+        ("规章", "2", "1", "15"),
+        ("行政许可", "1234"),
+        ("2023年 我局 共收到申请",),
+        ("本年共收到申请，其中 5",),
+        ("3",),
+    ]
 
 
 # --- labels by alignment ----------------------------------------------------------------------------
@@ -294,8 +302,9 @@ def printed(value) -> str:
 
 @st.composite
 def stream_report(draw):
-    """A consistent 2021-template report, and its text printed on one line: cells glued or separated
-    by single spaces, blank cells printed as nothing, some row labels misspelt."""
+    """A consistent 2021-template report, and its text: on one line with its cells glued or separated
+    by single spaces, or a row a line with spaces between cells (copy and paste); blank cells printed
+    as nothing, some row labels misspelt."""
     outcomes = {k: draw(row_values) for k in T.outcome_rows("2021")}
     table_b = consistent_applications(outcomes, draw(row_values), draw(row_values))
     table_c = []
@@ -305,28 +314,30 @@ def stream_report(draw):
         table_c.append([*parts, sum(present) if present else None])
     table_a = {k: [draw(counts) for _ in range(3)] for k in ("regulations", "normative_documents")}
     scalars = {k: draw(counts) for k in ("administrative_license", "administrative_penalty", "administrative_coercion")}
-    sep = draw(st.sampled_from(["", " "]))
+    layout = draw(st.sampled_from(["glued", "spaced", "lines"]))
+    sep, row_sep = {"glued": ("", ""), "spaced": (" ", " "), "lines": (" ", "\n")}[layout]
     misspelt = draw(st.booleans())
 
     def cells(values):
         return sep + sep.join(printed(v) for v in values if v is not None) if any(v is not None for v in values) else ""
 
-    text = "某某区卫生健康局2023年政府信息公开工作年度报告 一、总体情况 本年度工作情况如下。二、主动公开政府信息情况"
-    text += "第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
-    text += "规章" + cells(table_a["regulations"]) + "行政规范性文件" + cells(table_a["normative_documents"])
-    text += "第二十条第（五）项信息内容本年处理决定数量行政许可" + cells([scalars["administrative_license"]])
-    text += "第二十条第（六）项信息内容本年处理决定数量行政处罚" + cells([scalars["administrative_penalty"]])
-    text += "行政强制" + cells([scalars["administrative_coercion"]])
-    text += "三、收到和处理政府信息公开申请情况申请人情况自然人法人或其他组织总计"
-    text += "商业企业科研机构社会公益组织法律服务机构其他"
+    rows = ["某某区卫生健康局2023年政府信息公开工作年度报告", "一、总体情况", "本年度工作情况如下。"]
+    rows += ["二、主动公开政府信息情况", "第二十条第（一）项", "信息内容本年制发件数本年废止件数现行有效件数"]
+    rows += ["规章" + cells(table_a["regulations"]), "行政规范性文件" + cells(table_a["normative_documents"])]
+    rows += ["第二十条第（五）项", "信息内容本年处理决定数量", "行政许可" + cells([scalars["administrative_license"]])]
+    rows += ["第二十条第（六）项", "信息内容本年处理决定数量", "行政处罚" + cells([scalars["administrative_penalty"]])]
+    rows += ["行政强制" + cells([scalars["administrative_coercion"]])]
+    rows += ["三、收到和处理政府信息公开申请情况", "申请人情况自然人法人或其他组织总计"]
+    rows += ["商业企业科研机构社会公益组织法律服务机构其他"]
     for key, row in table_b.items():
         labels = [c for c in row_label_cells(key) if c]
         if misspelt and draw(st.integers(0, 4)) == 0:
             labels[-1] = typo(labels[-1], draw)
-        text += "".join(labels) + cells([row[c] for c in COLUMNS])
-    text += "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
-    text += cells([v for group in table_c for v in group])
-    text += "五、存在的主要问题及改进情况 无。六、其他需要报告的事项 无。"
+        rows.append(sep.join(labels) + cells([row[c] for c in COLUMNS]))
+    rows += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"]
+    rows += [cells([v for group in table_c for v in group]).strip(), "五、存在的主要问题及改进情况", "无。"]
+    rows += ["六、其他需要报告的事项", "无。"]
+    text = row_sep.join(r for r in rows if r) if layout == "lines" else rows[0] + " " + row_sep.join(rows[1:])
     expected = {f"applications.{k}.{c}": v for k, row in table_b.items() for c, v in row.items()}
     expected |= {f"review_litigation.{r}.{i}": v for r, g in zip(REVIEW, table_c, strict=True) for i, v in enumerate(g)}
     expected |= {
@@ -335,13 +346,13 @@ def stream_report(draw):
         for c, v in zip(("issued", "repealed", "in_force"), vs, strict=True)
     }
     expected |= {f"active_disclosure.{k}": v for k, v in scalars.items()}
-    return text, expected
+    return text, expected, layout
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(stream_report())
 def test_stream_report_reads_every_number_right_or_null_with_a_reason(case):
-    text, expected = case
+    text, expected, _ = case
     report = parse_document(Document("generated.txt", "text", text_to_lines(text)))
     right, null, wrong = measure(report, expected)
     assert wrong == [], text

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from builder.model import Document, Line, ReportError
+from builder.stream import StreamLine
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -62,14 +63,15 @@ def bytes_to_text(data: bytes, path: str) -> tuple[str, str]:
 
 def spaced_cells(line: str) -> tuple[str, ...]:
     """Given a line with no tab or `|`, return its cells: a row printed with spaces between its
-    numbers (`pdftotext -layout`, copy and paste: `规章 2 1 15`, `2 1 0 1 4`) is its label then one
-    cell a number; any other line is one cell."""
+    numbers (`pdftotext -layout`, copy and paste: `规章 2 1 15`, `2 1 0 1 4`, `行政处罚 157`) is its
+    label then one cell a number; any other line is one cell."""
     words = line.split()
     count = 0
     while count < len(words) and NUMBERS.match(words[len(words) - 1 - count]):
         count += 1
     label = " ".join(words[: len(words) - count])
-    if count >= 2 and len(label) <= 60 and not label.endswith((":", "：")):
+    one_number_row = count == 1 and label and len(label) <= 30 and not re.search(r"[。，,；;：:]", label)
+    if (count >= 2 or one_number_row) and len(label) <= 60 and not label.endswith((":", "：")):
         labels = tuple(p for p in LABEL_BREAK.split(label) if p)
         return labels + tuple(words[len(words) - count :])
     return (line.strip(),)
@@ -114,8 +116,17 @@ def text_to_lines(text: str, skip: int = 0) -> tuple[Line, ...]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if number <= skip or not raw.strip() or MARKDOWN_RULE.match(raw):
             continue
-        lines.append(Line(number, line_to_cells(raw.replace("\u3000", " "))))
+        lines.append(raw_to_line(number, raw.replace("\u3000", " ")))
     return tuple(lines)
+
+
+def raw_to_line(number: int, raw: str) -> Line:
+    """Given one line of text, return its Line; a row whose cells only spaces separate is a
+    StreamLine (`spaced`): a blank cell left no trace there, so its numbers' columns are read by the sums."""
+    cells = line_to_cells(raw)
+    if len(cells) > 1 and "\t" not in raw and "|" not in raw:
+        return StreamLine(number, cells, kind="row")
+    return Line(number, cells)
 
 
 def read_text(path: Path) -> Document:
