@@ -11,7 +11,7 @@ from functools import cache
 
 from builder.cells import Cell, placements, read_cell
 from builder.model import Line
-from builder.template import TABLE_KEYS, Template, normalize_label, strip_ordinal
+from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
 
 # A table cell in a stream: a number, with the unit some reports print after it (`1个`, `246900元`).
 NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|个|笔|件|项|条|次|家|人)?")
@@ -29,6 +29,9 @@ FOLD_WIDTH = {
 }
 SPACED_NUMBERS = re.compile(r"^\s*\d+(?:\s+\d+)+\s*$")
 CELL_LINES = 20  # this many lines of one number each between sections 二 and 五: a table printed one cell a line
+# a space before an ordinal starts a new label cell: `（三）不予公开 1.属于国家秘密`
+LABEL_BREAK = re.compile(r"\s+(?=（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]\D)")
+COUNT = re.compile(r"^[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?$")  # a table's count: no leading zero (not a phone number)
 MAX_READINGS = 20_000  # more ways to cut one row's digits than this: the row is left unread, with the reason
 
 
@@ -99,7 +102,8 @@ def is_stream_line(text: str, template: Template) -> bool:
 def expand_streams(lines: tuple[Line, ...], template: Template) -> tuple[Line, ...]:
     """Given a document's lines, return them with every one-cell line outside a table that holds
     what should be many lines (a crawler's dump, a page's text) cut into the lines it stands for,
-    and tables printed one cell a line read as one stream."""
+    a row printed with spaces between its cells cut into them, and tables printed one cell a line
+    read as one stream."""
     out: list[Line] = []
     for ln in cells_to_stream(lines, template):
         if ln.table is None and len(ln.cells) == 1 and not isinstance(ln, StreamLine):
@@ -108,6 +112,10 @@ def expand_streams(lines: tuple[Line, ...], template: Template) -> tuple[Line, .
                     replace(part, page=ln.page, ocr=ln.ocr)
                     for part in stream_to_lines(ln.number, ln.cells[0], template)
                 ]
+                continue
+            cells = spaced_row(ln.cells[0], template)
+            if cells:
+                out.append(StreamLine(ln.number, cells, page=ln.page, ocr=ln.ocr, kind="row"))
                 continue
         out.append(ln)
     return tuple(out)
@@ -280,6 +288,25 @@ def stream_to_lines(number: int, text: str, template: Template) -> list[StreamLi
         else:
             lines += text_lines(number, body)
     return lines
+
+
+def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] | None:
+    """Given a line with no tab or `|`, return its cells when it is a table row printed with spaces
+    between its numbers (`pdftotext -layout`, copy and paste: `规章 2 1 15`, `2 1 0 1 4`): its
+    label cells then one cell a number. One number after a label is a row only when the label is
+    a table A row's (`行政处罚 157`). Any other line: None."""
+    words = line.split()
+    count = 0
+    while count < len(words) and COUNT.match(words[len(words) - 1 - count]):
+        count += 1
+    label = " ".join(words[: len(words) - count])
+    if len(label) > 60 or label.endswith((":", "：")) or count == 0:
+        return None
+    if count == 1:
+        forms = row_forms(template or load_template(), "active_disclosure")
+        if not label or not any(strip_ordinal(normalize_label(label)).endswith(f) for f in forms):
+            return None
+    return tuple(p for p in LABEL_BREAK.split(label) if p) + tuple(words[len(words) - count :])
 
 
 def split_spaced_numbers(cells: list[str]) -> list[str]:

@@ -429,3 +429,20 @@ def test_headings_listed_in_the_introduction_are_not_the_sections():
     headings = [ln.cells[0] for ln in lines if ln.kind == "heading"]
     assert headings == ["一、总体情况", "三、收到和处理政府信息公开申请情况", "五、存在的主要问题及改进情况"]
     assert lines[0].cells[0].startswith("报告包括")
+
+
+def test_space_separated_rows_of_any_format_read_like_tabs():
+    texts = [
+        "某某区卫生健康局2023年政府信息公开工作年度报告",
+        "二、主动公开政府信息情况",
+        "规章 2 1 15",
+        "行政规范性文件 6 3 42",
+        "行政许可 1234",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "2 1 0 1 4 1 0 0 0 1 0 1 0 0 1",
+    ]
+    lines = tuple(Line(n, (t,)) for n, t in enumerate(texts, start=1))
+    report = parse_document(Document("page.html", "html", lines))
+    assert report["active_disclosure"]["regulations"] == {"issued": 2, "repealed": 1, "in_force": 15}
+    assert report["active_disclosure"]["administrative_license"] == 1234
+    assert {k: report["review_litigation"][k] for k in REVIEW} == REVIEW

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from builder.model import Document, Line, ReportError
-from builder.stream import StreamLine
+from builder.stream import StreamLine, spaced_row
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
@@ -26,9 +26,6 @@ CRAWLER_FIELDS = {
 }
 CRAWLER_LINE = re.compile(r"^\s*(" + "|".join(CRAWLER_FIELDS) + r")\s*[:：]\s*(.*?)\s*$")
 CRAWLER_NOISE = re.compile(r"^\s*(=+\s*正文\s*=+|页面链接与图片详见.*|=+)\s*$")
-# a space before an ordinal starts a new label cell: `（三）不予公开 1.属于国家秘密`
-LABEL_BREAK = re.compile(r"\s+(?=（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]\D)")
-NUMBERS = re.compile(r"^[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?$")  # a table's count: no leading zero (not a phone number)
 
 
 def detect_encoding(data: bytes) -> str:
@@ -61,22 +58,6 @@ def bytes_to_text(data: bytes, path: str) -> tuple[str, str]:
     return text, encoding
 
 
-def spaced_cells(line: str) -> tuple[str, ...]:
-    """Given a line with no tab or `|`, return its cells: a row printed with spaces between its
-    numbers (`pdftotext -layout`, copy and paste: `规章 2 1 15`, `2 1 0 1 4`, `行政处罚 157`) is its
-    label then one cell a number; any other line is one cell."""
-    words = line.split()
-    count = 0
-    while count < len(words) and NUMBERS.match(words[len(words) - 1 - count]):
-        count += 1
-    label = " ".join(words[: len(words) - count])
-    one_number_row = count == 1 and label and len(label) <= 30 and not re.search(r"[。，,；;：:]", label)
-    if (count >= 2 or one_number_row) and len(label) <= 60 and not label.endswith((":", "：")):
-        labels = tuple(p for p in LABEL_BREAK.split(label) if p)
-        return labels + tuple(words[len(words) - count :])
-    return (line.strip(),)
-
-
 def line_to_cells(line: str) -> tuple[str, ...]:
     """Given one line, return its cells: split on tabs, else on `|` for pipe tables, else on the
     spaces between a row's numbers, else one cell."""
@@ -87,7 +68,7 @@ def line_to_cells(line: str) -> tuple[str, ...]:
         if line.lstrip().startswith("|"):
             cells = cells[1:]
         return tuple(cells)
-    return spaced_cells(line)
+    return spaced_row(line) or (line.strip(),)
 
 
 def crawler_header(raw_lines: list[str]) -> tuple[dict, int]:
