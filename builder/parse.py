@@ -175,10 +175,12 @@ def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | No
     part = next((p for p in parts if TITLE_CORE.search(p)), compact)
     core = TITLE_CORE.search(part)
     before = COVER_LETTER.sub("", part[: core.start()] if core else part)
-    year_match = TITLE_YEAR.search(before) or TITLE_YEAR.search(part[core.start() :] if core else "")
-    year = int(year_match.group(1)) if year_match else None
-    if year_match and year_match.string is before:
+    year_match = TITLE_YEAR.search(before)
+    if year_match:  # the year before or after the agency: the name is what is left
         before = before[: year_match.start()] + before[year_match.end() :]
+    elif core:  # `…工作年度报告（2023年度）`
+        year_match = TITLE_YEAR.search(part[core.start() :])
+    year = int(year_match.group(1)) if year_match else None
     return title.strip(), agency_name(before), year, line
 
 
@@ -645,6 +647,7 @@ def read_grid(rows: list[Row], table: str, version: str, columns: list[str], tem
     runs = {r.key: r.runs for r in rows if r.runs}
     placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs, runs)
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
+    # every cell of a row matched by similarity carries that match in its note
     notes |= {f"{r.key}.{col}": notes.get(f"{r.key}.{col}", {}) for r in rows if r.score is not None for col in columns}
     cells = {}
     for name, note in notes.items():
@@ -744,13 +747,13 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
-    tokens, token_lines, runs = [], [], ""
+    tokens, token_lines, kinds = [], [], set()
     for ln in lines:
         value_cells = split_spaced_numbers(split_label(ln.cells)[1])
         if any(read_cell(c).value is not None for c in value_cells):
             tokens += trim(value_cells)
             token_lines.append(ln.number)
-            runs = "glued" if "glued" in (runs, stream_runs(ln)) else runs or stream_runs(ln)
+            kinds.add(stream_runs(ln))
     if not tokens:
         status = "empty" if lines else "missing"
         span = [lines[0].number, lines[-1].number] if lines else []
@@ -762,6 +765,7 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
         for rule in template.rules_for("review_litigation")
         for k in row_keys
     ]
+    runs = "glued" if "glued" in kinds else "spaced" if "spaced" in kinds else ""
     placed, notes, extras = place_rows({"C": tokens}, flat, eqs, {"C": runs})
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
