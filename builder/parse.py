@@ -38,9 +38,9 @@ BODY_YEAR = re.compile(
 DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 URL = re.compile(r"(https?://[A-Za-z0-9./_\-?=&%#:~]+|www\.[A-Za-z0-9.\-]+\.[A-Za-z]{2,}[A-Za-z0-9./_\-]*)")
 CONTACT = {
-    "address": re.compile(r"地址[:：]\s*([^；;，,）)\n]+)"),
-    "postcode": re.compile(r"邮编[:：]\s*(\d{6})"),
-    "phone": re.compile(r"(?:联系)?电话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
+    "address": re.compile(r"地\s*址[:：]\s*([^；;，,）)\n]+)"),
+    "postcode": re.compile(r"邮\s*编[:：]\s*(\d{6})"),
+    "phone": re.compile(r"(?:联系)?电\s*话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
     "email": re.compile(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"),
 }
 SUBITEM = re.compile(
