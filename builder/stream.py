@@ -106,6 +106,8 @@ def expand_streams(lines: tuple[Line, ...], template: Template) -> tuple[Line, .
     read as one stream."""
     out: list[Line] = []
     for ln in cells_to_stream(lines, template):
+        if ln.table is None and len(ln.cells) > CELL_LINES and not isinstance(ln, StreamLine):
+            ln = replace(ln, cells=(" ".join(ln.cells),))  # a whole report on one line, its cells tab-separated
         if ln.table is None and len(ln.cells) == 1 and not isinstance(ln, StreamLine):
             if is_stream_line(ln.cells[0], template):
                 out += [
@@ -278,7 +280,7 @@ def stream_to_lines(number: int, text: str, template: Template) -> list[StreamLi
     narrative cut at its spaces, each numbered section heading alone, each table's rows."""
     text = normalize_stream(text)
     headings = find_headings(text, template)
-    lines = text_lines(number, text[: headings[0][0]] if headings else text)
+    lines = loose_lines(number, text[: headings[0][0]] if headings else text, template)
     for n, (start, end, key) in enumerate(headings):
         stop = headings[n + 1][0] if n + 1 < len(headings) else len(text)
         lines.append(StreamLine(number, (text[start:end].strip(),), kind="heading"))
@@ -288,6 +290,17 @@ def stream_to_lines(number: int, text: str, template: Template) -> list[StreamLi
         else:
             lines += text_lines(number, body)
     return lines
+
+
+def loose_lines(number: int, text: str, template: Template) -> list[StreamLine]:
+    """Stream text outside any heading found in it: table rows when row labels are followed by
+    numbers there (the heading was on an earlier line), of the table whose labels it holds most;
+    else narrative."""
+    if not labelled_number(template).search(text):
+        return text_lines(number, text)
+    compact = normalize_label(text)
+    table = max(TABLE_KEYS, key=lambda t: sum(compact.count(f) for f in row_forms(template, t) if len(f) >= 3))
+    return table_lines(number, text, table, template)
 
 
 def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] | None:

@@ -446,3 +446,38 @@ def test_space_separated_rows_of_any_format_read_like_tabs():
     assert report["active_disclosure"]["regulations"] == {"issued": 2, "repealed": 1, "in_force": 15}
     assert report["active_disclosure"]["administrative_license"] == 1234
     assert {k: report["review_litigation"][k] for k in REVIEW} == REVIEW
+
+
+def test_table_rows_on_a_line_of_their_own_without_their_heading():
+    text = "\n".join(
+        [
+            "某某区卫生健康局2023年政府信息公开工作年度报告",
+            "二、主动公开政府信息情况",
+            "第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件6 3 42"
+            "第二十条第（五）项信息内容本年处理决定数量行政许可1234第二十条第（六）项信息内容本年处理决定数量行政处罚56行政强制7",
+            "三、收到和处理政府信息公开申请情况",
+        ]
+    )
+    report = parse_document(Document("rows.txt", "text", text_to_lines(text)))
+    active = report["active_disclosure"]
+    assert active["regulations"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert active["normative_documents"] == {"issued": 6, "repealed": 3, "in_force": 42}
+    assert (active["administrative_license"], active["administrative_penalty"], active["administrative_coercion"]) == (
+        1234,
+        56,
+        7,
+    )
+
+
+def test_one_line_report_with_tab_separated_cells_reads_as_a_stream():
+    dump = (CASES / "oneline_013_pingtan_public_security_2022.txt").read_text(encoding="utf-8")
+    body = (
+        dump.splitlines()[-1]
+        .replace("规章000", "规章\t0\t0\t0\t")
+        .replace("行政规范性文件417", "行政规范性文件\t4\t1\t7\t")
+    )
+    body = body.replace("0000000", "\t".join("0000000")).replace("行政处罚157", "行政处罚\t157\t")
+    report = parse_document(Document("tabs.txt", "text", text_to_lines(body), meta={"title": dump.split("\n")[0][4:]}))
+    assert report["active_disclosure"]["normative_documents"] == {"issued": 4, "repealed": 1, "in_force": 7}
+    assert report["active_disclosure"]["administrative_penalty"] == 157
+    assert list(report["applications"]["granted"].values()) == [0] * 7
