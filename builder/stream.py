@@ -65,18 +65,20 @@ def heading_patterns(template: Template) -> list[tuple[str, re.Pattern]]:
     return out
 
 
-def row_forms(template: Template, table: str) -> list[str]:
+@cache
+def row_forms(template: Template, table: str) -> tuple[str, ...]:
     """Every normalised spelling of a table's row labels, longest first."""
     forms = {f for label in template.labels(table, "rows").values() for f in label.forms()}
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
-def known_forms(template: Template, table: str) -> list[str]:
+@cache
+def known_forms(template: Template, table: str) -> tuple[str, ...]:
     """Row and column label spellings of a table, longest first: what header text is cut into."""
     forms = set(row_forms(template, table))
     forms |= {f for label in template.labels(table, "columns").values() for f in label.forms()}
     forms |= {"信息内容", "申请人情况", "法人或其他组织", "行政复议", "行政诉讼"}
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 @cache
@@ -200,7 +202,7 @@ def stream_tokens(text: str) -> list[tuple[str, str, bool]]:
     return tokens
 
 
-def split_known(text: str, forms: list[str]) -> list[str]:
+def split_known(text: str, forms: tuple[str, ...]) -> list[str]:
     """Given header text with its labels glued together, return it cut at every known label."""
     cells, rest = [], ""
     i = 0
@@ -218,7 +220,7 @@ def split_known(text: str, forms: list[str]) -> list[str]:
     return cells + ([rest] if rest else [])
 
 
-def label_cells(text: str, forms: list[str]) -> tuple[list[str], list[str]]:
+def label_cells(text: str, forms: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Given the label text before a row's numbers, return (header cells, row label cells).
     The text is cut where an ordinal starts a label; text that is not a numbered label (column
     headers glued before the first row) goes to the header, as does anything before a row label
