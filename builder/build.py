@@ -18,7 +18,7 @@ from pathlib import Path
 import plotly
 import yaml
 
-from builder import isolation, sources
+from builder import isolation, search, sources
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -324,6 +324,7 @@ def build(
         write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry))
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
+            search.index_site(stage / "site")
         swap_in(stage / "json", root / "data" / "json")
         if site:
             swap_in(stage / "site", root / "site")
