@@ -24,8 +24,20 @@ _HAN = re.compile(r"[\u3400-\u9fff]+")
 # numbers nobody searches for; their numbers stay findable on the report pages themselves). Markdown writes a
 # number column's cells right-aligned; builder/pages may wrap the template's tables in .template-table.
 EXCLUDE_SELECTORS = (".headerlink", ".template-table", 'td[style*="text-align: right"]')
-# A page's search terms count more than its h1 (Pagefind weighs an h1 7, text 1, at most 10).
+# Pagefind's ready-made search interfaces, which the site does not load (docs/assets/search.js uses pagefind.js).
+UNUSED_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-highlight.js",
+)
+# A page's pinyin terms, and the h1 of a page named after an agency or place, count more than an h1 (Pagefind weighs
+# an h1 7, text 1, at most 10); the hidden element for the terms is in partials/content.html.
 TERMS_WEIGHT = 10
+TERMS_SLOT = f'<div class="search-terms" hidden data-pagefind-weight="{TERMS_WEIGHT}"></div>'
 
 
 def words_to_terms(words: list[list[str]]) -> list[str]:
@@ -67,26 +79,23 @@ def is_report_address(address: str) -> bool:
     return len(parts) >= 2 and parts[-2].isdigit() and len(parts[-2]) == 4
 
 
-def search_terms(title: str, named: bool) -> str:
-    """Given a page's title and whether the page is named after what it is about (an agency's or a place's page,
-    not a report's), return the text to index with it: the title's pinyin terms, after the title itself on a named
-    page, so that an agency's name finds its page before its yearly reports, which repeat the name."""
-    terms = title_to_terms(title)
-    return f"{title} {terms}" if named else terms
-
-
 def add_search_terms(page: str, address: str) -> str:
-    """Given a built page's HTML and its address in the site, return it with its search terms (search_terms) in a
-    hidden element at the start of its indexed content, weighed above an h1; unchanged when it has no indexed
-    content or nothing to add."""
+    """Given a built page's HTML and its address in the site, return it with its title's pinyin terms written into
+    the empty hidden element partials/content.html leaves at the end of the indexed content, and, on a page named
+    after what it is about (an agency's or a place's, not a report's), its first h1 weighed as much, so that an
+    agency's name finds its page before its yearly reports, which repeat the name. Unchanged when the page has no
+    indexed content."""
     found = _TITLE.search(page)
-    if not found:
+    if not found or TERMS_SLOT not in page:
         return page
-    terms = search_terms(html.unescape(found.group(1)), named=not is_report_address(address)).strip()
-    if not terms:
-        return page
-    hidden = f'<div class="search-terms" hidden data-pagefind-weight="{TERMS_WEIGHT}">{html.escape(terms)}</div>'
-    return page[: found.end()] + hidden + page[found.end() :]
+    title = html.unescape(found.group(1))
+    terms = title_to_terms(title)
+    if not is_report_address(address):
+        h1 = page.find("<h1", found.end())
+        if h1 >= 0:
+            page = page[:h1] + f'<h1 data-pagefind-weight="{TERMS_WEIGHT}"' + page[h1 + 3 :]
+        terms = f"{title} {terms}"
+    return page.replace(TERMS_SLOT, TERMS_SLOT.replace("></div>", f">{html.escape(terms)}</div>"), 1)
 
 
 def pagefind_command(root: Path = ROOT, environ=os.environ) -> list[str] | None:
@@ -103,9 +112,10 @@ def pagefind_command(root: Path = ROOT, environ=os.environ) -> list[str] | None:
 
 
 def index_site(site: Path) -> bool:
-    """Add each indexed page's search terms (search_terms) to the built site's HTML, then run Pagefind over it,
-    writing its bundle to site/pagefind/. Returns False, with a message on stderr, when Pagefind is not installed
-    (the site then builds without search). Raises RuntimeError with Pagefind's own message when it fails."""
+    """Add each indexed page's search terms (add_search_terms) to the built site's HTML, then run Pagefind over
+    it, writing its bundle to site/pagefind/ (less the interfaces the site does not use). Returns False, with a
+    message on stderr, when Pagefind is not installed (the site then builds without search). Raises RuntimeError
+    with Pagefind's own message when it fails."""
     command = pagefind_command()
     if command is None:
         print(
@@ -125,4 +135,6 @@ def index_site(site: Path) -> bool:
     done = subprocess.run([*command, *args], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"search: Pagefind failed on {site}: {(done.stderr or done.stdout).strip()[-2000:]}")
+    for name in UNUSED_FILES:
+        (site / BUNDLE_DIR / name).unlink(missing_ok=True)
     return True

@@ -9,11 +9,11 @@ import threading
 import pytest
 from playwright import sync_api as playwright  # drives Debian chromium; never downloads a browser
 
+from benchmarks.bench_search import PREFIX, SubPathHandler
 from builder import search
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-PREFIX = "/repo"  # GitHub Pages serves a project site under /<repository>/
 
 
 # --- the terms added to pages (no browser) ---------------------------------------------------------------
@@ -38,31 +38,22 @@ def test_report_addresses_end_in_a_year():
     assert not search.is_report_address("index.html")
 
 
-def test_search_terms_are_escaped_and_named_pages_repeat_their_title():
-    page = '<html><div data-pagefind-body data-pagefind-meta="title:隆德县&lt;b&gt;局">text</div></html>'
-    marked = search.add_search_terms(page, "ningxia/guyuan/longde/weijian/index.html")
-    hidden = re.search(r'<div class="search-terms" hidden data-pagefind-weight="10">([^<]*)</div>', marked)
-    assert hidden, marked
-    assert hidden.group(1) == "隆德县&lt;b&gt;局 longdexianju ldxj ju"  # the title's own text, escaped once
+def test_search_terms_are_escaped_and_named_pages_weigh_their_title():
+    title = "隆德县&lt;b&gt;局"  # as partials/content.html escapes a title with markup in it
+    body = f'<div data-pagefind-body data-pagefind-meta="title:{title}">'
+    page = f'{body}<h1 id="x">{title}</h1>{search.TERMS_SLOT}</div>'
+    slot = r'<div class="search-terms" hidden data-pagefind-weight="10">([^<]*)</div>'
+    agency = search.add_search_terms(page, "ningxia/guyuan/longde/weijian/index.html")
+    assert re.search(slot, agency).group(1) == f"{title} longdexianju ldxj ju"  # the title's own text, escaped once
+    assert f'<h1 data-pagefind-weight="10" id="x">{title}</h1>' in agency
     report = search.add_search_terms(page, "ningxia/guyuan/longde/weijian/2024/index.html")
-    assert "隆德县&lt;b&gt;局" not in report.split("data-pagefind-weight")[1]
+    assert re.search(slot, report).group(1) == "longdexianju ldxj ju"
+    assert f'<h1 id="x">{title}</h1>' in report
     unindexed = "<html>no indexed content</html>"
     assert search.add_search_terms(unindexed, "x/index.html") == unindexed
 
 
 # --- the built site in a browser -----------------------------------------------------------------------
-
-
-class SubPathHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site only under PREFIX, as GitHub Pages serves a project site; anything else is a 404."""
-
-    def translate_path(self, path):
-        if not path.startswith(PREFIX + "/"):
-            return str(self.directory) + "/__outside_the_prefix__"
-        return super().translate_path(path[len(PREFIX) :])
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -86,21 +77,21 @@ def browser():
 
 
 class Visit:
-    """A fresh browser context (cold cache) that records every request and the bytes of every response."""
+    """A fresh browser context (cold cache) that records every request it makes."""
 
     def __init__(self, browser):
         self.context = browser.new_context(viewport={"width": 1366, "height": 900})
         self.page = self.context.new_page()
         self.requests: list[str] = []
-        self.responses: list[tuple[str, int]] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("requestfinished", lambda r: self.responses.append((r.url, r.sizes()["responseBodySize"])))
 
     def search(self, base: str, query: str, path: str = "") -> list[dict]:
-        """Type `query` into the header's search box on base+path; return the results shown (title, href)."""
+        """Type `query` into the header's search box on base+path; return the results shown (title, href).
+        `requests` and the server's `SubPathHandler.served` then hold what the search alone loaded."""
         self.page.goto(base + path)
-        self.requests.clear()  # from here on, what the search loads
-        self.responses.clear()
+        self.page.wait_for_load_state("networkidle")
+        self.requests.clear()
+        SubPathHandler.served.clear()
         box = self.page.locator("input.md-search__input")
         box.fill(query)
         self.page.wait_for_selector(".md-search[data-search-state=done]")
@@ -183,7 +174,8 @@ def test_a_cold_query_stays_on_the_site_and_downloads_little(site, visit):
     assert results
     assert visit.requests and all(url.startswith(base) for url in visit.requests), visit.requests
     assert any(f"{PREFIX}/{search.BUNDLE_DIR}/" in url for url in visit.requests), "nothing loaded from Pagefind"
-    assert sum(size for _, size in visit.responses) <= 400_000, visit.responses
+    # the bytes the server sent for the query (a Web Worker's fetches escape the browser's own count)
+    assert sum(size for _, size in SubPathHandler.served) <= 400_000, SubPathHandler.served
     # a result is a link into the site under the sub-path, and opens
     visit.page.locator("a.md-search-result__link").first.click()
     visit.page.wait_for_load_state("load")
