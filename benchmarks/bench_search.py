@@ -21,7 +21,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 PREFIX = "/repo"
-QUERIES = ("沙坡头", "政府开放日", "卫生健康局", "行政复议", "shapotou", "sptq")
+# Agencies and places of the synthetic corpus (benchmarks/corpus.py 1000, seed 1), a phrase and template terms.
+QUERIES = ("阎良区教育局", "阎良", "yanliang", "ylqjyj", "政府开放日", "行政复议", "不予公开", "卫生健康局")
 TYPE_AND_WAIT = """async (query) => {
   const root = document.querySelector("[data-search-root]");
   const box = root.querySelector("[data-search-query]");
