@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLE_DIR = "pagefind"  # site/pagefind/: Pagefind's scripts, index chunks and fragments (partials/search.html)
 # The element partials/content.html puts around a page's own content; only pages that have it are indexed.
 BODY_MARK = "<div data-pagefind-body"
-_TITLE = re.compile(r'<div data-pagefind-body data-pagefind-meta="title:([^"]*)">')
+# partials/content.html gives the title as text just before it (Pagefind's title meta).
+_TITLE = re.compile(r'<span class="search-title" data-pagefind-meta="title" hidden>([^<]*)</span>\s*' + BODY_MARK + ">")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 # Left out of the index: the ¶ of heading links, and tables. A table on this site is numbers (the template's tables,
 # totals, charts' data) or a list of other pages (regions, agencies, findings), whose words are on those pages; the

@@ -1,10 +1,12 @@
 """Search: the pinyin terms added to pages, and the header's Pagefind box in Debian's chromium, served under /repo/."""
 
+import contextlib
 import functools
 import http.server
 import re
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from playwright import sync_api as playwright  # drives Debian chromium; never downloads a browser
@@ -40,7 +42,7 @@ def test_report_addresses_end_in_a_year():
 
 def test_search_terms_are_escaped_and_named_pages_weigh_their_title():
     title = "隆德县&lt;b&gt;局"  # as partials/content.html escapes a title with markup in it
-    body = f'<div data-pagefind-body data-pagefind-meta="title:{title}">'
+    body = f'<span class="search-title" data-pagefind-meta="title" hidden>{title}</span>\n<div data-pagefind-body>'
     page = f'{body}<h1 id="x">{title}</h1>{search.TERMS_SLOT}</div>'
     slot = r'<div class="search-terms" hidden data-pagefind-weight="10">([^<]*)</div>'
     agency = search.add_search_terms(page, "ningxia/guyuan/longde/weijian/index.html")
@@ -56,16 +58,40 @@ def test_search_terms_are_escaped_and_named_pages_weigh_their_title():
 # --- the built site in a browser -----------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def serve(site: Path):
+    """Serve a built site from 127.0.0.1 under PREFIX; yield its base address."""
+    if not (site / search.BUNDLE_DIR / "pagefind.js").exists():
+        pytest.fail("the build wrote no search index: install Pagefind with `npm ci` (package.json)")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}{PREFIX}/"
+    finally:
+        httpd.shutdown()
+
+
 @pytest.fixture(scope="module")
 def site(default_site):
-    root, summary = default_site
-    if not (root / "site" / search.BUNDLE_DIR / "pagefind.js").exists():
-        pytest.fail("the build wrote no search index: install Pagefind with `npm ci` (package.json)")
-    handler = functools.partial(SubPathHandler, directory=str(root / "site"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}{PREFIX}/", root / "site"
-    httpd.shutdown()
+    root, _ = default_site
+    with serve(root / "site") as base:
+        yield base, root / "site"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    """A site whose one report has markup in its agency's name and in its text (tests/test_escaping.py)."""
+    from builder.build import build
+    from tests.test_escaping import HOSTILE
+    from tests.test_hostile import project, seed_with
+
+    root = project(tmp_path_factory.mktemp("hostile"), [])
+    text = seed_with(f"固原市{HOSTILE[0]}卫生健康委")
+    text = text.replace("一、总体情况\n", f"一、总体情况\n\n{' '.join(HOSTILE[:6])}\n", 1)
+    (root / "data" / "reports" / "hostile.txt").write_text(text, encoding="utf-8")
+    build(root)
+    with serve(root / "site") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +227,22 @@ def test_keyboard_opens_the_box_and_escape_closes_it(site, visit):
     assert visit.page.evaluate("document.activeElement.matches('a.md-search-result__link')")
     visit.page.keyboard.press("Escape")
     assert not visit.page.evaluate("document.getElementById('__search').checked")
+
+
+RESULT_TAGS = {"li", "a", "article", "h1", "p", "mark", "button"}  # what search.js writes, nothing else
+
+
+@pytest.mark.browser
+def test_report_text_in_results_is_text(hostile_site, visit):
+    results = visit.search(hostile_site, "zqx")
+    assert any("固原市<script>zqx()</script>卫生健康委" in r["title"] for r in results), results
+    shown = visit.page.locator("[data-search-results]").evaluate(
+        "el => [...el.querySelectorAll('*')].map(e => [e.tagName.toLowerCase(), ...e.getAttributeNames()])"
+    )
+    assert {tag for tag, *_ in shown} <= RESULT_TAGS, shown
+    assert not [attrs for _, *attrs in shown if any(a.startswith("on") for a in attrs)]
+    excerpts = visit.page.locator("a.md-search-result__link p").all_inner_texts()
+    assert any("zqx" in e for e in excerpts), excerpts
 
 
 def test_the_site_ships_no_whole_index(default_site):
