@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from builder.config import REGISTRY_SCHEMA, read_config
 from builder.regions import Divisions, find_mentions, load_divisions, region_code, region_slugs, resolve_region
 from builder.slugs import compact_slug
 
@@ -17,9 +18,9 @@ _ASCII_PATH = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*
 
 
 def load_registry(path: Path = REGISTRY) -> dict:
-    """Read the registry: {"sectors": [{"name", "slug", "suffixes"}], "agencies": [entry, …]}."""
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+    """Read and validate the registry: {"sectors": [{"name", "slug", "suffixes"}], "agencies": [entry, …]}.
+    Raises ConfigError naming the file, the key path (`agencies[3].id`) and what was expected."""
+    data = read_config(Path(path), REGISTRY_SCHEMA) or {}
     return {"sectors": data.get("sectors", []), "agencies": data.get("agencies", [])}
 
 
@@ -187,6 +188,20 @@ def earlier_unconfirmed(registry: dict, name: str) -> dict | None:
     return same[0] if len(same) == 1 else None
 
 
+def unconfirmed_warning(name: str, entry: dict, region: dict) -> dict:
+    """Given a report's agency name, its unconfirmed registry entry and its resolved region, return the warning
+    it gets in every build until a person confirms the entry: the build that made the entry and every later
+    one say the same, so the same inputs give the same findings."""
+    key, status = normalize_name(name), region.get("status")
+    code = "unconfirmed" if status == "resolved" else f"region_{status}"
+    candidates = [c["code"] for c in region.get("candidates", [])]
+    message = (
+        f"{key}: unconfirmed agency {entry['id']} (region {status}), not merged with any other; "
+        "confirm it by hand in data/agencies.yaml"
+    )
+    return warning(code, key, message, candidates=candidates)
+
+
 def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tuple[dict, dict[str, list[dict]]]:
     """Given parsed reports and the registry, return (registry with any new unconfirmed entries,
     {report id: agency warnings}); each report gets agency_id, agency_path, agency_status, region."""
@@ -202,8 +217,10 @@ def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tupl
         entry, found = match_agency(registry, report["agency"], region, divisions=divisions)
         if entry.get("status") == "unconfirmed":
             # The same name, still unplaceable, is the unconfirmed entry an earlier build made: reuse it,
-            # so its address stays fixed. Still flagged until a person confirms it.
+            # so its address stays fixed. Still flagged until a person confirms it, in the same words.
             entry = earlier_unconfirmed(registry, report["agency"]) or entry
+            renamed = [w for w in found if w["code"] == "new_name"]
+            found = [*renamed, unconfirmed_warning(report["agency"], entry, region)]
         registry = with_entry(registry, entry)
         report["agency_id"] = entry["id"]
         report["agency_path"] = agency_path(entry)

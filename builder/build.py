@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
@@ -15,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import plotly
 import yaml
 
-from builder import isolation, search, sources
+from builder import isolation, search, sources, swap
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -27,10 +25,6 @@ from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
 from builder.template import Template, load_template
-
-ROOT = Path(__file__).resolve().parent.parent
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -43,13 +37,28 @@ class Outcome:
     superseded_by: str | None = None  # a newer file of the same agency-year (builder.revisions)
 
 
+class BuildRefused(Exception):
+    """The build will not run, or will not publish, and says why (a folder that is not there, a shrink).
+
+    `summary` is the parse summary when the refusal came after parsing, so its failures can be shown."""
+
+    def __init__(self, message: str, summary: Summary | None = None):
+        super().__init__(message)
+        self.message = message
+        self.summary = summary
+
+
 @dataclass
 class Summary:
+    """What a build did: an Outcome per file, the files skipped with why, the findings counted by rule."""
+
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     rule_counts: Counter = field(default_factory=Counter)
     revisions: dict[str, list[dict]] = field(default_factory=dict)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # byte-identical copies, not parsed
+    root: Path | None = None  # the project folder built
 
     @property
     def reports(self) -> list[dict]:
@@ -60,29 +69,50 @@ class Summary:
         return [o for o in self.outcomes if o.error]
 
     def lines(self) -> list[str]:
+        """The summary as printed: counts, then each failed, skipped and duplicate file with its reason."""
         warned = sum(1 for r in self.reports if r["notes"])
-        out = [
-            f"{len(self.reports)} reports parsed ({warned} with warnings), "
-            f"{len(self.failed) + len(self.skipped)} failed, "
-            f"in {self.seconds:.1f} s"
-        ]
+        out = [f"project folder: {self.root}"] if self.root else []
+        out.append(
+            f"{plural(len(self.reports), 'report')} parsed ({warned} with warnings), "
+            f"{len(self.failed) + len(self.skipped)} failed"
+            + (f", {plural(len(self.duplicates), 'duplicate file')} not parsed" if self.duplicates else "")
+            + f", in {self.seconds:.1f} s"
+        )
         older = sum(len(v) for v in self.revisions.values())
         if older:
-            out.append(f"{older} older file(s) kept as revisions of a newer one (shown on its page)")
+            kept = "a revision" if older == 1 else "revisions"
+            out.append(f"{plural(older, 'older file')} kept as {kept} of a newer one (shown on its page)")
         if self.rule_counts:
             out.append("findings by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(self.rule_counts.items())))
         out += [f"  FAILED {o.file}: {o.error}" for o in self.failed]
         out += [f"  SKIPPED {name}: {why}" for name, why in self.skipped]
+        out += [f"  DUPLICATE {name}: {why}" for name, why in self.duplicates]
         return out
+
+
+def plural(n: int, word: str) -> str:
+    """Given a count and an English noun, return them as printed: 1 report, 2 reports."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def size_text(n: int) -> str:
+    """Given a size in bytes, return it as a reader takes it in: 900 bytes, 8.8 KB, 30.0 MB."""
+    if n < 1024:
+        return plural(n, "byte")
+    if n < 2**20:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 2**20:.1f} MB"
 
 
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def parse_file(path: Path, display: str, max_bytes: int = sources.MAX_BYTES) -> Outcome:
+def parse_file(
+    path: Path, display: str, max_bytes: int = sources.MAX_BYTES, max_pages: int = sources.MAX_PDF_PAGES
+) -> Outcome:
     """Read and parse one file; any failure becomes the Outcome's error, never an exception."""
     try:
-        report = parse_document(sources.read(path, display, max_bytes))
+        report = parse_document(sources.read(path, display, max_bytes, max_pages))
     except ReportError as exc:
         return Outcome(display, error=f"{exc.where + ': ' if exc.where else ''}{exc.message}")
     except MemoryError:
@@ -115,14 +145,15 @@ def parse_all(
     progress: Callable[[int, int, str], None],
     limits: isolation.Limits = DEFAULT_LIMITS,
     max_bytes: int = sources.MAX_BYTES,
+    max_pages: int = sources.MAX_PDF_PAGES,
 ) -> Summary:
     """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
-    over `max_bytes` are listed, not parsed."""
+    over `max_bytes` are listed, not parsed; PDFs over `max_pages` are refused."""
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped])
     names = {path: str(path.relative_to(folder)) for path in files}
     outcomes, todo, duplicates = screen_files(files, names, max_bytes)
-    summary.skipped += duplicates
+    summary.duplicates = duplicates
     finished = 0
 
     def done(i: int, result: isolation.Result) -> None:
@@ -132,7 +163,7 @@ def parse_all(
 
     sources.preload_readers(todo)
     load_template()  # cached: loaded once here, shared by every forked worker
-    results = isolation.run_each(parse_file, [(path, names[path], max_bytes) for path in todo], limits, done)
+    results = isolation.run_each(parse_file, [(path, names[path], max_bytes, max_pages) for path in todo], limits, done)
     for path, result in zip(todo, results, strict=True):
         outcomes[path] = result.value if result.error is None else Outcome(names[path], error=result.error)
     summary.outcomes = [outcomes[path] for path in files if path in outcomes]
@@ -142,12 +173,19 @@ def parse_all(
 
 
 def mark_revisions(summary: Summary) -> None:
-    """Of several files for one agency-year, the newest is the report; the older are its revisions."""
+    """Of several files for one agency-year, publish what builder.revisions decides (the newest, or
+    each version when their order is unknown); every other file is shown on the page of the one it
+    belongs to, which its Outcome names."""
     current, summary.revisions = group_revisions(summary.reports)
+    shown_on = {
+        record["path"]: report["source"]["path"]
+        for report in current
+        for record in summary.revisions.get(report["id"], [])
+    }
     kept = {id(r) for r in current}
     for outcome in summary.outcomes:
         if outcome.report is not None and id(outcome.report) not in kept:
-            outcome.superseded_by = next(r["source"]["path"] for r in current if r["id"] == outcome.report["id"])
+            outcome.superseded_by = shown_on[outcome.report["source"]["path"]]
 
 
 def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
@@ -165,7 +203,8 @@ def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
         if digest is None:
             outcomes[path] = Outcome(
                 names[path],
-                error=f"file too large: {size / 2**20:.1f} MB, the limit is {max_bytes / 2**20:.1f} MB (--max-bytes)",
+                error=f"file too large: {size_text(size)}, the limit is {size_text(max_bytes)} "
+                f"(--max-bytes {max_bytes})",
             )
         elif digest in first and size:
             duplicates.append(
@@ -209,6 +248,7 @@ def dedupe_ids(reports: list[dict]) -> None:
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
     """Give every report its agency and region, and its findings (own and across reports)."""
     registry, warnings = assign_agencies(reports, registry)
+    site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
         report["findings"] = check_report(report, template) + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
@@ -235,8 +275,9 @@ def write_stage(
     """Write everything a build produces into a fresh staging folder."""
     json_dir, docs = stage / "json", stage / "docs"
     json_dir.mkdir(parents=True)
-    shutil.copytree(docs_dir, docs)
-    (docs / "data").mkdir()
+    if docs_dir.is_dir():
+        shutil.copytree(docs_dir, docs)
+    (docs / "data").mkdir(parents=True)
     for report in summary.reports:
         public = {k: v for k, v in report.items() if k != "related_pages"}
         text = json.dumps(public, ensure_ascii=False, indent=1)
@@ -246,7 +287,7 @@ def write_stage(
         source.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(reports_dir / report["source"]["path"], source)
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
-        {"file": name, "error": why} for name, why in summary.skipped
+        {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
     ]
     for rel, text in site.site_pages(
         summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions
@@ -259,27 +300,26 @@ def write_stage(
     (downloads / "cells.csv").write_text(site.cells_csv(summary.reports, template), encoding="utf-8")
     (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
-    with zipfile.ZipFile(downloads / "reports-json.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(json_dir.glob("*.json")):
-            zf.write(path, path.name)
-    shutil.copyfile(PLOTLY_JS, docs / "assets" / "plotly.min.js")
+    write_zip(downloads / "reports-json.zip", sorted(json_dir.glob("*.json")))
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
 
 
-def append_agencies(path: Path, entries: list[dict]) -> None:
-    """Add the build's new (unconfirmed) agencies to the end of the registry, keeping its comments,
-    so their addresses stay fixed once published."""
-    if not entries:
-        return
+def write_zip(target: Path, files: list[Path]) -> None:
+    """Zip `files` (by name) into `target` with a fixed date on each entry, so the same files give the same bytes."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            zf.writestr(zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes())
+
+
+def registry_with(path: Path, entries: list[dict]) -> str:
+    """Given the registry file and the build's new (unconfirmed) agencies, return its text with them added
+    at the end, keeping its comments, so their addresses stay fixed once published."""
     text = path.read_text(encoding="utf-8") if path.exists() else "agencies:\n"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        text.rstrip("\n") + "\n" + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    tmp.replace(path)
+    return text.rstrip("\n") + "\n" + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
 
 
 def run_mkdocs(config_file: Path, docs: Path, site: Path) -> None:
+    """Compile the staged `docs` into `site` with the project's mkdocs.yml (strict: a broken link fails)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -287,83 +327,116 @@ def run_mkdocs(config_file: Path, docs: Path, site: Path) -> None:
     mkdocs_build(config)
 
 
-def swap_in(new: Path, target: Path) -> None:
-    """Replace `target` by `new` with renames only, so a reader never sees a half-written folder."""
-    old = target.with_name(f".{target.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        target.rename(old)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    new.rename(target)
-    if old.exists():
-        shutil.rmtree(old)
+def find_root(start: Path | None = None) -> Path:
+    """Given a folder (default: the current one), return the project folder: the nearest of it and its
+    parents that holds mkdocs.yml, else the folder itself (as `mkdocs build` works in the current folder)."""
+    start = (start or Path.cwd()).resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / "mkdocs.yml").is_file()), start)
+
+
+def check_folders(root: Path, reports_dir: Path, site: bool) -> None:
+    """Refuse, before anything is touched, a project or reports folder that is not there or holds nothing.
+
+    Raises BuildRefused naming the folder: not there or not a folder ("no such folder"), no report file
+    in the reports folder, or (for a site) no mkdocs.yml or docs/ in the project folder."""
+    for folder, option in ((root, "--root"), (reports_dir, "--reports")):
+        if not folder.is_dir():
+            what = " (it is a file)" if folder.exists() else ""
+            raise BuildRefused(f"no such folder: {folder}{what} ({option})")
+    found, skipped = sources.find_reports(reports_dir)
+    if not found and not skipped:
+        raise BuildRefused(f"no report files in {reports_dir} (--reports): the folder is empty")
+    if site:
+        for need, what in (("mkdocs.yml", "the site's MkDocs configuration"), ("docs", "the hand-written pages")):
+            if not (root / need).exists():
+                raise BuildRefused(
+                    f"no {need} in {root} ({what}): is it the project folder? Run from the project folder "
+                    "or name it with --root (or build data/json alone with --no-site)"
+                )
+
+
+def check_shrink(summary: Summary, json_dir: Path, allow_shrink: bool) -> None:
+    """Refuse to publish under half the reports data/json now holds, unless `allow_shrink`.
+
+    Raises BuildRefused naming the counts and the reports that would disappear (a mistyped --reports
+    folder, a limit set too low)."""
+    now = {path.stem for path in json_dir.glob("*.json")} if json_dir.is_dir() else set()
+    new = {r["id"] for r in summary.reports}
+    if allow_shrink or 2 * len(new) >= len(now):
+        return
+    gone = sorted(now - new)
+    shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+    raise BuildRefused(
+        f"this build would publish {plural(len(new), 'report')}, but {json_dir} now holds {len(now)}: "
+        f"{plural(len(gone), 'report')} would no longer be published ({shown}). Nothing was changed; "
+        "if this is intended, run again with --allow-shrink",
+        summary,
+    )
 
 
 def build(
-    root: Path = ROOT,
+    root: Path | None = None,
     reports_dir: Path | None = None,
     site: bool = True,
     progress: Callable[[int, int, str], None] = lambda n, total, name: None,
     limits: isolation.Limits = DEFAULT_LIMITS,
     max_bytes: int = sources.MAX_BYTES,
+    max_pages: int = sources.MAX_PDF_PAGES,
+    allow_shrink: bool = False,
 ) -> Summary:
-    """Parse every report under data/reports, write data/json and the site; return the summary.
-    Each file is parsed in a worker within `limits`; files over `max_bytes` are refused unread."""
+    """Parse every report under the reports folder, write data/json and the site; return the summary.
+
+    `root` is the project folder (default: find_root()), `reports_dir` defaults to ROOT/data/reports.
+    Each file is parsed in a worker within `limits`; files over `max_bytes` are refused unread, PDFs
+    over `max_pages` unparsed. The outputs (data/json, site, data/agencies.yaml) are published whole by
+    builder.swap. Raises BuildRefused, before anything is written, when a folder is missing or empty or
+    the build would publish under half the reports data/json holds (unless `allow_shrink`)."""
     started = time.perf_counter()
-    template = load_template()
+    root = find_root() if root is None else root
     reports_dir = reports_dir or root / "data" / "reports"
-    recover_interrupted(root)
-    summary = parse_all(reports_dir, progress, limits, max_bytes)
-    registry_file = root / "data" / "agencies.yaml"
+    check_folders(root, reports_dir, site)
+    template = load_template()
+    registry_file, json_dir = root / "data" / "agencies.yaml", root / "data" / "json"
+    recover_interrupted(root, [json_dir, root / "site"], [registry_file])
+    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages)
+    summary.root = root
+    check_shrink(summary, json_dir, allow_shrink)
     registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
     known = {e["id"] for e in registry["agencies"]}
     registry, summary.rule_counts = enrich(summary.reports, registry, template)
-    stage = root / f"{STAGE_PREFIX}{os.getpid()}-{int(time.time() * 1000)}"
+    tag = swap.new_tag()
+    stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)
     try:
         write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry))
+        folders = {json_dir: stage / "json"}
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
             search.index_site(stage / "site")
-        swap_in(stage / "json", root / "data" / "json")
-        if site:
-            swap_in(stage / "site", root / "site")
-        append_agencies(registry_file, [e for e in registry["agencies"] if e["id"] not in known])
+            folders[root / "site"] = stage / "site"
+        new_entries = [e for e in registry["agencies"] if e["id"] not in known]
+        files = {}
+        if new_entries:
+            staged_registry.write_text(registry_with(registry_file, new_entries), encoding="utf-8")
+            files[registry_file] = staged_registry
+        swap.publish(root, folders, files, tag)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if not (root / swap.JOURNAL).exists():  # not committed: the next build must not publish it
+            staged_registry.unlink(missing_ok=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 STAGE_PREFIX = ".build-tmp-"
-SWAPPED = ("data/json", "site")  # what swap_in replaces, relative to the project root
 
 
-def recover_interrupted(root: Path) -> None:
-    """Undo what a killed build left behind, so the next build starts as a clean one would: remove
-    staging folders of builds no longer running, and put back a folder caught mid-swap (`.X.old`
-    present, X missing) or drop a stale `.X.old`."""
+def recover_interrupted(root: Path, folders: list[Path], files: list[Path]) -> None:
+    """Undo what a killed build left behind, so the next build starts as a clean one would: finish a
+    publish it committed (builder.swap.recover) and remove staging folders of builds no longer running."""
+    swap.recover(root, folders, files)
     for stage in root.glob(f"{STAGE_PREFIX}*"):
-        pid = stage.name.removeprefix(STAGE_PREFIX).split("-")[0]
-        if stage.is_dir() and not (pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid))):
+        if stage.is_dir() and not swap.owner_alive(stage.name):
             shutil.rmtree(stage, ignore_errors=True)
-    for rel in SWAPPED:
-        target = root / rel
-        old = target.with_name(f".{target.name}.old")
-        if old.is_dir() and not target.exists():
-            old.rename(target)
-        elif old.exists():
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import faulthandler
 import multiprocessing
 import os
@@ -11,6 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+
+MIN_MEMORY_BYTES = 64 * 2**20  # below this a worker cannot even start the readers
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class Limits:
     def __post_init__(self):
         if not self.seconds > 0:
             raise ValueError(f"Limits.seconds (--timeout) must be a positive number of seconds, not {self.seconds!r}")
-        if self.memory_bytes < 64 * 2**20:
+        if self.memory_bytes < MIN_MEMORY_BYTES:
             raise ValueError(f"Limits.memory_bytes must be at least 64 MB, not {self.memory_bytes!r}")
         if self.workers < 0:
             raise ValueError(f"Limits.workers (--jobs) must be 0 or more, not {self.workers!r}")
@@ -61,7 +65,9 @@ def run_each(
             while queue and len(running) < limits.workers:
                 i, args = queue.pop()
                 reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=child_main, args=(writer, func, args, limits.memory_bytes), daemon=True)
+                proc = ctx.Process(
+                    target=child_main, args=(writer, func, args, limits.memory_bytes, os.getpid()), daemon=True
+                )
                 proc.start()
                 writer.close()
                 running[reader] = (i, proc, time.monotonic() + limits.seconds)
@@ -94,8 +100,9 @@ def call_inline(func: Callable, args: tuple) -> Result:
         return Result(error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def child_main(conn: Connection, func: Callable, args: tuple, memory_bytes: int) -> None:
-    """In the child: limit memory, run the call, send back ("ok", value) or ("error", why)."""
+def child_main(conn: Connection, func: Callable, args: tuple, memory_bytes: int, parent: int) -> None:
+    """In the child: die with the parent, limit memory, run the call, send back ("ok", value) or ("error", why)."""
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the children
     faulthandler.disable()  # a crash is reported by the parent in one line, not as a dumped traceback
     limit_memory(memory_bytes)
@@ -113,6 +120,21 @@ def child_main(conn: Connection, func: Callable, args: tuple, memory_bytes: int)
         conn.send(("error", f"result could not be sent back: {type(exc).__name__}: {exc}"))
     conn.close()
     os._exit(0)  # skip atexit and inherited finalizers: the parent owns them
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when `parent` dies, even by SIGKILL (Linux PR_SET_PDEATHSIG).
+
+    A parent killed before the request took effect is noticed (this process then has another parent) and
+    this process exits at once. Elsewhere there is no such request; a worker then ends at its time limit."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def memory_error(memory_bytes: int) -> str:

@@ -36,6 +36,9 @@ UNUSED_FILES = (
     "pagefind-modular-ui.css",
     "pagefind-highlight.js",
 )
+# Material's own search (its lunr scripts and worker), which the theme copies into every site: never loaded while
+# its search plugin is off, so removed unless that plugin wrote its index (search/search_index.json).
+MATERIAL_SEARCH = ("assets/javascripts/lunr", "assets/javascripts/workers")
 # A page's pinyin terms, and the h1 of a page named after an agency or place, count more than an h1 (Pagefind weighs
 # an h1 7, text 1, at most 10); the hidden element for the terms is in partials/content.html.
 TERMS_WEIGHT = 10
@@ -115,7 +118,8 @@ def pagefind_command(root: Path = ROOT, environ=os.environ) -> list[str] | None:
 
 def index_site(site: Path) -> bool:
     """Add each indexed page's search terms (add_search_terms) to the built site's HTML, then run Pagefind over
-    it, writing its bundle to site/pagefind/ (less the interfaces the site does not use). Returns False, with a
+    it, writing its bundle to site/pagefind/ (less the interfaces the site does not use), and remove Material's
+    unused search scripts (MATERIAL_SEARCH). Returns False, with a
     message on stderr, when Pagefind is not installed (the site then builds without search). Raises RuntimeError
     with Pagefind's own message when it fails."""
     command = pagefind_command()
@@ -139,4 +143,7 @@ def index_site(site: Path) -> bool:
         raise RuntimeError(f"search: Pagefind failed on {site}: {(done.stderr or done.stdout).strip()[-2000:]}")
     for name in UNUSED_FILES:
         (site / BUNDLE_DIR / name).unlink(missing_ok=True)
+    if not (site / "search" / "search_index.json").exists():
+        for folder in MATERIAL_SEARCH:
+            shutil.rmtree(site / folder, ignore_errors=True)
     return True

@@ -248,4 +248,5 @@ def test_report_text_in_results_is_text(hostile_site, visit):
 def test_the_site_ships_no_whole_index(default_site):
     root, _ = default_site
     assert not (root / "site" / "search" / "search_index.json").exists()
+    assert not (root / "site" / "assets" / "javascripts" / "lunr").exists()  # Material's search scripts
     assert list((root / "site" / search.BUNDLE_DIR / "index").glob("*.pf_index"))

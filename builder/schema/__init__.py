@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from builder.cells import PROBLEMS
 from builder.template import VERSIONS, Template, load_template
 
 SCHEMA_FILE = Path(__file__).parent / "report.schema.json"
-NUMBER = {"type": ["number", "null"], "description": "the printed number; null when the cell is blank or missing"}
+NUMBER = {
+    "type": ["number", "null"],
+    "description": "the printed number, its digits exact; null when the cell is blank, missing, unreadable or "
+    "refused (see cells)",
+}
 
 
 def table_a_schema(template: Template) -> dict:
@@ -172,7 +177,12 @@ def report_schema(template: Template | None = None) -> dict:
                         "raw": {},
                         "position": {"enum": ["inferred", "ambiguous"]},
                         "alternatives": {"type": "array"},
-                        "unreadable": {"type": "boolean"},
+                        "unreadable": {"type": "boolean", "description": "the text is not a number; value null"},
+                        "impossible": {
+                            "enum": list(PROBLEMS),
+                            "description": "the number was refused (why: builder/cells.py PROBLEMS); value null",
+                        },
+                        "unit": {"type": "string", "description": "a unit printed after the number (件, 人次, 万元)"},
                     },
                 },
             },
@@ -180,6 +190,12 @@ def report_schema(template: Template | None = None) -> dict:
             # Added by the build (data/json), not by `parse`:
             "agency_id": {"type": "string", "description": "the agency's id in data/agencies.yaml"},
             "agency_path": {"type": "string", "pattern": "^[a-z0-9/-]+$", "description": "the agency's page address"},
+            "page": {
+                "type": "string",
+                "pattern": "^[a-z0-9/-]+$",
+                "description": "the report's own page address (agency address / year, and a suffix when two "
+                "reports of one agency and year are published)",
+            },
             "agency_status": {"enum": ["confirmed", "unconfirmed"]},
             "region": {
                 "type": "object",
