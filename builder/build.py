@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from builder import isolation, sources, swap
+from builder import isolation, search, sources, swap
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -411,6 +411,7 @@ def build(
         folders = {json_dir: stage / "json"}
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
+            search.index_site(stage / "site")
             folders[root / "site"] = stage / "site"
         new_entries = [e for e in registry["agencies"] if e["id"] not in known]
         files = {}
