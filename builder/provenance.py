@@ -53,10 +53,12 @@ def sidecar_path(path: Path) -> Path:
 
 
 def utc_now() -> str:
+    """Return the current UTC time to the second in ISO 8601 with a Z (2026-03-01T08:00:00Z), a sidecar's `fetched`."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def is_url(text: str) -> bool:
+    """Given what `add` was given, return True when it is an http:// or https:// URL (any case), not a path."""
     return re.match(r"^https?://", text, re.I) is not None
 
 
@@ -156,6 +158,8 @@ def with_sidecar(doc, path: Path, data: bytes):
 
 
 def write_sidecar(path: Path, record: dict) -> Path:
+    """Given a report file and its provenance record, write the record as YAML to `<file>.meta.yaml` (replacing
+    any) and return the sidecar's path. Raises OSError if it cannot be written."""
     side = sidecar_path(path)
     side.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return side
@@ -165,7 +169,9 @@ def write_sidecar(path: Path, record: dict) -> Path:
 
 
 def fetch_url(url: str, max_bytes: int = MAX_DOWNLOAD_BYTES) -> tuple[bytes, str, dict]:
-    """Download url; return (bytes, file name, extra sidecar keys); raise ReportError saying why not."""
+    """Given an http(s) URL, download it (60 s timeout, at most `max_bytes`) and return (bytes, file name,
+    extra sidecar keys: final_url, last_modified, content_type when known). Raises ReportError saying why not:
+    an HTTP error, no connection, larger than `max_bytes`, or empty."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
@@ -197,7 +203,9 @@ def add_report(source: str, reports_dir: Path, source_url: str | None = None, na
     """Copy (a path) or download (an http(s) URL) a report into reports_dir and write its sidecar.
 
     An existing file is never replaced: the same bytes under the same name are reported as already
-    present; anything else gets a free name, so that an older version of a report stays beside it."""
+    present; anything else gets a free name, so that an older version of a report stays beside it.
+    `source_url` is recorded as where it was published; `name` overrides the file name. Returns Added.
+    Raises ReportError when the file cannot be read or downloaded, or its name has no supported extension."""
     fetched = utc_now()
     if is_url(source):
         data, original, extra = fetch_url(source)
