@@ -36,7 +36,8 @@ class Document:
 
     `path` is the file as shown in messages; `format` the reader's name; `encoding` the text encoding found
     (None for binary formats); `notes` what the reader noticed (damage, OCR); `meta` the source's own
-    metadata (PDF info, a crawler's 标题/发布时间 lines, the provenance sidecar's url and fetched)."""
+    metadata (a PDF's or DOCX's title, a web page's title and date, pages) and, from builder.sources.read,
+    sha256, bytes and the provenance sidecar's url and fetched (or the file's `modified` time)."""
 
     path: str
     format: str  # text | html | pdf | docx

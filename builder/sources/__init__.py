@@ -82,7 +82,9 @@ def preload_readers(paths: list[Path]) -> None:
 def read(
     path: Path, display: str | None = None, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PDF_PAGES
 ) -> Document:
-    """Read one report file of any supported format into a Document; raise ReportError if it cannot be read.
+    """Given a report file and the name to show for it, return its Document (meta with sha256, bytes and the
+    sidecar's provenance); raise ReportError naming the file if it cannot be read: unsupported suffix, over
+    `max_bytes`, empty, a PDF over `max_pages` or encrypted, binary data as text, an unexpected encoding.
 
     The format is sniffed from the content, not trusted from the name: an HTML page saved as `.pdf`
     is read as HTML (with a note), binary data named `.txt` is refused saying what it is."""
@@ -161,7 +163,9 @@ def read_format(path: Path, data: bytes, fmt: str, max_pages: int = MAX_PDF_PAGE
 
 
 def check_pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> None:
-    """Refuse a PDF that cannot be a report before the slow reader sees it: too many pages, or a password."""
+    """Given a PDF's bytes, refuse it before the slow reader sees it (pypdfium2 counts its pages): raises
+    ReportError (without a path; read() adds it) for more than `max_pages` pages or a password. A PDF pypdfium2
+    cannot open for another reason passes, for pdfplumber to try."""
     import pypdfium2
 
     try:
@@ -179,14 +183,16 @@ def check_pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> None:
 
 
 def check_text(data: bytes) -> None:
-    """Refuse binary data given a text name, saying what it is."""
+    """Given bytes to be read as text, raise ReportError saying what they are if they start like a binary
+    format (a PNG image, a ZIP archive, …)."""
     kind = binary_kind(data)
     if kind:
         raise ReportError("", f"binary file ({kind}), not text")
 
 
 def check_gb_text(text: str, data: bytes) -> None:
-    """Refuse text that decodes as GB18030 only into rare characters: another encoding (Big5, Shift-JIS)."""
+    """Given text decoded as GB18030 and its bytes, raise ReportError when over 15% of its (at least 50) non-ASCII
+    characters are outside GB2312: it is another encoding (Big5, Shift-JIS), named by charset_normalizer's guess."""
     wide = [c for c in text[:20000] if ord(c) > 0x7F]
     rare = sum(1 for c in wide if not in_gb2312(c))
     if len(wide) >= 50 and rare > 0.15 * len(wide):
@@ -200,6 +206,7 @@ def check_gb_text(text: str, data: bytes) -> None:
 
 
 def in_gb2312(char: str) -> bool:
+    """Given one character, return True when GB2312 (the common simplified Chinese set) can encode it."""
     try:
         char.encode("gb2312")
     except UnicodeEncodeError:
@@ -225,7 +232,8 @@ def explain_failure(data: bytes, fmt: str, message: str) -> str:
 
 
 def binary_share(data: bytes) -> float:
-    """The share of control bytes (other than tab, line and page breaks, ESC) in the first 4 KB."""
+    """Given a file's bytes, return the share (0 to 1) of control bytes (other than tab, line and page breaks,
+    ESC) in the first 4 KB."""
     sample = data[:4096]
     return sum(1 for b in sample if b < 9 or 13 < b < 27 or 27 < b < 32) / max(len(sample), 1)
 
@@ -239,7 +247,8 @@ def guess_encoding(data: bytes) -> str | None:
 
 
 def sanity_notes(data: bytes, fmt: str) -> list[str]:
-    """Notes on damage a reader got past: a PDF cut short."""
+    """Given a file's bytes and the format it was read as, return notes on damage the reader got past (today
+    one: a PDF without %%EOF near its end, cut short)."""
     if fmt == "pdf" and b"%%EOF" not in data[-2048:]:
         return ["the PDF ends without %%EOF: it may be truncated, and pages after the cut are missing"]
     return []
