@@ -15,6 +15,8 @@ from builder.sources.text import join_wrapped
 
 
 def clean_text(text: str) -> str:
+    """Given a paragraph's text, return it with each run of spaces, tabs, no-break and ideographic (U+3000)
+    spaces made one space, and trimmed."""
     return re.sub(r"[ \t\u00a0\u3000]+", " ", text).strip()
 
 
@@ -24,6 +26,7 @@ def join_cell(parts) -> str:
 
 
 def paragraph_to_text(p, parent) -> str:
+    """Given a <w:p> element and its python-docx parent, return the paragraph's text, cleaned (see clean_text)."""
     return clean_text(Paragraph(p, parent).text)
 
 
@@ -73,7 +76,10 @@ def body_to_blocks(body, parent) -> list[tuple[int | None, tuple[str, ...]]]:
 
 
 def read_docx(path) -> Document:
-    """Read a .docx report into a Document; page headers and footers are not part of the body."""
+    """Given a .docx file, return its Document: one Line per body paragraph (one cell) or table row (its cells,
+    `table` numbering the table), in body order; meta holds the core properties' title and created. Page
+    headers and footers are not part of the body. Raises ReportError if python-docx cannot open the file or
+    the body holds no text."""
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:

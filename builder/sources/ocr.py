@@ -18,12 +18,16 @@ SAME_CELL_GAP = 1.0
 
 @dataclass(frozen=True)
 class Row:
+    """One row of text OCR found on a page image: its box, its cells left to right, and the median height of
+    its text boxes (pixels), the unit the gaps between cells are measured in."""
+
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom in image pixels
     cells: tuple[str, ...]
     height: float
 
 
 def available() -> bool:
+    """Return True when rapidocr-onnxruntime (the `ocr` extra) can be imported, so scanned PDFs can be read."""
     try:
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
@@ -33,6 +37,8 @@ def available() -> bool:
 
 @lru_cache(maxsize=1)
 def engine():
+    """Return the rapidocr RapidOCR engine, made once per process (loading its PP-OCR models takes seconds).
+    Raises ImportError without the `ocr` extra."""
     from rapidocr_onnxruntime import RapidOCR
 
     return RapidOCR()
@@ -64,6 +70,8 @@ def boxes_to_rows(boxes) -> list[Row]:
 
 
 def row_to_cells(row) -> Row:
+    """Given the (x0, top, x1, bottom, text) boxes of one row, left to right, return the Row: a box closer to the
+    previous one than SAME_CELL_GAP times the median box height joins its cell (text glued, no space)."""
     height = sorted(b[3] - b[1] for b in row)[len(row) // 2]
     cells, last = [], None
     for box in row:
