@@ -74,6 +74,9 @@ def chars_to_segments(chars: list[dict]) -> list[str]:
 
 
 def text_line_to_item(line: dict, page_number: int) -> Item:
+    """Given a line from pdfplumber's extract_text_lines(return_chars=True) and its 1-based page number, return
+    an Item: one cell per gap-separated piece (see chars_to_segments), else the line's text as one cell; its
+    size is the line's commonest font size in points (10 when it has no visible char)."""
     segments = chars_to_segments(line["chars"])
     sizes = [c["size"] for c in line["chars"] if c["text"].strip()]
     size = max(Counter(round(s, 1) for s in sizes).most_common(1)[0][0], 1) if sizes else 10.0
@@ -143,6 +146,8 @@ def join_lone_rows(pages: list[list[Item]]) -> list[list[Item]]:
 
 
 def is_margin(item: Item, height: float) -> bool:
+    """Given an item and its page height (points), return True when it is a text line (not a table row) in the
+    top or bottom MARGIN_SHARE (8%) of the page, where running headers, footers and page numbers live."""
     return item.table is None and (item.bottom < height * MARGIN_SHARE or item.top > height * (1 - MARGIN_SHARE))
 
 
@@ -193,6 +198,9 @@ def mark_unruled_tables(items: list[Item]) -> list[Item]:
 
 
 def mark_run(items: list[Item], start: int, end: int, run: int) -> list[Item]:
+    """Given a page's items and a run items[start:end], return the items with the run marked as unruled table
+    ("gap", page, run), but only if it has at least two multi-cell lines and a cell that is a number;
+    otherwise the items unchanged."""
     block = items[start:end]
     if sum(len(it.cells) > 1 for it in block) < 2 or not any(NUMBER.match(c) for it in block for c in it.cells):
         return items  # a lone gapped line (a signature, a date) is narrative, not a table
@@ -251,6 +259,8 @@ def items_to_lines(items: list[Item], ocr: bool = False) -> tuple[Line, ...]:
 
 
 def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> bool:
+    """Given the lines so far, a table number and a row's cells, return True when the row repeats that table's
+    first row and holds no number: the header row Word repeats at the top of a continued table's page."""
     first = next((line for line in lines if line.table == table), None)
     return first is not None and first.cells == cells and not any(NUMBER.match(c) for c in cells)
 
@@ -283,7 +293,10 @@ def dedupe_page(page):
 
 
 def read_pdf(path) -> Document:
-    """Read a PDF report into a Document; a scan without text layer is read by OCR when available."""
+    """Given a PDF file, return its Document through pdfplumber: one Line per text line (paragraphs wrapped at
+    the margin joined) or table row (ruled, or unruled and read by the gaps), page numbers and running
+    headers/footers dropped, `page` set; meta holds title, created and pages. A scan without any text layer is
+    read by OCR (read_scanned). Raises ReportError if pdfplumber cannot open or read it, or it holds no text."""
     try:
         pdf = pdfplumber.open(path)
     except (PdfminerException, PDFSyntaxError, OSError, ValueError) as e:
@@ -315,13 +328,16 @@ def read_pdf(path) -> Document:
 
 
 def pdf_meta(pdf) -> dict:
+    """Given an open pdfplumber PDF, return {title, created, pages} from its info dictionary, blank ones left out."""
     info = pdf.metadata or {}
     meta = {"title": info.get("Title"), "created": info.get("CreationDate"), "pages": len(pdf.pages)}
     return {k: v for k, v in meta.items() if v}
 
 
 def read_scanned(path, pages) -> Document:
-    """Given the pages of a PDF without any text, OCR them, or raise saying why that was impossible."""
+    """Given a PDF's path and its pdfplumber pages, none with text, OCR them (builder.sources.ocr, at ocr.DPI)
+    and return the Document, every Line marked `ocr`; meta {pages, scanned: True}. Raises ReportError when no OCR
+    engine is installed (the `ocr` extra)."""
     note = f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
     from builder.sources import ocr  # onnxruntime is heavy: load it only for scans
 
