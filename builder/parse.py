@@ -48,6 +48,11 @@ class Row:
 
 @dataclass
 class TableResult:
+    """One of the three tables as read: `values` under the template's keys (table A {row: {column: value}} or
+    {row: value}; table B {row: {column: count}}; table C {row: [five counts]}; None where blank or not found),
+    `status` (ok, empty: found without numbers, missing: not found), `lines` [first, last] line numbers,
+    `row_lines` {row key: line}, `cells` {"row.column": note} (see cell_note), and `notes` for the report."""
+
     values: dict
     status: str  # ok | empty | missing
     lines: list[int] = field(default_factory=list)
@@ -93,6 +98,7 @@ def section_spans(found: dict[str, int], total: int) -> dict[str, tuple[int, int
 
 
 def clean_text(text: str) -> str:
+    """Given a line's text, return it without Markdown marks (* and #, as converters leave them) and trimmed."""
     return re.sub(r"[*#]+", "", text).strip()
 
 
@@ -113,6 +119,9 @@ def title_and_agency(
 
 
 def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | None, int | None]:
+    """Given a report title as printed and its line number (None when taken from the file's metadata), return
+    (title, agency, year, line): the agency is what precedes the year and the 政府信息公开…报告 tail (spaces
+    removed), the year the `2023年` or `2023年度` just before that tail; either is None when absent."""
     compact = title.replace(" ", "")
     tail = TITLE_TAIL.search(compact)
     before = compact[: tail.start()] if tail else compact
@@ -143,6 +152,8 @@ def signed_date(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
 
 
 def contact_details(text: str) -> tuple[dict, str | None]:
+    """Given a report's whole text, return ({address, postcode, phone, email}: the first of each it states, as
+    printed; absent keys left out) and the first web address it names (trailing dots dropped), or None."""
     contact = {}
     for key, pattern in CONTACT.items():
         m = pattern.search(text)
@@ -184,6 +195,9 @@ def split_items(paras: list[tuple[str, int]]) -> tuple[str, list[dict]]:
 
 
 def narrative(lines: list[Line]) -> dict:
+    """Given a section's lines, return its narrative {"text", "lead", "items"}: the lines of at most one cell
+    (table rows left out) joined into paragraphs, separated by blank lines; the lead, before the first numbered
+    sub-item; and the sub-items [{number: （一） or 1., text, line}] (一是… stays in the text)."""
     paras = join_paragraphs([ln for ln in lines if len([c for c in ln.cells if c.strip()]) <= 1])
     lead, items = split_items(paras)
     return {"text": "\n\n".join(p for p, _ in paras), "lead": lead, "items": items}
@@ -305,6 +319,8 @@ def match_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> t
 
 
 def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
+    """Given a line's label cells and the normalised labels of the table's columns, return True when it is a
+    header line: every cell is a column label or holds a header word (申请人情况, 法人或其他组织, 行政复议, …)."""
     norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
     return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
 
@@ -350,6 +366,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
 
 
 def trim(tokens: list[str]) -> list[str]:
+    """Given a row's value tokens, return a copy without the blank tokens at its end."""
     out = list(tokens)
     while out and not out[-1].strip():
         out.pop()
@@ -479,6 +496,8 @@ def place_rows(
 
 
 def value_of(cell: Cell | None):
+    """Given a Cell or None (no cell there), return its number (int, or float for an amount), or None when
+    there is no cell or it is blank, unreadable or refused."""
     return cell.value if cell else None
 
 
@@ -529,10 +548,15 @@ def cell_note(cell: Cell | None, line: int | None) -> dict:
 
 
 def has_numbers(lines: list[Line]) -> bool:
+    """Given a table's lines, return True when any cell after a line's label cells reads as a number."""
     return any(read_cell(c).value is not None for ln in lines for c in split_label(ln.cells)[1])
 
 
 def read_applications(lines: list[Line], version: str, template: Template) -> TableResult:
+    """Given the lines of table B (三、收到和处理政府信息公开申请情况), the template version (2021 or 2019) and
+    the template, return its TableResult: {row: {column: count or None}} for every row of that version and the
+    seven applicant columns, cells whose column was lost placed by the template's sums (read_grid). Status
+    missing without lines, empty without rows or numbers; the rows not found are named in the notes."""
     columns = list(template.columns("applications"))
     rows = find_rows(lines, "applications", version, template)
     if not rows:
@@ -548,6 +572,10 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 
 
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
+    """Given the lines of table A (二、主动公开政府信息情况), the template version and the template, return its
+    TableResult: per row of that version, {column: value} or, for a one-column group, the value alone (a count,
+    or for administrative_fees_10k_yuan an amount in 万元); None where blank or the row is not found. Cells beyond
+    the group's columns are dropped with a note. Status ok, empty (rows, no numbers) or missing (no rows)."""
     values, cells_note, row_lines, notes = {}, {}, {}, []
     rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
     for group in template.groups(version):
@@ -610,6 +638,8 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:
+    """Given a table key, template version, the template, a status (empty or missing) and the table's lines,
+    return a TableResult with every cell of that version's rows None and `lines` [first, last] when any."""
     columns = template.columns(table)
     values = {k: dict.fromkeys(columns) for k in template.rows(table, version)}
     return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
@@ -631,7 +661,10 @@ def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> li
 
 
 def parse_document(doc: Document, template: Template | None = None) -> dict:
-    """Given a Document, return the report dict (see schema/report.schema.json)."""
+    """Given a Document, return the report dict (see schema/report.schema.json): title, agency, year, template
+    version (2021, 2019 or pre2019), the six sections' narrative, tables A, B and C under the template's keys,
+    cell notes, source and notes. Raises ReportError when the document has no text, or no title naming the
+    agency and the year."""
     template = template or load_template()
     lines = doc.lines
     if not lines:
