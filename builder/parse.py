@@ -265,8 +265,9 @@ def free_sections(lines: tuple[Line, ...], title_line: int | None, agency: str) 
 
 
 def detect_version(lines: tuple[Line, ...], year: int | None, template: Template) -> str:
-    """Which template a report follows: reports on 2018 and before predate both templates;
-    otherwise table A's column labels decide, else the year."""
+    """Given the lines, the report year and the template, return which template the report follows:
+    "pre2019" for reports on 2018 and before (they predate both templates); otherwise "2021" (国办公开办函〔2021〕30号)
+    or "2019" (the earlier one), decided by the column labels of table A only one of them has, else by the year."""
     if year is not None and year <= 2018:
         return "pre2019"
     labels = {v: set() for v in ("2021", "2019")}
@@ -387,7 +388,8 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
 
 
 def equations(template: Template, table: str, version: str) -> tuple[Equation, ...]:
-    """The template's consistency rules for a table in a template version, as equations over (row, column)."""
+    """Given the template, a table key and a template version, return the table's consistency rules (勾稽关系,
+    template rules_for) as equations over (row, column) cells."""
     return tuple(eq for rule in template.rules_for(table) for eq in rule.equations(version))
 
 
@@ -611,7 +613,10 @@ def flat_address(_unit: str, column: str) -> Address:
 
 
 def read_review(lines: list[Line], template: Template) -> TableResult:
-    """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
+    """Given the lines of table C (四、政府信息公开行政复议、行政诉讼情况) and the template, return its TableResult:
+    {review, litigation_direct, litigation_after_review: [upheld, corrected, other, pending, total]}, read as the
+    fifteen numbers in one row (or continued over lines) after the header lines; cells whose place was lost are
+    placed by the rule that each 总计 is the sum of the other four. Status empty or missing without numbers."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
     tokens, token_lines = [], []
