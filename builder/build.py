@@ -183,13 +183,19 @@ def parse_all(
 
 
 def mark_revisions(summary: Summary) -> None:
-    """Given a Summary, mark in place each older file of an agency-year as superseded by the newest
-    (builder.revisions) and set summary.revisions to {report id: the older reports}."""
+    """Of several files for one agency-year, publish what builder.revisions decides (the newest, or
+    each version when their order is unknown); every other file is shown on the page of the one it
+    belongs to, which its Outcome names."""
     current, summary.revisions = group_revisions(summary.reports)
+    shown_on = {
+        record["path"]: report["source"]["path"]
+        for report in current
+        for record in summary.revisions.get(report["id"], [])
+    }
     kept = {id(r) for r in current}
     for outcome in summary.outcomes:
         if outcome.report is not None and id(outcome.report) not in kept:
-            outcome.superseded_by = next(r["source"]["path"] for r in current if r["id"] == outcome.report["id"])
+            outcome.superseded_by = shown_on[outcome.report["source"]["path"]]
 
 
 def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
@@ -252,10 +258,11 @@ def dedupe_ids(reports: list[dict]) -> None:
 
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
     """Given parsed reports, the registry and the template, give every report, in place, its agency and
-    region (builder.agencies), its findings (builder.checks: its own, its agency warnings, and those across
-    reports of one agency) and related_pages; return (registry with any new unconfirmed agencies,
-    the number of findings per rule)."""
+    region (builder.agencies), its page address (site.assign_report_pages), its findings (builder.checks: its
+    own, its agency warnings, and those across reports of one agency) and related_pages; return (registry
+    with any new unconfirmed agencies, the number of findings per rule)."""
     registry, warnings = assign_agencies(reports, registry)
+    site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
         report["findings"] = check_report(report, template) + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])

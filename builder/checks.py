@@ -13,6 +13,7 @@ from pathlib import Path
 
 from builder.cells import PROBLEMS, column_kind, fit_cell, number_cell, number_text, ocr_digits
 from builder.config import CHECKS_SCHEMA, ConfigError, key_path, read_config, require_known, require_pattern
+from builder.revisions import changed_cells
 from builder.similarity import find_similar, shared_share, text_to_shingles
 from builder.template import TABLE_KEYS, UNKNOWN, Address, Rule, Template, load_template
 
@@ -807,7 +808,40 @@ def check_copies(reports: list[dict], template: Template, key: Callable[[dict], 
     return found
 
 
+def check_agency_year_twice(
+    reports: list[dict], template: Template, key: Callable[[dict], str]
+) -> dict[str, list[dict]]:
+    """Several published reports of one agency and year: files whose order nothing tells (builder.revisions),
+    or names the registry takes as one agency. Each report names the others, so a reader sees both."""
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for report in reports:
+        groups[(key(report), report["year"])].append(report)
+    found: dict[str, list[dict]] = defaultdict(list)
+    for group in (g for g in groups.values() if len(g) > 1):
+        for mine in group:
+            for other in (r for r in group if r is not mine):
+                differ = len(changed_cells(other, mine, template))
+                message = agency_year_message(mine, other, differ)
+                found[mine["id"]].append(make_finding("agency-year-twice", message, related=other["id"]))
+    return found
+
+
+def agency_year_message(mine: dict, other: dict, differ: int) -> str:
+    """Why two reports of one agency-year are both published, in words naming the other one."""
+    where = f"另一份为 {other.get('source', {}).get('file') or other['id']}，与本报告有 {differ} 个数字不同"
+    if mine["agency"] == other["agency"]:
+        return (
+            f"本机关{mine['year']}年有两份报告（{where}）；签署日期、发布时间和获取时间都不能说明哪份较新，"
+            "因此两份都发布，均不视为已被取代；可在较新文件的 .meta.yaml 中写明 published: 日期"
+        )
+    return (
+        f"登记表把“{mine['agency']}”和“{other['agency']}”视为同一机关，二者都有{mine['year']}年报告（{where}）；"
+        "两份都发布，请核对登记表"
+    )
+
+
 CORPUS_CHECKS = {
+    "agency-year-twice": check_agency_year_twice,
     "carryover-mismatch": check_carryover,
     "copy-previous-year": check_copies,  # one pass over the shingles serves both copy rules
     "copy-same-year": check_copies,

@@ -12,6 +12,9 @@ class Line:
     `number` is the 1-based line of a text file, or the running index of the block in other
     formats; `page` is the PDF page; `table` numbers the source table a row came from when the
     format has real tables (HTML, DOCX, PDF), so the parser need not guess where tables end.
+    `grid` is set when the reader saw the table's grid: for each cell, (first column, columns it
+    spans) in that grid, so a blank or merged cell keeps its place; positions covered from the row
+    above (a rowspan, a vertical merge) have no cell. Text that lost its grid has `grid` None.
     """
 
     number: int
@@ -19,6 +22,7 @@ class Line:
     page: int | None = None
     table: int | None = None
     ocr: bool = False
+    grid: tuple[tuple[int, int], ...] | None = None
 
     @property
     def text(self) -> str:
@@ -37,7 +41,7 @@ class Document:
     `path` is the file as shown in messages; `format` the reader's name; `encoding` the text encoding found
     (None for binary formats); `notes` what the reader noticed (damage, OCR); `meta` the source's own
     metadata (a PDF's or DOCX's title, a web page's title and date, pages) and, from builder.sources.read,
-    sha256, bytes and the provenance sidecar's url and fetched (or the file's `modified` time)."""
+    sha256, bytes and what the provenance sidecar records (url, published, fetched, original_name)."""
 
     path: str
     format: str  # text | html | pdf | docx

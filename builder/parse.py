@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from builder.cells import COUNT, Cell, column_kind, fit_cell, is_label, placements, read_cell
@@ -503,11 +504,21 @@ def value_of(cell: Cell | None):
     return cell.value if cell else None
 
 
-def read_grid(rows: list[Row], table: str, version: str, columns: list[str], template: Template) -> TableResult:
-    """Place every row's values in the table's columns; rows that lost blank cells are placed by the sums."""
+def read_grid(
+    rows: list[Row], table: str, version: str, columns: list[str], template: Template, lines: list[Line] = ()
+) -> TableResult:
+    """Place every row's values in the table's columns: rows whose line kept its grid by position,
+    rows that lost blank cells by the sums."""
     row_keys = list(template.rows(table, version))
     found = {r.key: r for r in rows}
-    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, equations(template, table, version))
+    eqs = equations(template, table, version)
+    labels = template.labels(table, "columns")
+    by_grid = rows_by_grid(rows, lines, [labels[c].forms() for c in columns])
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows if r.key not in by_grid}, columns, eqs)
+    ocr_lines = {ln.number for ln in lines if ln.ocr}
+    for key, cells in by_grid.items():
+        placed[key] = {col: value_of(c) for col, c in zip(columns, cells, strict=True)}
+        notes.update(grid_notes(key, columns, cells, found[key].line in ocr_lines))
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
     cells = {}
     for name, note in notes.items():
@@ -546,6 +557,119 @@ def cell_note(cell: Cell | None, line: int | None) -> dict:
     return note
 
 
+# --- tables read by their grid ----------------------------------------------------------------
+# A reader that saw the table's grid (HTML, DOCX, ruled PDF) gives each cell its grid columns: such a
+# row is read by position, a blank is null, and nothing is re-placed by the sums.
+
+Spans = list[tuple[Cell, int, int]]  # a row's value cells with their grid columns [start, end)
+
+
+def line_spans(line: Line, tokens: list[str]) -> Spans | None:
+    """Given a line and the value cells found at its end, return them with their grid columns,
+    or None when the line has no grid or does not end with those cells."""
+    count = len(tokens)
+    if line.grid is None or count == 0 or list(line.cells[len(line.cells) - count :]) != list(tokens):
+        return None
+    return [(read_cell(t), start, start + width) for t, (start, width) in zip(tokens, line.grid[-count:], strict=True)]
+
+
+def row_spans(row: Row, lines: list[Line]) -> Spans | None:
+    """Given a found row, return its value cells with grid columns from the line they were read on
+    (the row's own line, or a next one its values were pushed onto), or None."""
+    after = [ln for ln in lines if ln.number >= row.line][:3]
+    return next((found for ln in after if (found := line_spans(ln, row.tokens)) is not None), None)
+
+
+def grid_edges(
+    spans: list[Spans], header: list[Line], forms: list[tuple[str, ...]], complete: bool = True
+) -> list[int] | None:
+    """Given the value cells of a table's rows, the header lines above them and the label forms of
+    the template's columns, return the grid column edges of those columns (one more than there are
+    columns): those of the commonest row with one cell per column, else those of header cells
+    naming every column side by side, else the last grid columns when the grid is `complete`
+    (it has every column, even one left blank). None when nothing fits."""
+    width = len(forms)
+    full = Counter(tuple(s for _, s, _ in row) + (row[-1][2],) for row in spans if len(row) == width)
+    if full:
+        return list(full.most_common(1)[0][0])
+    named = header_edges(header, forms)
+    if named:
+        return named
+    end = max((e for row in spans for _, _, e in row), default=0)
+    return list(range(end - width, end + 1)) if complete and end >= width else None
+
+
+def header_cells(header: list[Line], forms: list[tuple[str, ...]]):
+    """Given header lines, yield (template column index, grid start, grid end) of every cell naming a column."""
+    for line in header:
+        for text, (start, width) in zip(line.cells, line.grid, strict=True):
+            norm = strip_ordinal(normalize_label(text))
+            col = next((j for j, f in enumerate(forms) if norm in f), None)
+            if col is not None:
+                yield col, start, start + width
+
+
+def header_edges(header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
+    """The column edges the header gives when it names every column once, side by side, else None."""
+    named: dict[int, tuple[int, int]] = {}
+    for col, start, end in header_cells(header, forms):
+        named[col] = (start, end)  # the lowest header line is the most specific
+    if len(named) != len(forms):
+        return None
+    spans = [named[j] for j in range(len(forms))]
+    if any(a[1] != b[0] for a, b in itertools.pairwise(spans)):
+        return None
+    return [s for s, _ in spans] + [spans[-1][1]]
+
+
+def spans_to_cells(spans: Spans, edges: list[int]) -> list[Cell | None] | None:
+    """Given a row's value cells and the column edges, return a cell or None per template column, or
+    None when the row does not fit the grid (a cell straddles a column edge, or a number lies
+    outside the columns: the grid is not the template's). A blank merged cell blanks every column
+    it covers; a number merged across columns belongs to none of them and is kept as unreadable."""
+    cells: list[Cell | None] = [None] * (len(edges) - 1)
+    for cell, start, end in spans:
+        outside = end <= edges[0] or start >= edges[-1]
+        if outside and cell.blank:
+            continue  # an empty cell of a label or padding column
+        if outside or start not in edges or end not in edges:
+            return None
+        first, last = edges.index(start), edges.index(end)
+        merged = last - first > 1 and not cell.blank
+        for col in range(first, last):
+            cells[col] = Cell(cell.raw, None, readable=False) if merged else cell
+    return cells
+
+
+def header_agrees(header: list[Line], edges: list[int], forms: list[tuple[str, ...]]) -> bool:
+    """Whether the column headers above a table's rows sit over the columns its data fills: every
+    header cell that names a template column overlaps that column (a header cell may be wider
+    than its column, as in a Word export whose header grid is offset by half a cell)."""
+    return all(start < edges[col + 1] and edges[col] < end for col, start, end in header_cells(header, forms))
+
+
+def rows_by_grid(
+    rows: list[Row], lines: list[Line], forms: list[tuple[str, ...]], since: int = 0
+) -> dict[str, list[Cell | None]]:
+    """Given found rows, the table's lines and the label forms of its columns in order, return
+    {row key: a cell or None per column} for the rows whose line kept its grid. None of them when
+    the grid contradicts the headers printed above the rows (after line `since`): a grid built
+    from text that had already lost its columns is not the template's."""
+    spans = {r.key: found for r in rows if (found := row_spans(r, lines)) is not None}
+    if not spans:
+        return {}
+    first = min(r.line for r in rows)
+    table = next(ln.table for ln in lines if ln.number == first)
+    header = [ln for ln in lines if since < ln.number < first and ln.table == table and ln.grid is not None]
+    # An OCR'd grid has a column only where numbers line up: never count columns from its right edge.
+    complete = not any(ln.ocr for ln in lines if ln.grid is not None)
+    edges = grid_edges(list(spans.values()), header, forms, complete)
+    if edges is None or not header_agrees(header, edges, forms):
+        return {}
+    placed = {key: spans_to_cells(row, edges) for key, row in spans.items()}
+    return {key: cells for key, cells in placed.items() if cells is not None}
+
+
 # --- the three tables ---------------------------------------------------------------------------
 
 
@@ -557,13 +681,14 @@ def has_numbers(lines: list[Line]) -> bool:
 def read_applications(lines: list[Line], version: str, template: Template) -> TableResult:
     """Given the lines of table B (三、收到和处理政府信息公开申请情况), the template version (2021 or 2019) and
     the template, return its TableResult: {row: {column: count or None}} for every row of that version and the
-    seven applicant columns, cells whose column was lost placed by the template's sums (read_grid). Status
+    seven applicant columns: a row whose line kept its grid read by position, one that lost blank cells placed
+    by the template's sums (read_grid). Status
     missing without lines, empty without rows or numbers; the rows not found are named in the notes."""
     columns = list(template.columns("applications"))
     rows = find_rows(lines, "applications", version, template)
     if not rows:
         return empty_result("applications", version, template, "missing" if not lines else "empty", lines)
-    result = read_grid(rows, "applications", version, columns, template)
+    result = read_grid(rows, "applications", version, columns, template, lines)
     if not has_numbers(lines):
         result.status = "empty"
     result.lines = [rows[0].line, rows[-1].line]
@@ -576,15 +701,21 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
     """Given the lines of table A (二、主动公开政府信息情况), the template version and the template, return its
     TableResult: per row of that version, {column: value} or, for a one-column group, the value alone (a count,
-    or for administrative_fees_10k_yuan an amount in 万元); None where blank or the row is not found. Cells beyond
+    or for administrative_fees_10k_yuan an amount in 万元); None where blank or the row is not found. Rows whose
+    line kept its grid are read by position (rows_by_grid), the others cell by cell from the left. Cells beyond
     the group's columns are dropped with a note. Status ok, empty (rows, no numbers) or missing (no rows)."""
     values, cells_note, row_lines, notes = {}, {}, {}, []
     rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
+    labels = template.labels("active_disclosure", "columns")
+    since = 0
     for group in template.groups(version):
+        found = [rows[k] for k in group.rows if k in rows]
+        by_grid = rows_by_grid(found, lines, [labels[c].forms() for c in group.columns], since) if found else {}
+        since = max([r.line for r in found], default=since)
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
-            cells = [read_cell(t) for t in tokens]
+            cells = by_grid.get(key) or [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
                 extra = cells[len(group.columns) :]
                 if any(not c.blank for c in extra):
@@ -615,8 +746,9 @@ def flat_address(_unit: str, column: str) -> Address:
 def read_review(lines: list[Line], template: Template) -> TableResult:
     """Given the lines of table C (四、政府信息公开行政复议、行政诉讼情况) and the template, return its TableResult:
     {review, litigation_direct, litigation_after_review: [upheld, corrected, other, pending, total]}, read as the
-    fifteen numbers in one row (or continued over lines) after the header lines; cells whose place was lost are
-    placed by the rule that each 总计 is the sum of the other four. Status empty or missing without numbers."""
+    fifteen numbers in one row (or continued over lines) after the header lines: by position when that row kept
+    its grid (review_by_grid), else with cells whose place was lost placed by the rule that each 总计 is the sum
+    of the other four. Status empty or missing without numbers."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
     tokens, token_lines = [], []
@@ -632,7 +764,12 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     # The fifteen cells are one unit whose columns are "row.column"; C1 holds within each row.
     flat = [f"{k}.{c}" for k in row_keys for c in columns]
     eqs = equations(template, "review_litigation", "2021")
-    placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address)
+    by_grid, extras = review_by_grid(lines, len(flat)), {}
+    if by_grid:
+        placed = {"C": {col: value_of(c) for col, c in zip(flat, by_grid, strict=True)}}
+        notes = grid_notes("C", flat, by_grid, any(ln.ocr for ln in lines))
+    else:
+        placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address)
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
     cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
@@ -640,6 +777,28 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     if any(n.get("position") == "ambiguous" for n in notes.values()):
         messages.append(f"line {line}: cells were lost in conversion and more than one placement fits the sums")
     return TableResult(values, "ok", [token_lines[0], token_lines[-1]], dict.fromkeys(row_keys, line), cells, messages)
+
+
+def review_by_grid(lines: list[Line], width: int) -> list[Cell | None] | None:
+    """Table C read by its grid when its numbers are one row of a table whose grid was kept:
+    a cell or None for each of the `width` columns; else None."""
+    numbered = [ln for ln in lines if any(read_cell(c).value is not None for c in split_label(ln.cells)[1])]
+    spans = line_spans(numbered[0], split_label(numbered[0].cells)[1]) if len(numbered) == 1 else None
+    edges = grid_edges([spans], [], [()] * width, not numbered[0].ocr) if spans else None
+    return spans_to_cells(spans, edges) if edges else None
+
+
+def grid_notes(key: str, columns: list[str], cells: list[Cell | None], ocr: bool) -> dict[str, dict]:
+    """The notes on a row read by its grid: {"key.column": note} for raw text that differs from its
+    number or cannot be read, and every number read by OCR marked `ocr`."""
+    notes = {}
+    for col, cell in zip(columns, cells, strict=True):
+        note = cell_note(cell, None)
+        if ocr and cell is not None and not cell.blank:
+            note["ocr"] = True
+        if note:
+            notes[f"{key}.{col}"] = note
+    return notes
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:

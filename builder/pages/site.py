@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from markupsafe import Markup
 
 from builder import pages
+from builder.agencies import normalize_name, unique_path
 from builder.checks import load_checks
 from builder.slugs import compact_slug
 from builder.template import Template
@@ -43,8 +44,40 @@ def agency_page(report: dict) -> str:
 
 
 def report_page(report: dict) -> str:
+    """The docs path of a report's page: its `page` address (see assign_report_pages), else the base one."""
+    return f"{report.get('page') or base_report_address(report)}.md"
+
+
+def base_report_address(report: dict) -> str:
+    """A report's address before collisions are settled: agency address / year, and the `-2` of a second
+    file of one agency-year (builder.revisions) or of a duplicate id (build.dedupe_ids)."""
     suffix = report["id"].rsplit(str(report["year"]), 1)[-1]
-    return f"{report['agency_path']}/{report['year']}{suffix}.md"
+    return f"{report['agency_path']}/{report['year']}{suffix}"
+
+
+def assign_report_pages(reports: list[dict], registry: dict | None = None) -> None:
+    """Give every report an address of its own (`report["page"]`), so that no page is written over another.
+
+    Reports whose base addresses coincide (two names the registry takes as one agency, one year) are two
+    bodies with two addresses: the report under the name the registry lists first keeps the base address,
+    which earlier builds published; each other one gets `-<pinyin of its printed name>` after it."""
+    names = {e["id"]: [normalize_name(n) for n in e.get("names", [])] for e in (registry or {}).get("agencies", [])}
+
+    def rank(report: dict) -> tuple:
+        known = names.get(report.get("agency_id"), [])
+        name = normalize_name(report["agency"])
+        return (known.index(name) if name in known else len(known), report["id"])
+
+    by_base: dict[str, list[dict]] = defaultdict(list)
+    for report in reports:
+        by_base[base_report_address(report)].append(report)
+    taken = set(by_base)
+    for base, group in sorted(by_base.items()):
+        first, *others = sorted(group, key=rank)
+        first["page"] = base
+        for report in others:
+            report["page"] = unique_path(f"{base}-{compact_slug(report['agency'], 40)}", taken)
+            taken.add(report["page"])
 
 
 def link(from_page: str, to_page: str) -> Markup:
@@ -183,6 +216,8 @@ def countable(report: dict, table: str) -> tuple[bool, str]:
     if status != "ok":
         return False, f"table {letter} {status}"
     rules = report.get("findings", [])
+    if any(f["rule"] == "agency-year-twice" for f in rules):
+        return False, "another report of this agency and year is published too"
     broken = sorted({f["rule"] for f in rules if f["rule"] in ARITHMETIC and f.get("table") == table})
     if broken:
         return False, f"table {letter} does not add up: " + ", ".join(broken)
@@ -398,6 +433,8 @@ def site_pages(
 ) -> dict[str, str]:
     """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects)."""
     reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
+    if len({report_page(r) for r in reports}) < len(reports):  # addresses not yet settled by the build
+        assign_report_pages(reports)
     revisions = revisions or {}
     out = {report_page(r): render_report(r, template, revisions.get(r["id"])) for r in reports}
     by_agency: dict[str, list[dict]] = defaultdict(list)
