@@ -337,7 +337,9 @@ def binary_kind(data: bytes) -> str | None:
 
 
 def read_format(path: Path, data: bytes, fmt: str, max_pages: int = MAX_PDF_PAGES) -> Document:
-    """Given a file and the format its content holds, return its Document from that format's reader."""
+    """Given a file, its bytes and the format its content holds, return its Document from that format's reader
+    (UTF-16/32 text decoded here). Raises ReportError without a path (read() adds it): from check_pdf,
+    check_text or check_gb_text, from the reader, or for a scan on which OCR found no text."""
     if fmt == "pdf":
         check_pdf(data, max_pages)
     elif fmt == "text":
