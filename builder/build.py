@@ -29,7 +29,8 @@ from builder.template import Template, load_template
 
 @dataclass
 class Outcome:
-    """What happened to one input file."""
+    """What happened to one input file (named relative to the reports folder): its parsed report dict, or the
+    error that stopped it, and, for an older file of an agency-year, the newer file that supersedes it."""
 
     file: str
     report: dict | None = None
@@ -62,10 +63,12 @@ class Summary:
 
     @property
     def reports(self) -> list[dict]:
+        """The parsed reports to publish: every outcome with a report, less those superseded by a newer file."""
         return [o.report for o in self.outcomes if o.report and not o.superseded_by]
 
     @property
     def failed(self) -> list[Outcome]:
+        """The outcomes of files that could not be parsed or were refused (each with its error)."""
         return [o for o in self.outcomes if o.error]
 
     def lines(self) -> list[str]:
@@ -110,7 +113,9 @@ def size_text(n: int) -> str:
 def parse_file(
     path: Path, display: str, max_bytes: int = sources.MAX_BYTES, max_pages: int = sources.MAX_PDF_PAGES
 ) -> Outcome:
-    """Read and parse one file; any failure becomes the Outcome's error, never an exception."""
+    """Given a report file and the name to show for it, read it (builder.sources) and parse it; return its
+    Outcome. Any failure (unreadable, over `max_bytes` or `max_pages`, no recognisable table, a bug) becomes the
+    Outcome's error, never an exception, except MemoryError, re-raised for the worker to name its limit."""
     try:
         report = parse_document(sources.read(path, display, max_bytes, max_pages))
     except ReportError as exc:
@@ -147,8 +152,10 @@ def parse_all(
     max_bytes: int = sources.MAX_BYTES,
     max_pages: int = sources.MAX_PDF_PAGES,
 ) -> Summary:
-    """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
-    over `max_bytes` are listed, not parsed; PDFs over `max_pages` are refused."""
+    """Given the reports folder, parse every report file in it, each in a worker within `limits`, and return
+    the Summary (outcomes in file order, revisions grouped, ids unique). Duplicates and files over `max_bytes`
+    are listed, not parsed; PDFs over `max_pages` are refused. `progress(done, total, name)` is called as each
+    file finishes. Raises nothing for a bad file: it is listed in the summary."""
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped])
     names = {path: str(path.relative_to(folder)) for path in files}
@@ -223,8 +230,9 @@ SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 
 
 def dedupe_ids(reports: list[dict]) -> None:
-    """Two files for one agency-year keep distinct ids; the later one is noted. An id that is not
-    a safe file name (it never should be) is replaced, with a note, before any path is built from it."""
+    """Given parsed reports, make their ids unique in place: the second file with an id gets -2, -3… and a
+    note. An id that is not a safe file name (lowercase a-z0-9 and '-'; it never should be) is replaced by
+    report-<sha256 prefix>, with a note, before any path is built from it."""
     seen: dict[str, str] = {}
     for report in reports:
         if not SAFE_ID.match(report["id"]):
@@ -246,7 +254,10 @@ def dedupe_ids(reports: list[dict]) -> None:
 
 
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
-    """Give every report its agency and region, and its findings (own and across reports)."""
+    """Given parsed reports, the registry and the template, give every report, in place, its agency and
+    region (builder.agencies), its page address (site.assign_report_pages), its findings (builder.checks: its
+    own, its agency warnings, and those across reports of one agency) and related_pages; return (registry
+    with any new unconfirmed agencies, the number of findings per rule)."""
     registry, warnings = assign_agencies(reports, registry)
     site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
@@ -272,7 +283,9 @@ def write_stage(
     template: Template,
     redirects: list[tuple[str, str]],
 ) -> None:
-    """Write everything a build produces into a fresh staging folder."""
+    """Write everything a build produces into `stage`, a folder that must not exist yet: json/ (one JSON per
+    report), and docs/ (the hand-written `docs_dir` copied, the generated pages, each report's JSON and source
+    file, downloads, plotly.min.js), and summary.txt. Raises OSError (FileExistsError if `stage` exists)."""
     json_dir, docs = stage / "json", stage / "docs"
     json_dir.mkdir(parents=True)
     if docs_dir.is_dir():
@@ -440,7 +453,8 @@ def recover_interrupted(root: Path, folders: list[Path], files: list[Path]) -> N
 
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:
-    """A progress bar on a terminal, plain lines otherwise (CI logs)."""
+    """Given an output stream (default stderr), return a progress(done, total, name) callback for build():
+    a bar redrawn in place on a terminal, one plain line per file otherwise (CI logs)."""
     if stream.isatty():
 
         def bar(n: int, total: int, name: str) -> None:

@@ -68,6 +68,11 @@ class Row:
 
 @dataclass
 class TableResult:
+    """One of the three tables as read: `values` under the template's keys (table A {row: {column: value}} or
+    {row: value}; table B {row: {column: count}}; table C {row: [five counts]}; None where blank or not found),
+    `status` (ok, empty: found without numbers, missing: not found), `lines` [first, last] line numbers,
+    `row_lines` {row key: line}, `cells` {"row.column": note} (see cell_note), and `notes` for the report."""
+
     values: dict
     status: str  # ok | empty | missing
     lines: list[int] = field(default_factory=list)
@@ -113,6 +118,7 @@ def section_spans(found: dict[str, int], total: int) -> dict[str, tuple[int, int
 
 
 def clean_text(text: str) -> str:
+    """Given a line's text, return it without Markdown marks (* and #, as converters leave them) and trimmed."""
     return re.sub(r"[*#]+", "", text).strip()
 
 
@@ -239,6 +245,8 @@ def signed_date(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
 
 
 def contact_details(text: str) -> tuple[dict, str | None]:
+    """Given a report's whole text, return ({address, postcode, phone, email}: the first of each it states, as
+    printed; absent keys left out) and the first web address it names (trailing dots dropped), or None."""
     contact = {}
     for key, pattern in CONTACT.items():
         m = pattern.search(text)
@@ -280,6 +288,9 @@ def split_items(paras: list[tuple[str, int]]) -> tuple[str, list[dict]]:
 
 
 def narrative(lines: list[Line]) -> dict:
+    """Given a section's lines, return its narrative {"text", "lead", "items"}: the lines of at most one cell
+    (table rows left out) joined into paragraphs, separated by blank lines; the lead, before the first numbered
+    sub-item; and the sub-items [{number: （一） or 1., text, line}] (一是… stays in the text)."""
     paras = join_paragraphs([ln for ln in lines if len([c for c in ln.cells if c.strip()]) <= 1])
     lead, items = split_items(paras)
     return {"text": "\n\n".join(p for p, _ in paras), "lead": lead, "items": items}
@@ -347,8 +358,9 @@ def free_sections(lines: tuple[Line, ...], title_line: int | None, agency: str) 
 
 
 def detect_version(lines: tuple[Line, ...], year: int | None, template: Template) -> str:
-    """Which template a report follows: reports on 2018 and before predate both templates;
-    otherwise table A's column labels decide, else the year."""
+    """Given the lines, the report year and the template, return which template the report follows:
+    "pre2019" for reports on 2018 and before (they predate both templates); otherwise "2021" (国办公开办函〔2021〕30号)
+    or "2019" (the earlier one), decided by the column labels of table A only one of them has, else by the year."""
     if year is not None and year <= 2018:
         return "pre2019"
     labels = {v: set() for v in ("2021", "2019")}
@@ -428,6 +440,8 @@ def stream_runs(line: Line) -> str:
 
 
 def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
+    """Given a line's label cells and the normalised labels of the table's columns, return True when it is a
+    header line: every cell is a column label or holds a header word (申请人情况, 法人或其他组织, 行政复议, …)."""
     norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
     return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
 
@@ -480,6 +494,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
 
 
 def trim(tokens: list[str]) -> list[str]:
+    """Given a row's value tokens, return a copy without the blank tokens at its end."""
     out = list(tokens)
     while out and not out[-1].strip():
         out.pop()
@@ -500,7 +515,8 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
 
 
 def equations(template: Template, table: str, version: str) -> tuple[Equation, ...]:
-    """The template's consistency rules for a table in a template version, as equations over (row, column)."""
+    """Given the template, a table key and a template version, return the table's consistency rules (勾稽关系,
+    template rules_for) as equations over (row, column) cells."""
     return tuple(eq for rule in template.rules_for(table) for eq in rule.equations(version))
 
 
@@ -649,6 +665,8 @@ def holds_number(raw: str) -> bool:
 
 
 def value_of(cell: Cell | None):
+    """Given a Cell or None (no cell there), return its number (int, or float for an amount), or None when
+    there is no cell or it is blank, unreadable or refused."""
     return cell.value if cell else None
 
 
@@ -826,10 +844,16 @@ def rows_by_grid(
 
 
 def has_numbers(lines: list[Line]) -> bool:
+    """Given a table's lines, return True when any cell after a line's label cells prints a number (holds_number)."""
     return any(holds_number(c) for ln in lines for c in split_label(ln.cells)[1])
 
 
 def read_applications(lines: list[Line], version: str, template: Template) -> TableResult:
+    """Given the lines of table B (三、收到和处理政府信息公开申请情况), the template version (2021 or 2019) and
+    the template, return its TableResult: {row: {column: count or None}} for every row of that version and the
+    seven applicant columns: a row whose line kept its grid read by position, one that lost blank cells placed
+    by the template's sums (read_grid). Status
+    missing without lines, empty without rows or numbers; the rows not found are named in the notes."""
     columns = list(template.columns("applications"))
     rows = find_rows(lines, "applications", version, template)
     if not rows:
@@ -845,6 +869,11 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 
 
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
+    """Given the lines of table A (二、主动公开政府信息情况), the template version and the template, return its
+    TableResult: per row of that version, {column: value} or, for a one-column group, the value alone (a count,
+    or for administrative_fees_10k_yuan an amount in 万元); None where blank or the row is not found. Rows whose
+    line kept its grid are read by position (rows_by_grid), the others cell by cell from the left. Cells beyond
+    the group's columns are dropped with a note. Status ok, empty (rows, no numbers) or missing (no rows)."""
     values, cells_note, row_lines, notes = {}, {}, {}, []
     rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
     labels = template.labels("active_disclosure", "columns")
@@ -899,7 +928,11 @@ def read_stream_active_row(row: Row, tokens: list[str], group) -> tuple[dict, di
 
 
 def read_review(lines: list[Line], template: Template) -> TableResult:
-    """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
+    """Given the lines of table C (四、政府信息公开行政复议、行政诉讼情况) and the template, return its TableResult:
+    {review, litigation_direct, litigation_after_review: [upheld, corrected, other, pending, total]}, read as the
+    fifteen numbers in one row (or continued over lines) after the header lines: by position when that row kept
+    its grid (review_by_grid), else with cells whose place was lost placed by the rule that each 总计 is the sum
+    of the other four. Status empty or missing without numbers."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
     tokens, token_lines, kinds = [], [], set()
@@ -955,6 +988,8 @@ def grid_notes(key: str, columns: list[str], cells: list[Cell | None], ocr: bool
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:
+    """Given a table key, template version, the template, a status (empty or missing) and the table's lines,
+    return a TableResult with every cell of that version's rows None and `lines` [first, last] when any."""
     columns = template.columns(table)
     values = {k: dict.fromkeys(columns) for k in template.rows(table, version)}
     return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
@@ -976,7 +1011,10 @@ def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> li
 
 
 def parse_document(doc: Document, template: Template | None = None) -> dict:
-    """Given a Document, return the report dict (see schema/report.schema.json)."""
+    """Given a Document, return the report dict (see schema/report.schema.json): title, agency, year, template
+    version (2021, 2019 or pre2019), the six sections' narrative, tables A, B and C under the template's keys,
+    cell notes, source and notes. Raises ReportError when the document has no text, or no title naming the
+    agency and the year."""
     template = template or load_template()
     lines = expand_streams(doc.lines, template)
     if not lines:
