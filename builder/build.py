@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import plotly
 import yaml
 
 from builder import isolation, sources, swap
@@ -26,8 +25,6 @@ from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
 from builder.template import Template, load_template
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -305,8 +302,6 @@ def write_stage(
     (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
     write_zip(downloads / "reports-json.zip", sorted(json_dir.glob("*.json")))
-    (docs / "assets").mkdir(exist_ok=True)
-    shutil.copyfile(PLOTLY_JS, docs / "assets" / "plotly.min.js")
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
 
 
