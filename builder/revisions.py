@@ -2,7 +2,8 @@
 
 The same report is often saved more than once: a web page and its PDF, a crawler's `page.html` beside its
 `page.txt`, a DOCX and its PDF. Such files are *witnesses* of one report: they agree on (nearly) every
-template cell that both read (a cell one side could not read, null, is not a disagreement). The report is
+template cell that both read (a cell one side could not read, null, or read only with doubt, placed by
+the sums or ambiguous, is not a disagreement). The report is
 read from the best witness (a grid, i.e. HTML or DOCX table cells, over a text layer over OCR; then the
 fewest cells re-placed, ambiguous or unreadable; then the most cells read); every other witness is kept in
 the report's `witnesses` list with each cell where it differs (only files of two formats may differ:
@@ -166,10 +167,27 @@ def cell_values(report: dict, template: Template) -> dict[tuple[str, str, str | 
     }
 
 
+def doubtful_paths(report: dict) -> set[str]:
+    """The cells (`table.row.column` paths) the parser placed by the sums, found ambiguous, could not read
+    or refused."""
+    notes = (report.get("cells") or {}).items()
+    return {path for path, note in notes if note.get("position") or note.get("unreadable") or note.get("impossible")}
+
+
 def doubtful_cells(report: dict) -> int:
     """How many cells the parser placed by the sums, found ambiguous, could not read or refused."""
-    notes = (report.get("cells") or {}).values()
-    return sum(1 for note in notes if note.get("position") or note.get("unreadable") or note.get("impossible"))
+    return len(doubtful_paths(report))
+
+
+def sure_values(report: dict, template: Template) -> dict[tuple[str, str, str | None], object]:
+    """cell_values without the doubtful cells: the numbers a witness can be held to (a number its reader
+    placed by the sums or found ambiguous is a reading it could not make, like a blank)."""
+    doubtful = doubtful_paths(report)
+    return {
+        key: value
+        for key, value in cell_values(report, template).items()
+        if ".".join(part for part in key if part) not in doubtful
+    }
 
 
 def witness_rank(report: dict, template: Template) -> tuple:
@@ -186,7 +204,7 @@ def witness_rank(report: dict, template: Template) -> tuple:
 def disagreements(source: dict, witness: dict, template: Template) -> list[dict]:
     """Given the file a report is read from and another witness of it, return every template cell both read
     with different numbers: [{table, row, column, source_value, witness_value}] in table and row order."""
-    mine, theirs = cell_values(source, template), cell_values(witness, template)
+    mine, theirs = sure_values(source, template), sure_values(witness, template)
     return [
         {"table": key[0], "row": key[1], "column": key[2], "source_value": mine[key], "witness_value": theirs[key]}
         for key in mine
@@ -209,7 +227,7 @@ def agree(a: dict, b: dict, template: Template) -> bool:
     agree only with each other."""
     if "pre2019" in (a.get("template"), b.get("template")):
         return a.get("template") == b.get("template") and pre2019_numbers(a) == pre2019_numbers(b)
-    left, right = cell_values(a, template), cell_values(b, template)
+    left, right = sure_values(a, template), sure_values(b, template)
     shared = [key for key in left if key in right]
     if not shared:
         return not left and not right

@@ -79,6 +79,14 @@ def test_a_cell_one_side_could_not_read_is_no_disagreement():
     assert current[0]["witnesses"][0]["disagreements"] == []
 
 
+def test_a_number_the_witness_read_only_with_doubt_is_no_disagreement():
+    # as the PDF of pingtan_2022.html: a row whose cells the text reader placed ambiguously (20 where the grid has 0)
+    page, pdf = fake("page.html", "html", 1234), fake("page.pdf", "pdf", 20)
+    pdf["cells"] = {"active_disclosure.administrative_license": {"position": "ambiguous", "alternatives": [20]}}
+    current, _ = group_revisions([pdf, page])
+    assert current[0]["witnesses"][0]["disagreements"] == []
+
+
 def test_witnesses_that_disagree_give_a_finding_per_cell_naming_both_files_and_values():
     current, revisions = group_revisions([fake("page.pdf", "pdf", 1243), fake("page.html", "html", 1234)])
     (report,) = current
