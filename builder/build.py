@@ -180,14 +180,14 @@ def parse_all(
 
 
 def mark_revisions(summary: Summary) -> None:
-    """Of several files for one agency-year, publish what builder.revisions decides (the newest, or
-    each version when their order is unknown); every other file is shown on the page of the one it
-    belongs to, which its Outcome names."""
+    """Of several files for one agency-year, publish what builder.revisions decides (the best witness of
+    each report, the newest when dates order them); every other file, a witness or an older revision, is
+    shown on the page of the report it belongs to, which its Outcome names."""
     current, summary.revisions = group_revisions(summary.reports)
     shown_on = {
         record["path"]: report["source"]["path"]
         for report in current
-        for record in summary.revisions.get(report["id"], [])
+        for record in [*summary.revisions.get(report["id"], []), *report.get("witnesses", [])]
     }
     kept = {id(r) for r in current}
     for outcome in summary.outcomes:
@@ -296,9 +296,10 @@ def write_stage(
         text = json.dumps(public, ensure_ascii=False, indent=1)
         (json_dir / f"{report['id']}.json").write_text(text, encoding="utf-8")
         (docs / "data" / f"{report['id']}.json").write_text(text, encoding="utf-8")
-        source = docs / site.source_href(report)
-        source.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(reports_dir / report["source"]["path"], source)
+        for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
+            source = docs / site.source_href(report, None if original is report["source"] else original)
+            source.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(reports_dir / original["path"], source)
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
     ]

@@ -639,6 +639,40 @@ def check_template_pre2019(report: dict, template: Template) -> list[dict]:
     return [make_finding("template-pre2019", message)]
 
 
+READING_NAMES = {"grid": "表格", "text": "文字层", "ocr": "OCR识别"}
+
+
+def check_witnesses(report: dict, template: Template) -> list[dict]:
+    """One finding per cell where another file of the same report (a witness, builder.revisions: a web page
+    and its PDF, a page and its crawler text) prints another number than the file the report is read from;
+    it names both files and both values (left: this report's, right: the witness's)."""
+    found = []
+    source = report["source"]["file"]
+    for witness in report.get("witnesses") or []:
+        for cell in witness.get("disagreements") or []:
+            table, row, column = cell["table"], cell["row"], cell["column"]
+            mine, theirs = cell["source_value"], cell["witness_value"]
+            message = (
+                f"{table_name(template, table)} {cell_name(template, table, row, column)}：{source} 为 {show(mine)}，"
+                f"同一报告的另一文件 {witness['file']}（{READING_NAMES.get(witness.get('reading'), '?')}）"
+                f"为 {show(theirs)}；"
+                f"本页采用 {source} 的数字"
+            )
+            found.append(
+                make_finding(
+                    "witness-disagrees",
+                    message,
+                    table=table,
+                    row=row,
+                    column=column,
+                    left=mine,
+                    right=theirs,
+                    line=row_line(report, table, row),
+                )
+            )
+    return found
+
+
 # --- the whole report ---------------------------------------------------------------------------
 
 
@@ -674,6 +708,7 @@ REPORT_CHECKS: dict[str, Callable[[dict, Template], list[dict]]] = {
     "narrative-contradiction": check_narrative,
     "template-2019": check_template_2019,
     "template-pre2019": check_template_pre2019,
+    "witness-disagrees": check_witnesses,
 }
 
 

@@ -1,16 +1,24 @@
-"""Pure: several files of one agency-year -> the report(s) to publish and their other files, cell by cell.
+"""Pure: several files of one agency-year -> the report(s) to publish, their witnesses and revisions.
 
-Which file is newer is read from what the files say, never from file times or paths: the report's
-signing date (`date_signed`), then the publication date its provenance records (`source.published`: a
-web page's own date, or `published:` in its sidecar), then the time `builder add` fetched it
-(`source.fetched`). Two files are compared on the first of these clues that both have and that
-differ; when none does, their order is unknown.
+The same report is often saved more than once: a web page and its PDF, a crawler's `page.html` beside its
+`page.txt`, a DOCX and its PDF. Such files are *witnesses* of one report: they agree on (nearly) every
+template cell that both read (a cell one side could not read, null, or read only with doubt, placed by
+the sums or ambiguous, is not a disagreement). The report is
+read from the best witness (a grid, i.e. HTML or DOCX table cells, over a text layer over OCR; then the
+fewest cells re-placed, ambiguous or unreadable; then the most cells read); every other witness is kept in
+the report's `witnesses` list with each cell where it differs (only files of two formats may differ:
+two files of one format that differ are two versions), and the `witness-disagrees` check makes each
+such cell a finding naming both files and both values.
 
-A file that another is known to be newer than is *superseded*: a revision record on the newest file's
-page lists the cells that differ. Of the files no other is known to be newer than, those with the same
-numbers are one report (one is shown, the others listed as other files of it, not superseded); files
-with different numbers are all published, each under its own id, and none is called superseded
-(the `agency-year-twice` check says that two reports of one agency-year are published, and why).
+A *revision* is a later, corrected report: its numbers differ and what the files say orders them. Which
+file is newer is read from what the files say, never from file times or paths: the report's signing date
+(`date_signed`), then the publication date its provenance records (`source.published`: a web page's own
+date, or `published:` in its sidecar), then the time `builder add` fetched it (`source.fetched`). Two
+files are compared on the first of these clues that both have and that differ; when none does, their order
+is unknown. A file that another is known to be newer than, with other numbers, is *superseded*: a revision
+record on the newest file's page lists the cells that differ. Files whose order is unknown and whose numbers
+differ (in one format, or in more than a tenth of the cells both read) are two reports: both are
+published, each under its own id, and none is called superseded (the `agency-year-twice` check says so).
 """
 
 from __future__ import annotations
@@ -128,17 +136,140 @@ def changed_cells(old: dict, new: dict, template: Template | None = None) -> lis
     return changes
 
 
-def same_numbers(a: dict, b: dict, template: Template | None = None) -> bool:
-    """Whether two reports print the same numbers: every template cell, and pre-2019 tables as printed."""
-    return a.get("pre2019_tables") == b.get("pre2019_tables") and not changed_cells(a, b, template)
+# How a file was read, best first (see reading): a table grid, a text layer, OCR.
+READINGS = ("grid", "text", "ocr")
+GRID_FORMATS = ("html", "docx")  # readers that hand over every table cell with its row and column
+# Files of one agency-year are witnesses of one report when their numbers differ in at most this share of
+# the cells both read (a misread or altered number); more, and they are two reports.
+MAX_DISAGREEING_SHARE = 0.1
+# Words of the report's own title: an agency name holding them is a page title misread as the agency.
+TITLE_WORDS = ("年度报告", "政府信息公开工作")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def revision_record(old: dict, newer: dict, template: Template | None = None, relation: str = "superseded") -> dict:
-    """Given another file of a report and the published file, return its record: the file, what it says
-    about its date, how it relates to the published file (`superseded` by it, or the `same` numbers in a
-    file of unknown order), which clue tells the order, and the changed cells."""
+def reading(report: dict) -> str:
+    """How a report's file was read: `ocr` when its reader says so (a note `read by OCR`, or cells marked
+    `ocr`), `grid` for HTML and DOCX (their readers keep every table cell's row and column), else `text`."""
+    ocr_note = any(str(n).startswith("read by OCR") for n in report.get("notes", []))
+    if ocr_note or any(note.get("ocr") for note in (report.get("cells") or {}).values()):
+        return "ocr"
+    return "grid" if report["source"].get("format") in GRID_FORMATS else "text"
+
+
+def cell_values(report: dict, template: Template) -> dict[tuple[str, str, str | None], object]:
+    """Given a report, return {(table, row, column or None): number} of every template cell it read
+    (blank, missing and unreadable cells, null, are left out)."""
+    return {
+        (table, row, column): value
+        for table in TABLES
+        for (row, column), value in table_cells(report, table, template).items()
+        if value is not None
+    }
+
+
+def doubtful_paths(report: dict) -> set[str]:
+    """The cells (`table.row.column` paths) the parser placed by the sums, found ambiguous, could not read
+    or refused."""
+    notes = (report.get("cells") or {}).items()
+    return {path for path, note in notes if note.get("position") or note.get("unreadable") or note.get("impossible")}
+
+
+def doubtful_cells(report: dict) -> int:
+    """How many cells the parser placed by the sums, found ambiguous, could not read or refused."""
+    return len(doubtful_paths(report))
+
+
+def sure_values(report: dict, template: Template) -> dict[tuple[str, str, str | None], object]:
+    """cell_values without the doubtful cells: the numbers a witness can be held to (a number its reader
+    placed by the sums or found ambiguous is a reading it could not make, like a blank)."""
+    doubtful = doubtful_paths(report)
+    return {
+        key: value
+        for key, value in cell_values(report, template).items()
+        if ".".join(part for part in key if part) not in doubtful
+    }
+
+
+def witness_rank(report: dict, template: Template) -> tuple:
+    """Sort key of the files of one report, best witness first: a grid over a text layer over OCR, then the
+    fewest doubtful cells, then the most cells read, then display_key."""
+    return (
+        READINGS.index(reading(report)),
+        doubtful_cells(report),
+        -len(cell_values(report, template)),
+        display_key(report),
+    )
+
+
+def disagreements(source: dict, witness: dict, template: Template) -> list[dict]:
+    """Given the file a report is read from and another witness of it, return every template cell both read
+    with different numbers: [{table, row, column, source_value, witness_value}] in table and row order."""
+    mine, theirs = sure_values(source, template), sure_values(witness, template)
+    return [
+        {"table": key[0], "row": key[1], "column": key[2], "source_value": mine[key], "witness_value": theirs[key]}
+        for key in mine
+        if key in theirs and theirs[key] != mine[key]
+    ]
+
+
+def pre2019_numbers(report: dict) -> list[str]:
+    """The numbers of a pre-2019 report's tables as printed, in reading order (a page and its PDF lay the
+    cells out differently, but print the same numbers in the same order)."""
+    cells = (cell for table in report.get("pre2019_tables") or [] for row in table for cell in row)
+    return [n for cell in cells for n in NUMBER.findall(str(cell))]
+
+
+def agree(a: dict, b: dict, template: Template) -> bool:
+    """Whether two files of one agency-year can be witnesses of one report: pre-2019 tables printing the same
+    numbers, or the same number in every template cell both read, or (files of two formats, as a page and
+    its PDF, whose readers may misread) numbers that differ in at most MAX_DISAGREEING_SHARE of those cells.
+    Two files of one format that differ are two versions, not two copies. Files that read no number at all
+    agree only with each other."""
+    if "pre2019" in (a.get("template"), b.get("template")):
+        return a.get("template") == b.get("template") and pre2019_numbers(a) == pre2019_numbers(b)
+    left, right = sure_values(a, template), sure_values(b, template)
+    shared = [key for key in left if key in right]
+    if not shared:
+        return not left and not right
+    differ = sum(left[k] != right[k] for k in shared)
+    if differ and a["source"].get("format") == b["source"].get("format"):
+        return False
+    return differ <= MAX_DISAGREEING_SHARE * len(shared)
+
+
+def is_witness_of(source: dict, other: dict, template: Template) -> bool:
+    """Whether `other` is another witness of the report read from `source`: they agree (see agree), and they
+    print the same numbers or nothing they say orders them (else the newer is a revision of the older)."""
+    if not agree(source, other, template):
+        return False
+    return not disagreements(source, other, template) or compare_files(source, other) is None
+
+
+def witness_record(witness: dict, source: dict, template: Template) -> dict:
+    """Given another file of a report and the file it is read from, return the witness's entry in the
+    report's `witnesses`: the file, its format and sha256, what it says about its date, how it was read, how
+    many cells it read, and each cell where it differs from the source."""
+    about = witness["source"]
+    return {
+        "file": about["file"],
+        "path": about.get("path", about["file"]),
+        "format": about.get("format"),
+        "sha256": about.get("sha256"),
+        "url": about.get("url"),
+        "published": about.get("published"),
+        "fetched": about.get("fetched"),
+        "date_signed": witness.get("date_signed"),
+        "reading": reading(witness),
+        "cells_read": len(cell_values(witness, template)),
+        "disagreements": disagreements(source, witness, template),
+    }
+
+
+def revision_record(old: dict, newer: dict, template: Template | None = None) -> dict:
+    """Given an older file of a report and the published (newer) file, return its revision record: the file,
+    what it says about its date, which clue tells the order, and the changed cells."""
     source, successor = old["source"], newer["source"]
-    known = compare_files(newer, old) if relation == "superseded" else None
+    known = compare_files(newer, old)
     return {
         "file": source["file"],
         "path": source.get("path", source["file"]),
@@ -149,27 +280,28 @@ def revision_record(old: dict, newer: dict, template: Template | None = None, re
         "published": source.get("published"),
         "date_signed": old.get("date_signed"),
         "template": old.get("template"),
-        "relation": relation,
+        "relation": "superseded",
         "order_clue": CLUE_NAMES[known[1]] if known else None,
         "changes": changed_cells(old, newer, template),
         "compared": old.get("template") != "pre2019" and newer.get("template") != "pre2019",
         "replaced_by": successor["file"],
-        "replaced": (successor.get("fetched") or successor.get("published")) if relation == "superseded" else None,
+        "replaced": successor.get("fetched") or successor.get("published"),
     }
 
 
 def display_key(report: dict) -> tuple:
-    """Of files with the same numbers and no known order, the one shown: one whose source is known (a URL,
-    else a record of `add`), then by path."""
+    """Of files otherwise equal, the one shown first: one whose source is known (a URL, else a record of
+    `add`), then by path."""
     source = report["source"]
     return (not source.get("url"), not source.get("fetched"), source.get("path") or source["file"])
 
 
-def group_by_numbers(reports: list[dict], template: Template) -> list[list[dict]]:
-    """Given reports, return them in classes of the same numbers, each class and the classes in display order."""
+def witness_classes(group: list[dict], template: Template) -> list[list[dict]]:
+    """Given the files of one agency-year, return them in classes of witnesses of one report, each class best
+    witness first (witness_rank); a file joins the first class whose best witness it is a witness of."""
     classes: list[list[dict]] = []
-    for report in sorted(reports, key=display_key):
-        home = next((c for c in classes if same_numbers(c[0], report, template)), None)
+    for report in sorted(group, key=lambda r: witness_rank(r, template)):
+        home = next((c for c in classes if is_witness_of(c[0], report, template)), None)
         if home is None:
             classes.append([report])
         else:
@@ -194,36 +326,68 @@ def newer_files(group: list[dict]) -> list[set[int]]:
 
 
 def resolve_group(group: list[dict], template: Template) -> list[tuple[dict, list[dict]]]:
-    """Given the files of one agency-year, return [(published report, [records of its other files])].
+    """Given the files of one agency-year, return [(published report, [records of its revisions])]; each
+    published report carries its other witnesses in `witnesses`.
 
-    The newest files are those no other file is known to be newer than; each class of them with the same
-    numbers is one published report; every older file is a superseded revision of the first published
-    report whose class holds a file known to be newer than it."""
-    above = newer_files(group)
-    newest = [i for i in range(len(group)) if not above[i]]
+    The files fall into classes of witnesses of one report (witness_classes), each read from its best
+    witness. Classes no other is known to be newer than are published, each as its own report; every file of
+    an older class is a superseded revision of the first published report whose class is known to be newer."""
+    classes = witness_classes(group, template)
+    best = [c[0] for c in classes]
+    above = newer_files(best)
+    newest = sorted((i for i in range(len(classes)) if not above[i]), key=lambda i: display_key(best[i]))
     published = []
-    for same in group_by_numbers([group[i] for i in newest], template):
-        shown = same[0]
-        records = [revision_record(r, shown, template, relation="same") for r in same[1:]]
-        published.append((shown, records, {id(r) for r in same}))
-    older = sorted((i for i in range(len(group)) if above[i]), key=lambda i: display_key(group[i]))
+    for i in newest:
+        if classes[i][1:]:
+            best[i]["witnesses"] = [witness_record(w, best[i], template) for w in classes[i][1:]]
+        published.append((best[i], [], i))
+    older = sorted((i for i in range(len(classes)) if above[i]), key=lambda i: display_key(best[i]))
     for i in older:
-        newer_ids = {id(group[j]) for j in above[i]}
-        shown, records, _ = next(entry for entry in published if entry[2] & newer_ids)
-        records.append(revision_record(group[i], shown, template))
+        shown, records, _ = next(entry for entry in published if entry[2] in above[i])
+        records.extend(revision_record(r, shown, template) for r in classes[i])
     return [(shown, records) for shown, records, _ in published]
+
+
+def misread_agency(report: dict, others: list[dict], template: Template) -> dict | None:
+    """Given a report whose agency name holds the report's own title words (a page title read as the agency:
+    `X2023年度政府信息公开工作年度报告_…`) and the other reports, return one of the same year whose agency
+    name the misread one begins with and whose numbers agree (its witness), or None."""
+    name = report.get("agency") or ""
+    if not any(word in name for word in TITLE_WORDS):
+        return None
+    return next(
+        (
+            other
+            for other in others
+            if other is not report
+            and other.get("year") == report.get("year")
+            and other.get("agency")
+            and not any(word in other["agency"] for word in TITLE_WORDS)
+            and name.startswith(other["agency"])
+            and agree(other, report, template)
+        ),
+        None,
+    )
+
+
+def group_key(report: dict, reports: list[dict], template: Template) -> str:
+    """The agency-year a report is grouped under: its id, or the id of the file its misread agency name
+    belongs to (misread_agency)."""
+    found = misread_agency(report, reports, template)
+    return found["id"] if found else report["id"]
 
 
 def group_revisions(reports: list[dict]) -> tuple[list[dict], dict[str, list[dict]]]:
     """Given parsed reports (several may share an id, i.e. an agency-year), return (the reports to
-    publish, in input order, {published id: [records of its other files]}); ids with one file have no
-    entry. When a group publishes several reports (their order unknown, their numbers different), the
-    first keeps the id and the others get `-2`, `-3`… with a note. No file is dropped silently: every
-    file not published is one record."""
+    publish, in input order, {published id: [revision records of its older files]}); ids with no older
+    file have no entry. Each published report gets `witnesses`, its other files of the same report (see
+    resolve_group). When a group publishes several reports (their order unknown, their numbers different),
+    the first keeps the id and the others get `-2`, `-3`… with a note. No file is dropped silently: every
+    file not published is a witness or a revision record."""
     template = load_template()
     groups: dict[str, list[dict]] = {}
     for report in reports:
-        groups.setdefault(report["id"], []).append(report)
+        groups.setdefault(group_key(report, reports, template), []).append(report)
     chosen: dict[int, list[dict]] = {}
     for group in groups.values():
         resolved = resolve_group(group, template)

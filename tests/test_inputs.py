@@ -148,18 +148,23 @@ def published_licenses(summary) -> dict[str, int]:
     return {r["source"]["file"]: r["active_disclosure"]["administrative_license"] for r in summary.reports}
 
 
-def test_when_nothing_tells_the_order_both_files_are_published_and_neither_is_superseded(tmp_path):
+def test_when_nothing_tells_the_order_a_page_and_its_docx_are_one_report_and_the_differing_cell_a_finding(tmp_path):
+    # a text and a Word file of one report (builder.revisions: witnesses): neither is superseded, nothing is
+    # lost, the Word file's grid is read, and the cell they disagree on is a finding naming both
     root = copy_project(tmp_path / "project", [])
     two_files(root / "data" / "reports", seed_text(licenses=5), seed_text(licenses=7))
     summary = build(root, site=False)
-    assert published_licenses(summary) == {"x.txt": 5, "x.docx": 7}
-    assert not any(o.superseded_by for o in summary.outcomes) and summary.revisions == {}
-    for report in summary.reports:
-        (finding,) = [f for f in report["findings"] if f["rule"] == "agency-year-twice"]
-        assert finding["severity"] == "warning" and "均不视为已被取代" in finding["message"]
-        assert finding["related"] in {r["id"] for r in summary.reports} - {report["id"]}
+    assert published_licenses(summary) == {"x.docx": 7}
+    assert summary.revisions == {}
+    (report,) = summary.reports
+    (witness,) = report["witnesses"]
+    assert (witness["file"], witness["reading"], report["source"]["format"]) == ("x.txt", "text", "docx")
+    (finding,) = [f for f in report["findings"] if f["rule"] == "witness-disagrees"]
+    assert (finding["row"], finding["left"], finding["right"]) == ("administrative_license", 7, 5)
+    assert "x.docx" in finding["message"] and "x.txt" in finding["message"]
+    assert not any(f["rule"] == "agency-year-twice" for f in report["findings"])
     written = {p.name for p in (root / "data" / "json").glob("*.json")}
-    assert written == {f"{r['id']}.json" for r in summary.reports} and len(written) == 2
+    assert written == {f"{report['id']}.json"}
 
 
 @pytest.mark.parametrize(
@@ -201,10 +206,8 @@ def test_files_with_the_same_numbers_and_no_order_are_one_report_not_a_revision(
 
     current, revisions = group_revisions([rep("b.txt"), rep("a.txt"), rep("c.pdf", "https://x.gov.cn/c.pdf")])
     assert [r["source"]["file"] for r in current] == ["c.pdf"]  # shown: the one whose source is known
-    assert [(r["file"], r["relation"], r["replaced"]) for r in revisions["x-2023"]] == [
-        ("a.txt", "same", None),
-        ("b.txt", "same", None),
-    ]
+    assert revisions == {}  # witnesses of one report, not revisions
+    assert [(w["file"], w["disagreements"]) for w in current[0]["witnesses"]] == [("a.txt", []), ("b.txt", [])]
 
 
 def test_contradicting_clues_never_lose_a_file():

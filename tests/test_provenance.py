@@ -262,6 +262,7 @@ def test_revision_text_is_escaped(tmp_path):
         "id": "x-2023",
         "template": "2021",
         "source": {"file": "<b>new</b>.txt", "fetched": "2024-02-01T00:00:00Z"},
+        "active_disclosure": {"administrative_license": 2},  # other numbers: a revision, not a second copy
     }
     old = {
         "id": "x-2023",
@@ -271,17 +272,20 @@ def test_revision_text_is_escaped(tmp_path):
             "fetched": "2024-01-01T00:00:00Z",
             "url": "javascript:alert(1)",
         },
+        "active_disclosure": {"administrative_license": 1},
     }
     _, revisions = group_revisions([old, report])
     text = pages.render("revisions.md.j2", report=report, revisions=revisions["x-2023"])
     assert "<script>" not in text and "<b>" not in text and "&#60;script&#62;" in text
 
 
-def test_same_numbers_in_two_files_are_other_files_not_a_revision():
+def test_same_numbers_in_two_files_are_witnesses_of_one_report_not_a_revision():
     current, revisions = group_revisions([parsed(SEED_004), parsed(PDF_004)])
-    assert revisions[current[0]["id"]][0]["changes"] == []
-    text = pages.render("revisions.md.j2", report=current[0], revisions=revisions[current[0]["id"]])
-    assert "Revised after publication" not in text and "no number in the tables differs" in text
+    assert revisions == {} and len(current) == 1
+    (witness,) = current[0]["witnesses"]
+    assert witness["disagreements"] == [] and {witness["format"], current[0]["source"]["format"]} == {"text", "pdf"}
+    text = pages.render("revisions.md.j2", report=current[0], revisions=[])
+    assert "Revised after publication" not in text and "One report, 2 files" in text and witness["sha256"] in text
 
 
 # --- the PDF in the default dataset ----------------------------------------------------------------

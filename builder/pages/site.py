@@ -170,6 +170,7 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         agency_link=link(page, agency_page(report)),
         json_link=link(page, f"data/{report['id']}.json"),
         source_link=link(page, source_href(report)),
+        witness_links=[link(page, source_href(report, w)) for w in report.get("witnesses", [])],
         original_link=meta.http_link(report["source"].get("url")),
         reading=meta.reading_method(report),
         revisions=revisions or [],
@@ -201,14 +202,17 @@ def report_meta(report: dict) -> dict:
 SERVED_AS_IS = ("pdf", "docx", "txt")
 
 
-def source_href(report: dict) -> str:
+def source_href(report: dict, source: dict | None = None) -> str:
     """Where the original file is served: sources/<report id>/<safe name>.<ext>. Files a browser or
-    MkDocs would run or render (.html, .md, …) are served as plain text (x.html.txt), never as pages."""
-    name = report["source"]["file"]
+    MkDocs would run or render (.html, .md, …) are served as plain text (x.html.txt), never as pages.
+    `source` is another witness of the report (builder.revisions), served beside it under its sha256's
+    first 12 digits and its name, so two witnesses never share a name."""
+    name = (source or report["source"])["file"]
     stem, _, ext = name.rpartition(".")
     safe_ext = re.sub(r"[^a-z0-9]", "", ext.lower())[:8] or "bin"
     suffix = safe_ext if safe_ext in SERVED_AS_IS else f"{safe_ext}.txt"
-    return f"sources/{report['id']}/{compact_slug(stem or name)}.{suffix}"
+    prefix = f"{re.sub(r'[^0-9a-f]', '', str(source.get('sha256') or ''))[:12] or 'witness'}-" if source else ""
+    return f"sources/{report['id']}/{prefix}{compact_slug(stem or name)}.{suffix}"
 
 
 # --- lists, agencies, regions --------------------------------------------------------------------

@@ -202,6 +202,44 @@ def report_schema(template: Template | None = None) -> dict:
                 "description": "province / city / county, each {name, code} (GB/T 2260) or null",
             },
             "region_name": {"type": "string"},
+            "witnesses": {
+                "type": "array",
+                "description": "the other files of this same report (a web page and its PDF, a page and a crawler's "
+                "text of it; builder/revisions.py): the report is read from the best of them (`source`: a table "
+                "grid over a text layer over OCR); each is served beside it",
+                "items": {
+                    "type": "object",
+                    "required": ["file", "format", "sha256", "reading", "cells_read", "disagreements"],
+                    "properties": {
+                        "file": {"type": "string"},
+                        "path": {"type": "string"},
+                        "format": {"enum": ["text", "html", "pdf", "docx"]},
+                        "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+                        "url": string_or_null,
+                        "published": string_or_null,
+                        "fetched": string_or_null,
+                        "date_signed": string_or_null,
+                        "reading": {"enum": ["grid", "text", "ocr"], "description": "how the file was read"},
+                        "cells_read": {"type": "integer", "description": "template cells it read a number in"},
+                        "disagreements": {
+                            "type": "array",
+                            "description": "each cell both files read with different numbers (a witness-disagrees "
+                            "finding)",
+                            "items": {
+                                "type": "object",
+                                "required": ["table", "row", "column", "source_value", "witness_value"],
+                                "properties": {
+                                    "table": {"type": "string"},
+                                    "row": {"type": "string"},
+                                    "column": string_or_null,
+                                    "source_value": {"type": "number", "description": "the number in `source`"},
+                                    "witness_value": {"type": "number", "description": "the number in this file"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
             "findings": {
                 "type": "array",
                 "description": "what the checks found (builder/template/checks.yaml)",
