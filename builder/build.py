@@ -17,7 +17,7 @@ from pathlib import Path
 import plotly
 import yaml
 
-from builder import isolation, sources, swap
+from builder import isolation, sources, swap, views
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -284,14 +284,17 @@ def write_stage(
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
     ]
-    for rel, text in site.site_pages(
-        summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions
-    ).items():
+    extra = views.build_views(summary.reports, template, summary.revisions)
+    generated = site.site_pages(summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions)
+    for rel, text in {**generated, **extra.pages}.items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text + extra.appendix.get(rel, ""), encoding="utf-8")
+    for rel, data in extra.files.items():
+        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel).write_bytes(data)
     downloads = docs / "downloads"
-    downloads.mkdir()
+    downloads.mkdir(exist_ok=True)
     (downloads / "cells.csv").write_text(site.cells_csv(summary.reports, template), encoding="utf-8")
     (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
