@@ -140,14 +140,19 @@ def figure_columns() -> dict[str, str]:
     return out
 
 
+def year_range(frame: pd.DataFrame) -> list[int]:
+    """Every year from the frame's first to its last (a frame with a `year` column), gaps included."""
+    if frame.empty:
+        return []
+    return list(range(int(frame["year"].min()), int(frame["year"].max()) + 1))
+
+
 def year_series(frame: pd.DataFrame, column: str) -> pd.Series:
     """A figures_frame column indexed by every year from the first to the last report, with None in the
     years without a report (a gap, not a zero). Several reports in one year are summed only if all count."""
-    if frame.empty:
-        return pd.Series(dtype="object")
-    years = range(int(frame["year"].min()), int(frame["year"].max()) + 1)
+    years = year_range(frame)
     by_year = {y: None if s.isna().any() else s.sum() for y, s in frame.groupby("year")[column]}
-    return pd.Series([by_year.get(y) for y in years], index=list(years), dtype="object", name=column)
+    return pd.Series([by_year.get(y) for y in years], index=years, dtype="object", name=column)
 
 
 def outcome_group(template: Template, row: str) -> str:
@@ -185,3 +190,16 @@ def applicant_mix(report: dict, template: Template) -> pd.Series:
         label = spec["label"] if spec["label"] != "其他" else f"{spec['label']}（{spec.get('group', '')}）"
         out[label] = usable(report, template, f"applications.new.{column}")
     return pd.Series(out, dtype=object)
+
+
+def outcomes_by_year(reports: list[dict], template: Template, years: list[int]) -> pd.DataFrame:
+    """Table B's outcome groups (columns) by year (rows, every year given): the sum over the year's
+    reports when every one of them counts, else None; None in a year without a report."""
+    rows = []
+    for year in years:
+        groups = [outcome_groups(r, template) for r in reports if r["year"] == year]
+        if not groups:
+            groups = [outcome_groups({"template": "pre2019"}, template)]
+        frame = pd.DataFrame(groups, dtype=object)
+        rows.append({k: None if frame[k].isna().any() else frame[k].sum() for k in frame.columns})
+    return pd.DataFrame(rows, index=pd.Index(years, name="年度"), dtype=object)

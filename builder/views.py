@@ -137,18 +137,8 @@ def agency_charts(figures: pd.DataFrame, reports: list[dict], template: Template
         frame.index.name = "年度"
         return frame
 
-    years = aggregate.year_series(figures, "year").index
-    by_year = {r["year"]: r for r in reports}
-    outcomes = pd.DataFrame(
-        [
-            aggregate.outcome_groups(by_year[y], template)
-            if y in by_year
-            else aggregate.outcome_groups({"template": "pre2019"}, template)
-            for y in years
-        ],
-        index=pd.Index(list(years), name="年度"),
-        dtype=object,
-    )
+    years = aggregate.year_range(figures)
+    outcomes = aggregate.outcomes_by_year(reports, template, years)
     grant = series_frame(["grant_rate"]).rename(columns={"grant_rate": "实质公开率"})
     frames = [
         ("applications", "新收申请 New applications", series_frame(["applications_new"]), "bar", False, False),
@@ -391,7 +381,7 @@ def heatmap_chart(figures: pd.DataFrame) -> Chart:
     pooled = usable.groupby(["region", "year"])[["grant_rate_numerator", "grant_rate_denominator"]].sum()
     counted = usable.groupby(["region", "year"]).size()
     total = frame.groupby(["region", "year"]).size()
-    years = list(range(int(frame["year"].min()), int(frame["year"].max()) + 1)) if not frame.empty else []
+    years = aggregate.year_range(frame)
     regions = sorted(frame["region"].unique())
     grid = pd.DataFrame(index=pd.Index(regions, name="地区"), columns=years, dtype=object)
     for (region, year), row in pooled.iterrows():

@@ -83,8 +83,9 @@ def test_agency_page_draws_its_chart(server, page):
     base, summary = server
     url = report_url(base, summary, "攀枝花市西区卫生健康局", 2023).rsplit("2023/", 1)[0]
     page.goto(url)
-    page.wait_for_selector("#chart-agency .main-svg")
-    assert page.locator("#chart-agency .main-svg").count() >= 1
+    page.locator("#chart-applications-plot").scroll_into_view_if_needed()  # charts are drawn when seen
+    page.wait_for_selector("#chart-applications-plot .main-svg")
+    assert page.locator("#chart-applications-plot .main-svg").count() >= 1
 
 
 def test_search_finds_an_agency_by_chinese_word(server, page):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 from collections import Counter, defaultdict
 
@@ -197,39 +196,6 @@ def headline(report: dict, table: str, row: str, column) -> int | None:
     return values[column] if isinstance(column, int) else values.get(column)
 
 
-def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_src: str) -> Markup:
-    """A Plotly bar chart as an HTML fragment. The figure JSON is made safe inside <script>:
-    `<`, `>` and `&` are written as \\u escapes, so no label can close the script element."""
-    figure = {
-        "data": [{"type": "bar", "name": name, "x": years, "y": values} for name, values in series.items()],
-        "layout": {
-            "barmode": "group",
-            "height": 320,
-            "margin": {"t": 20, "b": 40, "l": 40, "r": 10},
-            "xaxis": {"type": "category"},
-            "legend": {"orientation": "h"},
-        },
-    }
-    data = (
-        json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    )
-    return Markup(
-        f'<script src="{html.escape(plotly_src)}"></script>\n'
-        f'<div id="{html.escape(div_id)}" class="chart"></div>\n'
-        f'<script>document.addEventListener("DOMContentLoaded",function(){{var f={data};'
-        f'if(window.Plotly){{Plotly.newPlot("{html.escape(div_id)}",f.data,f.layout,{{displayModeBar:false,responsive:true}});}}}});</script>'
-    )
-
-
-def agency_chart(reports: list[dict], page: str) -> Markup | None:
-    series = {label: [headline(r, t, row, col) for r in reports] for label, t, row, col in HEADLINES}
-    if all(v is None for values in series.values() for v in values):
-        return None
-    years = [r["year"] for r in reports]
-    # A link to the script as MkDocs will serve the page (directory URLs: one level deeper).
-    return chart_html("chart-agency", years, series, "../" * (page.count("/") + 1) + "assets/plotly.min.js")
-
-
 def region_tree(reports: list[dict]) -> dict[str, dict]:
     """{region docs folder: {name, level, agencies: {agency page: [reports]}}} for every province,
     city and county holding a report; an agency counts in each region above it."""
@@ -411,7 +377,7 @@ def site_pages(
             region=group[-1].get("region_name", ""),
             status=group[-1].get("agency_status", ""),
             reports=[list_entry(r, page) for r in group],
-            chart=agency_chart(group, page),
+            chart=None,  # the trends are drawn by builder/views.py, appended below the page
         )
     tree = region_tree(reports)
     for folder, node in tree.items():
