@@ -19,6 +19,7 @@ from builder.template import Template
 
 MISSING = "—"
 SHEETS = {"figures": "主要数字", "cells": "单元格"}
+REPORT_CELL_COLUMNS = ("report_id", "year", "page", *(c for c in aggregate.CELL_COLUMNS if c != "table_name"))
 
 
 @dataclass
@@ -208,6 +209,19 @@ def view_downloads(kind: str, name: str) -> dict[str, str]:
         "cells": f"{base}-cells.zip",
         "xlsx": f"{base}.xlsx",
         "json": f"{base}.json",
+    }
+
+
+def report_files(report: dict, template: Template) -> dict[str, bytes]:
+    """A report's own cell downloads (CSV and XLSX). The columns that are the same on every line of one
+    report (agency, region, template, table title) are left to the whole-set files: kept small, as there
+    is one of these per report (10,000 of them at national scale)."""
+    cells = aggregate.cells_frame([report], template)[list(REPORT_CELL_COLUMNS)]
+    paths = report_downloads(report)
+    labels = {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
+    return {
+        paths["csv"]: downloads.csv_bytes(cells, labels),
+        paths["xlsx"]: downloads.xlsx_bytes({SHEETS["cells"]: cells}, labels),
     }
 
 
@@ -528,13 +542,7 @@ def build_views(
     files = views.files
     for r in reports:
         views.appendix[report_page(r)] = report_section(r, template, files)
-        cells = aggregate.cells_frame([r], template)
-        files[report_downloads(r)["csv"]] = downloads.csv_bytes(
-            cells, {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
-        )
-        files[report_downloads(r)["xlsx"]] = downloads.xlsx_bytes(
-            {"单元格": cells}, {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
-        )
+        files.update(report_files(r, template))
     by_agency: dict[str, list[dict]] = defaultdict(list)
     for r in reports:
         by_agency[agency_page(r)].append(r)
