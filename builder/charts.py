@@ -72,8 +72,8 @@ def breakdown_figure(series: pd.Series, title: str) -> go.Figure:
     chart in the series' order; missing categories are gaps and named 无数据 on the axis."""
     labels = [f"{k}（{NO_DATA}）" if is_missing(v) else str(k) for k, v in series.items()]
     fig = go.Figure(go.Bar(y=labels, x=column_values(series), orientation="h", name=title), layout=LAYOUT)
-    fig.update_layout(height=max(200, 40 + 28 * len(labels)), margin={"l": 200})
-    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_layout(height=max(200, 40 + 28 * len(labels)), margin={"l": 10})
+    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     fig.update_xaxes(rangemode="tozero")
     if all_zero(series.to_frame()):
         fig.update_xaxes(range=[0, 1], tickvals=[0, 1])
@@ -97,7 +97,7 @@ def heatmap_figure(frame: pd.DataFrame, percent: bool = False) -> go.Figure:
         ),
         layout=LAYOUT,
     )
-    fig.update_layout(height=max(220, 80 + 30 * len(frame.index)), margin={"l": 160})
+    fig.update_layout(height=max(220, 80 + 30 * len(frame.index)), margin={"l": 10})
     fig.update_xaxes(type="category")
-    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     return fig

@@ -454,7 +454,7 @@ def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes
         headers=headers,
         rows=rows,
         heatmap=view,
-        script="assets/compare.js",
+        script=Markup("../" * served_depth("compare.md") + "assets/compare.js"),
         scripts=chart_scripts("compare.md"),
     )
     return text, chart_csv(heatmap.table)

@@ -246,3 +246,46 @@ def test_built_site_has_every_view_and_download(default_site):
     assert compare.count("<tr>") >= 14 and "chart-heatmap-plot" in compare
     with zipfile.ZipFile(site / "downloads" / "cells.zip") as zf:
         assert zf.namelist() == ["cells.csv"]
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_compare_filters_and_every_chart_draws_when_scrolled_to(default_site, tmp_path):
+    """The compare page's filter keeps the matching rows; every chart of the report, agency and compare
+    page is drawn once scrolled into view, with nothing fetched but the site's own files."""
+    import functools
+    import http.server
+    import threading
+
+    from tests.test_browser import CHROMIUM, FLAGS, playwright
+
+    root, _ = default_site
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "site"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    failed = []
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            page = browser.new_page()
+            page.set_default_timeout(90_000)
+            page.on("response", lambda r: failed.append(r.url) if r.url.startswith(base) and r.status >= 400 else None)
+            page.goto(f"{base}/compare/")
+            page.fill("input.table-filter", "平潭 2022")
+            shown = "Array.from(document.querySelector('article table').tBodies[0].rows).filter(r => !r.hidden)"
+            page.wait_for_function(f"{shown}.length === 1")
+            assert "平潭综合实验区" in page.evaluate(f"{shown}[0].textContent")
+            for url in ("compare/", "fujian/fuzhou/pingtan/zhengfu/", "fujian/fuzhou/pingtan/zhengfu/2022/"):
+                page.goto(f"{base}/{url}")
+                charts = page.locator("div.chart[data-figure]")
+                assert charts.count() >= 1, url
+                for i in range(charts.count()):
+                    charts.nth(i).scroll_into_view_if_needed()
+                    charts.nth(i).locator(".main-svg").first.wait_for()
+            browser.close()
+    finally:
+        httpd.shutdown()
+    assert failed == []
