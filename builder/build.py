@@ -266,8 +266,9 @@ def write_stage(
     docs_dir: Path,
     template: Template,
     redirects: list[tuple[str, str]],
+    sectors: list[dict] = (),
 ) -> None:
-    """Write everything a build produces into a fresh staging folder."""
+    """Write everything a build produces into a fresh staging folder (`sectors`: the registry's, for the views)."""
     json_dir, docs = stage / "json", stage / "docs"
     json_dir.mkdir(parents=True)
     if docs_dir.is_dir():
@@ -284,7 +285,7 @@ def write_stage(
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
     ]
-    extra = views.build_views(summary.reports, template, summary.revisions)
+    extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors)
     generated = site.site_pages(summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions)
     for rel, text in {**generated, **extra.pages}.items():
         target = docs / rel
@@ -407,7 +408,7 @@ def build(
     tag = swap.new_tag()
     stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)
     try:
-        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry))
+        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry), registry["sectors"])
         folders = {json_dir: stage / "json"}
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from builder import aggregate, charts, downloads, feeds, pages
+from builder.agencies import name_to_sector
 from builder.pages.site import agency_page, link, region_tree, report_page, source_href
 from builder.rates import load_definitions, rate_value
 from builder.template import Template
@@ -336,8 +337,8 @@ def agency_section(page: str, reports: list[dict], template: Template, files: di
 
 
 def rankings(figures: pd.DataFrame, reports: list[dict], page: str) -> list[dict]:
-    """For each rate, the agencies of a region ranked by their latest year's value, with numerator and
-    denominator; agencies whose rate is missing that year are left out."""
+    """For each rate, the agencies of a region or sector ranked by their latest year's value, with numerator
+    and denominator; agencies whose rate is missing that year are left out."""
     by_id = {r["id"]: r for r in reports}
     latest = figures.sort_values("year").groupby("agency_id").tail(1)
     out = []
@@ -426,7 +427,7 @@ def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes
     heatmap's CSV."""
     definitions = load_definitions()
     by_id = {r["id"]: r for r in reports}
-    headers = ["地区", "机关", "年度", "模板", "核查", *(f.name for f in definitions.figures)]
+    headers = ["地区", "领域", "机关", "年度", "模板", "核查", *(f.name for f in definitions.figures)]
     headers += [r.name for r in definitions.rates]
     rows = []
     ordered = figures.assign(region=[region_label(r) for r in figures.to_dict("records")])
@@ -436,6 +437,7 @@ def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes
         rows.append(
             [
                 " ".join(p for p in (row["province"], row["city"], row["county"]) if p),
+                row["sector"] or "—",
                 Markup(f"[{pages.escape_text(row['agency'])}]({link('compare.md', report_page(report))})"),
                 str(row["year"]),
                 row["template"],
@@ -449,10 +451,15 @@ def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes
     view["rows"] = [
         [r[0], r[1], rate_text(heatmap.table.iloc[i]["实质公开率"]), r[3], r[4]] for i, r in enumerate(view["rows"])
     ]
+    by_sector = [
+        {"name": sector, "rankings": rankings(figures[figures["sector"] == sector], reports, "compare.md")}
+        for sector in sorted(s for s in figures["sector"].unique() if s)
+    ]
     text = pages.render(
         "compare.md.j2",
         headers=headers,
         rows=rows,
+        sectors=by_sector,
         heatmap=view,
         script=Markup("../" * served_depth("compare.md") + "assets/compare.js"),
         scripts=chart_scripts("compare.md"),
@@ -531,12 +538,23 @@ def feed_files(reports: list[dict], revisions: dict, template: Template, site_ur
 # --- everything ----------------------------------------------------------------------------------------
 
 
+def with_sector(report: dict, sectors: list[dict]) -> dict:
+    """A shallow copy of the report with `sector`: the registry sector its agency's name ends with, or ''."""
+    sector = name_to_sector(report["agency"], list(sectors))
+    return {**report, "sector": sector["name"] if sector else ""}
+
+
 def build_views(
-    reports: list[dict], template: Template, revisions: dict | None = None, site_url: str | None = None
+    reports: list[dict],
+    template: Template,
+    revisions: dict | None = None,
+    site_url: str | None = None,
+    sectors: list[dict] = (),
 ) -> Views:
     """Every view of the reports: sections for report, agency and region pages, the compare, rates,
-    dictionary and download pages, and every file behind them. Pure: same reports, same bytes."""
-    reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
+    dictionary and download pages, and every file behind them. `sectors` is the registry's list (for the
+    sector column and rankings). Pure: same reports, same bytes."""
+    reports = sorted((with_sector(r, sectors) for r in reports), key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
     views = Views()
     files = views.files
