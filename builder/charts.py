@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -82,13 +84,14 @@ def breakdown_figure(series: pd.Series, title: str) -> go.Figure:
 
 
 def heatmap_figure(frame: pd.DataFrame, percent: bool = False) -> go.Figure:
-    """Given a frame of regions (index) × years (columns), return a heatmap; missing cells stay blank."""
+    """Given a frame of regions (index) × years (columns), return a heatmap; missing cells stay blank.
+    Region names are escaped: plotly reads tags such as <a href> in labels."""
     z = [column_values(frame.loc[region]) for region in frame.index]
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=[str(c) for c in frame.columns],
-            y=[str(i) for i in frame.index],
+            y=[html.escape(str(i)) for i in frame.index],
             colorscale="Blues",
             hoverongaps=False,
             zmin=0,

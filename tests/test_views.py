@@ -1,7 +1,10 @@
 """The views: rates defined once and missing when they must be, charts with gaps, downloads Excel can open,
 Atom feeds dated by the reports; on the seeds and the Pingtan web pages as parsed."""
 
+import html
 import io
+import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -221,8 +224,6 @@ def test_report_date_prefers_publication_then_signing():
 
 @pytest.mark.slow
 def test_built_site_has_every_view_and_download(default_site):
-    import json
-
     root, summary = default_site
     site = root / "site"
     figures = pd.read_csv(site / "downloads" / "figures.csv", encoding="utf-8-sig")
@@ -289,3 +290,26 @@ def test_compare_filters_and_every_chart_draws_when_scrolled_to(default_site, tm
     finally:
         httpd.shutdown()
     assert failed == []
+
+
+def test_hostile_agency_and_region_names_are_escaped_on_every_view(pingtan_2022):
+    from builder.views import build_views
+
+    hostile = "<script>alert(1)</script>|[x](javascript:alert(1))"
+    report = {
+        **pingtan_2022,
+        "id": "hostile-2022",
+        "agency": hostile,
+        "agency_id": "hostile",
+        "agency_path": "hostile/agency",
+        "region": {"province": {"name": hostile, "code": "110000"}},
+    }
+    views = build_views([report], TEMPLATE)
+    texts = [*views.pages.values(), *views.appendix.values()]
+    figures = [html.unescape(f) for t in texts for f in re.findall(r'data-figure="([^"]*)"', t)]
+    markdown = [re.sub(r'data-figure="[^"]*"', "", t) for t in texts]
+    assert all("<script>alert" not in t and "](javascript:" not in t for t in markdown)
+    heatmap = json.loads(next(f for f in figures if '"heatmap"' in f))
+    assert heatmap["data"][0]["y"] == [html.escape(hostile)]  # plotly reads tags in labels
+    feed = etree.fromstring(views.files["feed.xml"])
+    assert feed.find(f"{ATOM}entry/{ATOM}author/{ATOM}name").text == hostile  # text, escaped by lxml

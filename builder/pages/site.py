@@ -399,7 +399,6 @@ def site_pages(
         counts=sorted(rule_counts.items()),
         severity_names=SEVERITY_NAMES,
     )
-    out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
     out.update(redirect_pages(list(redirects), reports))
     return out
