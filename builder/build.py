@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import plotly
 import yaml
 
-from builder import isolation, sources, swap, views
+from builder import isolation, search, sources, swap, views
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -26,8 +25,6 @@ from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
 from builder.template import Template, load_template
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -176,12 +173,19 @@ def parse_all(
 
 
 def mark_revisions(summary: Summary) -> None:
-    """Of several files for one agency-year, the newest is the report; the older are its revisions."""
+    """Of several files for one agency-year, publish what builder.revisions decides (the newest, or
+    each version when their order is unknown); every other file is shown on the page of the one it
+    belongs to, which its Outcome names."""
     current, summary.revisions = group_revisions(summary.reports)
+    shown_on = {
+        record["path"]: report["source"]["path"]
+        for report in current
+        for record in summary.revisions.get(report["id"], [])
+    }
     kept = {id(r) for r in current}
     for outcome in summary.outcomes:
         if outcome.report is not None and id(outcome.report) not in kept:
-            outcome.superseded_by = next(r["source"]["path"] for r in current if r["id"] == outcome.report["id"])
+            outcome.superseded_by = shown_on[outcome.report["source"]["path"]]
 
 
 def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
@@ -244,6 +248,7 @@ def dedupe_ids(reports: list[dict]) -> None:
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
     """Give every report its agency and region, and its findings (own and across reports)."""
     registry, warnings = assign_agencies(reports, registry)
+    site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
         report["findings"] = check_report(report, template) + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
@@ -300,8 +305,6 @@ def write_stage(
     (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
     write_zip(downloads / "reports-json.zip", sorted(json_dir.glob("*.json")))
-    (docs / "assets").mkdir(exist_ok=True)
-    shutil.copyfile(PLOTLY_JS, docs / "assets" / "plotly.min.js")
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
 
 
@@ -412,6 +415,7 @@ def build(
         folders = {json_dir: stage / "json"}
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
+            search.index_site(stage / "site")
             folders[root / "site"] = stage / "site"
         new_entries = [e for e in registry["agencies"] if e["id"] not in known]
         files = {}

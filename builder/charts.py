@@ -84,23 +84,36 @@ def breakdown_figure(series: pd.Series, title: str) -> go.Figure:
 
 
 def heatmap_figure(frame: pd.DataFrame, percent: bool = False) -> go.Figure:
-    """Given a frame of regions (index) × years (columns), return a heatmap; missing cells stay blank.
-    Region names are escaped: plotly reads tags such as <a href> in labels."""
-    z = [column_values(frame.loc[region]) for region in frame.index]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[str(c) for c in frame.columns],
-            y=[html.escape(str(i)) for i in frame.index],
-            colorscale="Blues",
-            hoverongaps=False,
-            zmin=0,
-            zmax=1 if percent else None,
-            colorbar={"tickformat": ".0%"} if percent else {},
-        ),
-        layout=LAYOUT,
+    """Given a frame of regions (index) × years (columns), return a heatmap drawn as coloured squares (a
+    scatter trace: the site's plotly.js is the basic bundle, which has no heatmap trace). A missing cell
+    has no square. Region names are escaped: plotly reads tags such as <a href> in labels."""
+    cells = [
+        (str(year), html.escape(str(region)), value)
+        for region in frame.index
+        for year, value in frame.loc[region].items()
+        if not is_missing(value)
+    ]
+    years, regions, values = (list(c) for c in zip(*cells, strict=True)) if cells else ([], [], [])
+    marker = {
+        "symbol": "square",
+        "size": 26,
+        "color": values,
+        "colorscale": "Blues",
+        "cmin": 0,
+        "cmax": 1 if percent else max(values, default=1),
+        "showscale": True,
+        "colorbar": {"tickformat": ".0%"} if percent else {},
+        "line": {"width": 1, "color": "#888"},
+    }
+    hover = "%{y} %{x}: %{marker.color:.1%}<extra></extra>" if percent else "%{y} %{x}: %{marker.color}<extra></extra>"
+    fig = go.Figure(go.Scatter(x=years, y=regions, mode="markers", marker=marker, hovertemplate=hover), layout=LAYOUT)
+    fig.update_layout(height=max(220, 80 + 30 * len(frame.index)), margin={"l": 10}, showlegend=False)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(c) for c in frame.columns])
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[html.escape(str(i)) for i in frame.index],
+        autorange="reversed",
+        automargin=True,
     )
-    fig.update_layout(height=max(220, 80 + 30 * len(frame.index)), margin={"l": 10})
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     return fig

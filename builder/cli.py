@@ -11,6 +11,7 @@ from pathlib import Path
 from builder import build as build_module
 from builder import isolation, sources
 from builder.checks import check_report
+from builder.config import ConfigError
 from builder.model import ReportError
 from builder.parse import parse_document
 from builder.provenance import add_report
@@ -95,7 +96,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Copy or download a report into the reports folder and record where it came from beside it."""
     folder = Path(args.reports) if args.reports else build_module.find_root() / "data" / "reports"
     try:
-        added = add_report(args.source, folder, source_url=args.source_url, name=args.name)
+        added = add_report(args.source, folder, source_url=args.source_url, name=args.name, force=args.force)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -111,7 +112,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 0
     print(
         f"reads as {report['agency']} {report['year']} (id {report['id']}); if another file has this id, "
-        "the build shows the newest as the report and the older one as a revision"
+        "the build shows the newer (by signing date, publication date, then the time it was added) as the "
+        "report and the older as a revision, or both when nothing tells which is newer"
     )
     return 0
 
@@ -150,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
         sys.stdout.flush()
+    except ConfigError as exc:  # template.yaml, checks.yaml or agencies.yaml does not fit: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away: send what is still buffered nowhere, so the exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -222,5 +227,8 @@ def make_parser() -> argparse.ArgumentParser:
     a.add_argument("--source-url", help="where the report was published (recorded; for a file downloaded by hand)")
     a.add_argument("--reports", help="folder to add it to (default: ROOT/data/reports; sub-folders are fine)")
     a.add_argument("--name", help="file name to store it under (default: the original name)")
+    a.add_argument(
+        "--force", action="store_true", help="add it even if it cannot be a report (empty, binary) or is already there"
+    )
     a.set_defaults(func=cmd_add)
     return parser

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from builder.cells import COUNT, Cell, column_kind, fit_cell, is_label, placements, read_cell
 from builder.model import Document, Line, ReportError
+from builder.similarity import label_similarity
 from builder.slugs import report_id
-from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
+from builder.stream import StreamLine, expand_streams, settle_runs, split_spaced_numbers, stream_layouts
+from builder.template import TABLE_KEYS, Address, Equation, Template, load_template, normalize_label, strip_ordinal
 
 SCHEMA_VERSION = 1
+# what a reader or a crawler's metadata lines say of the file, kept as its provenance (report["source"])
+SOURCE_META = ("url", "published", "fetched", "modified", "original_name", "title", "publisher", "document_number")
 MAX_COMBINATIONS = 50_000
-TITLE_TAIL = re.compile(r"(政府信息公开|政务公开|信息公开).{0,12}报告$")
-YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+TITLE_CORE = re.compile(
+    r"(?:政府信息公开|政务公开|信息公开)(?:和政务公开)?(?:工作)?(?:(?:19|20)\d{2}年)?(?:年度)?(?:报告|年报)"
+)
+TITLE_YEAR = re.compile(r"[（(]?((?:19|20)\d{2})年度?[）)]?")
+COVER_LETTER = re.compile(r"^关于(?:报送|印发|公布|发布|上报|公开)?")
+# the date and time a browser prints above a page it saves as PDF: `2024/1/5 10:23`
+PRINT_STAMP = re.compile(r"^\d{2,4}[/-]\d{1,2}[/-]\d{1,2}(?:(?:上午|下午|[AP]M)?\d{1,2}:\d{2}(?::\d{2})?(?:[AP]M)?)?")
+SITE_PARTS = re.compile(r"_|\||｜|——|--| - | – ")
+TITLE_WORDS = ("年度报告", "政府信息公开", "政务公开", "工作报告", "年报")
+NOT_A_NAME = re.compile(r"[:：，。；《》]|当前位置|^首页|^标题|^发布")
+NAME_END = re.compile(r"(局|委|委员会|办公室|办|政府|中心|院|所|厅|部|会|队|站|处|馆|室|区|县|市|镇|乡|街道|公司)$")
+BODY_TITLE = re.compile(r"《([^《》]{2,80}?(?:政府信息公开|政务公开)[^《》]{0,12}报告)》")
+WIDTH = {c: chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 BODY_YEAR = re.compile(
     r"(?:统计数据|统计期限|统计时限).{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
     r"|《[^》]{0,40}?((?:19|20)\d{2})\s*年度?[^》]{0,8}政府信息公开[^》]{0,12}报告》"
@@ -23,9 +39,9 @@ BODY_YEAR = re.compile(
 DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 URL = re.compile(r"(https?://[A-Za-z0-9./_\-?=&%#:~]+|www\.[A-Za-z0-9.\-]+\.[A-Za-z]{2,}[A-Za-z0-9./_\-]*)")
 CONTACT = {
-    "address": re.compile(r"地址[:：]\s*([^；;，,）)\n]+)"),
-    "postcode": re.compile(r"邮编[:：]\s*(\d{6})"),
-    "phone": re.compile(r"(?:联系)?电话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
+    "address": re.compile(r"地\s*址[:：]\s*([^；;，,）)\n]+)"),
+    "postcode": re.compile(r"邮\s*编[:：]\s*(\d{6})"),
+    "phone": re.compile(r"(?:联系)?电\s*话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
     "email": re.compile(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"),
 }
 SUBITEM = re.compile(
@@ -33,6 +49,8 @@ SUBITEM = re.compile(
 )
 SENTENCE_END = tuple("。；：！？”」）)….;:!?")
 HEADER_WORDS = ("勾稽关系", "申请人情况", "法人或其他组织", "信息内容", "行政复议", "行政诉讼", "本列数据")
+ALIGN_THRESHOLD = 0.75  # a label this alike to the next rows' labels is that row, misspelt
+ALIGN_WINDOW = 3  # how many of the next template rows a misspelt label may be
 
 
 @dataclass
@@ -44,6 +62,8 @@ class Row:
     line: int
     label: str
     prefix_only: bool = False
+    runs: str = ""  # from a stream (builder.stream): "glued" numbers with no separator, or "spaced"
+    score: float | None = None  # set when the label was matched by similarity, not spelling
 
 
 @dataclass
@@ -96,30 +116,106 @@ def clean_text(text: str) -> str:
     return re.sub(r"[*#]+", "", text).strip()
 
 
+def title_readings(lines: tuple[Line, ...], first_heading: int, meta: dict) -> list[tuple]:
+    """Every reading of the title as (title, agency, year, line), best first: each line before the
+    first heading that reads as a title, alone and then with the line above it (the agency printed
+    on its own line), then the page title in `meta`."""
+    head = [ln for ln in lines[: min(first_heading, 8)] if len(ln.cells) == 1 and is_title_like(ln.text)]
+    readings = []
+    for i, ln in enumerate(head):
+        if TITLE_CORE.search(compact_title(ln.text)):
+            readings.append(parse_title(clean_text(ln.text), ln.number))
+            if i:
+                readings.append(parse_title(clean_text(head[i - 1].text) + clean_text(ln.text), head[i - 1].number))
+    title = meta.get("title")
+    if title and TITLE_CORE.search(compact_title(title)):
+        readings.append(parse_title(title, None))
+    return readings
+
+
+def is_title_like(text: str) -> bool:
+    """A line can be a title: at most 150 characters and not a sentence (no `。`, no title cited in `《》`
+    inside it; a title printed whole in `《》` is still one)."""
+    text = text.strip()
+    if text.startswith("《") and text.endswith("》"):
+        text = text[1:-1]
+    return len(text) <= 150 and not any(mark in text for mark in "。《")
+
+
 def title_and_agency(
     lines: tuple[Line, ...], first_heading: int, meta: dict
 ) -> tuple[str, str | None, int | None, int | None]:
-    """Return (title, agency, year in title, title line number) from the lines before the first heading."""
-    head = [ln for ln in lines[: min(first_heading, 6)] if len(ln.cells) == 1 and len(ln.text) <= 60]
-    for n in range(len(head)):
-        joined = "".join(clean_text(ln.text) for ln in head[: n + 1])
-        joined = re.sub(r"\s+", " ", joined).strip()
-        if TITLE_TAIL.search(joined.replace(" ", "")):
-            return parse_title(joined, head[0].number)
-    title = meta.get("title")
-    if title:
-        return parse_title(title, None)
-    return "", None, None, None
+    """Return (title, agency, year in title, title line number): the first title reading that names
+    an agency (else the first reading), with the year of the first reading that has one."""
+    readings = title_readings(lines, first_heading, meta)
+    if not readings:
+        return "", None, None, None
+    title, agency, year, line = next((r for r in readings if r[1]), readings[0])
+    return title, agency, year or next((r[2] for r in readings if r[2]), None), line
+
+
+def compact_title(title: str) -> str:
+    """A title without spaces, markdown marks or full-width digits (２０２３ is 2023)."""
+    return re.sub(r"[\s*#]+", "", title.translate(WIDTH))
+
+
+def agency_name(text: str) -> str | None:
+    """Given the words a clue gives for the agency, return them if they can be a name: not empty,
+    at most 60 characters, not a sentence or a `label:` line, without the report's own title words."""
+    text = re.sub(r"的$", "", text.strip("《》“”\"'、,，.。:：;； "))
+    if not 2 <= len(text) <= 60 or NOT_A_NAME.search(text) or any(w in text for w in TITLE_WORDS):
+        return None
+    return text
 
 
 def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | None, int | None]:
-    compact = title.replace(" ", "")
-    tail = TITLE_TAIL.search(compact)
-    before = compact[: tail.start()] if tail else compact
-    year_match = re.search(r"((?:19|20)\d{2})年度?$", before)
+    """Given a title in any of its shapes (agency then year, year first, a cover letter `关于报送…的函`,
+    a page title with the site's name after `_`), return (title, agency or None, year or None, line)."""
+    compact = PRINT_STAMP.sub("", compact_title(title))
+    parts = [p for p in SITE_PARTS.split(compact) if p]
+    part = next((p for p in parts if TITLE_CORE.search(p)), compact)
+    core = TITLE_CORE.search(part)
+    before = COVER_LETTER.sub("", part[: core.start()] if core else part)
+    year_match = TITLE_YEAR.search(before)
+    if year_match:  # the year before or after the agency: the name is what is left
+        before = before[: year_match.start()] + before[year_match.end() :]
+    elif core:  # `…工作年度报告（2023年度）`
+        year_match = TITLE_YEAR.search(part[core.start() :])
     year = int(year_match.group(1)) if year_match else None
-    agency = before[: year_match.start()] if year_match else before
-    return title, agency or None, year, line
+    return title.strip(), agency_name(before), year, line
+
+
+def signature_agency(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
+    """The agency's name in the signature block: a short line that ends like a body's name
+    (局, 委员会, 政府, …) among the last lines, the one nearest the end first."""
+    for ln in reversed(lines[-8:]):
+        text = clean_text(ln.text).replace(" ", "")
+        if len(ln.cells) == 1 and len(text) <= 30 and NAME_END.search(text) and agency_name(text):
+            return text, ln.number
+    return None, None
+
+
+def body_agency(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
+    """The agency named in the body by the report's title in quotes (a cover letter's
+    `现将《XX局2020年度政府信息公开工作年度报告》报送…`)."""
+    for ln in lines[:60]:
+        for m in BODY_TITLE.finditer(compact_title(ln.text)):
+            agency = parse_title(m.group(1), ln.number)[1]
+            if agency:
+                return agency, ln.number
+    return None, None
+
+
+def agency_clues(lines: tuple[Line, ...], title_agency: str | None, meta: dict) -> tuple[str | None, str]:
+    """Given the lines, the title's agency and the file's meta, return (agency, where it was read):
+    the title, else the body, else the signature block, else the publisher in the crawler's metadata."""
+    if title_agency:
+        return title_agency, "title"
+    for clue, (agency, _) in (("body", body_agency(lines)), ("signature", signature_agency(lines))):
+        if agency:
+            return agency, clue
+    publisher = agency_name(meta.get("publisher") or "")
+    return publisher, "publisher" if publisher else "none"
 
 
 def body_year(lines: tuple[Line, ...]) -> tuple[int | None, int | None]:
@@ -304,6 +400,33 @@ def match_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> t
     return None, False
 
 
+def align_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> tuple[str | None, float]:
+    """Given the label cells of a row that no spelling matches, return (row key, score): the
+    template row among the next ALIGN_WINDOW of `allowed` whose label is most alike the last
+    label cell, if it reaches ALIGN_THRESHOLD; else (None, best score)."""
+    norm = strip_ordinal(normalize_label(label_cells[-1])) if label_cells else ""
+    best: tuple[str | None, float] = (None, 0.0)
+    if len(norm) < 3:
+        return best
+    for key in allowed[:ALIGN_WINDOW]:
+        score = max(label_similarity(norm, form) for form in candidates[key].forms())
+        if score > best[1]:
+            best = (key, score)
+    return best if best[1] >= ALIGN_THRESHOLD else (None, best[1])
+
+
+def label_note(row: Row) -> dict:
+    """What a cell note says of its row's label when it was matched by similarity."""
+    return {} if row.score is None else {"label": row.label, "label_score": round(row.score, 2)}
+
+
+def stream_runs(line: Line) -> str:
+    """How a line cut out of a stream printed its numbers: "glued", "spaced", or "" (not a stream)."""
+    if not isinstance(line, StreamLine):
+        return ""
+    return "glued" if line.glued else "spaced"
+
+
 def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
     norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
     return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
@@ -319,8 +442,12 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
     pending: Row | None = None  # a label that reads like a column header ("总计"): a row only if values follow
     next_index = 0
     for ln in lines:
+        if isinstance(ln, StreamLine) and ln.kind == "header":
+            continue
         label_cells, value_cells = split_label(ln.cells)
-        has_values = any(read_cell(c).value is not None for c in value_cells)
+        value_cells = split_spaced_numbers(value_cells)
+        runs = stream_runs(ln)
+        has_values = any(holds_number(c) for c in value_cells)
         if not label_cells:
             if has_values and pending:
                 rows.append(pending)
@@ -331,6 +458,9 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
             continue
         pending = None
         key, prefix = match_row(label_cells, labels, keys[next_index:])
+        score = None
+        if key is None and has_values:
+            key, score = align_row(label_cells, labels, keys[next_index:])
         if not has_values and is_header(label_cells, column_forms):
             if key is not None and len(label_cells) == 1:
                 pending = Row(key, [], ln.number, label_cells[0])
@@ -342,7 +472,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
                 rows[-1].prefix_only = False
             continue
         next_index = keys.index(key) + 1
-        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix))
+        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix, runs, score))
     return rows
 
 
@@ -369,54 +499,51 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
     return placements(tuple(cells), width), []
 
 
-def equations(template: Template, table: str, version: str, rows: list[str], columns: list[str]):
-    """The template's rules for a table as (rule id, left cells, right cells) over (row, column) pairs."""
-    eqs = []
-    for rule in template.rules_for(table):
-        left, right = template.expand(rule.left, version), template.expand(rule.right, version)
-        if rule.over == "columns":
-            for col in columns:
-                eqs.append((rule.id, [(r, col) for r in left if r in rows], [(r, col) for r in right if r in rows]))
-        else:
-            for row in rows:
-                eqs.append((rule.id, [(row, c) for c in left], [(row, c) for c in right]))
-    return eqs
+def equations(template: Template, table: str, version: str) -> tuple[Equation, ...]:
+    """The template's consistency rules for a table in a template version, as equations over (row, column)."""
+    return tuple(eq for rule in template.rules_for(table) for eq in rule.equations(version))
 
 
-def violations(grid: dict, eqs) -> int:
-    """How many equations a filled grid breaks (blank counts as 0; all-blank equations are skipped)."""
-    broken = 0
-    for _, left, right in eqs:
-        lv = [grid.get(c) for c in left]
-        rv = [grid.get(c) for c in right]
-        if all(v is None for v in lv + rv):
-            continue
-        broken += sum(v or 0 for v in lv) != sum(v or 0 for v in rv)
-    return broken
+def violations(grid: dict[Address, object], eqs: tuple[Equation, ...]) -> int:
+    """Given a filled grid {(row, column): value} and equations, return how many of them it breaks
+    (Equation.holds: blank counts as 0, all-blank equations are skipped)."""
+    return sum(eq.holds(grid) is False for eq in eqs)
 
 
-def as_grid(name, layout: dict) -> dict:
-    return {(name, col): value_of(c) for col, c in layout.items()}
+def row_address(unit: str, column: str) -> Address:
+    """The cell address of a column of a unit when each unit is one table row: (row, column)."""
+    return unit, column
 
 
-def best_layouts(candidates: list[dict], grid_of, eqs) -> list[int]:
-    """Indexes of the candidates that break fewest equations."""
+def as_grid(name: str, layout: dict, address=row_address) -> dict[Address, object]:
+    """Given a unit's layout {column: Cell or None}, return its values by cell address. A cell that could not
+    be read has no value here, like a blank: the solver has always weighed it so (checks mark it UNKNOWN)."""
+    return {address(name, col): value_of(c) for col, c in layout.items()}
+
+
+def best_layouts(candidates: list, grid_of, eqs: tuple[Equation, ...]) -> list[int]:
+    """Given candidates and `grid_of(candidate) -> {address: value}`, return the indexes of the candidates
+    that break fewest equations."""
     scores = [violations(grid_of(c), eqs) for c in candidates]
     low = min(scores)
     return [i for i, s in enumerate(scores) if s == low]
 
 
-def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dict]:
-    """Choose a layout for every row with several candidate layouts: the combination that breaks
-    fewest of the template's equations, ties keeping the first (positional) reading.
-    Return (chosen index per row, the other indexes that fit equally well, per row)."""
+def solve(
+    fixed: dict[Address, object], open_rows: dict[str, list[dict]], eqs: tuple[Equation, ...], address=row_address
+) -> tuple[dict, dict]:
+    """Choose a layout for every unit with several candidate layouts: the combination that breaks
+    fewest of the template's equations, ties keeping the first (positional) reading. `fixed` holds the
+    values of the cells already placed; `address(unit, column)` names a unit's cell as (row, column).
+    Return (chosen index per unit, the other indexes that fit equally well, per unit)."""
     names = list(open_rows)
-    # First each row alone, against its own equations (e.g. the 总计 column), to prune.
+    # First each unit alone, against the equations within it (e.g. the 总计 column), to prune.
     options = {}
     for name in names:
-        own = [eq for eq in eqs if all(c[0] == name for c in eq[1] + eq[2])]
+        mine = {address(name, col) for col in open_rows[name][0]}
+        own = [eq for eq in eqs if all(c in mine for c in eq.left + eq.right)]
         options[name] = (
-            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay), own)
+            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay, address), own)
             if own
             else list(range(len(open_rows[name])))
         )
@@ -428,9 +555,10 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     combos = list(itertools.product(*(options[n] for n in names)))
 
     def grid_of(combo):
+        """The whole table's values with each open unit laid out by its index in `combo`."""
         grid = dict(fixed)
         for name, index in zip(names, combo, strict=True):
-            grid.update(as_grid(name, open_rows[name][index]))
+            grid.update(as_grid(name, open_rows[name][index], address))
         return grid
 
     best = [combos[i] for i in best_layouts(combos, grid_of, eqs)]
@@ -443,22 +571,43 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     return chosen, alternatives
 
 
-def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[dict, dict, dict]:
-    """Place the value tokens of each unit (a table row) in `columns`, using the equations where a
-    row can be read more than one way. Return (values per unit, cell notes per unit.column, leftovers)."""
-    fixed, open_rows, layouts, extras = {}, {}, {}, {}
+def place_rows(
+    units: dict[str, list[str]],
+    columns: list[str],
+    eqs: tuple[Equation, ...],
+    address=row_address,
+    runs: dict[str, str] | None = None,
+) -> tuple[dict, dict, dict]:
+    """Place the value tokens of each unit (a table row, or table C's fifteen cells) in `columns`, using the
+    template's equations where a unit can be read more than one way; `address(unit, column)` names each
+    cell as the equations do, (row, column). Units named in `runs` come from a stream (builder.stream):
+    a "glued" unit's runs of digits may each be several cells; a cell that more than one reading fits is
+    null, with the readings listed. Return (values per unit, cell notes per unit.column, leftovers)."""
+    fixed, open_rows, layouts, extras, cut = {}, {}, {}, {}, {}
+    runs = runs or {}
     for name, tokens in units.items():
-        candidates, extra = row_layouts(tokens, len(columns))
+        readings = stream_layouts(tokens, len(columns), runs[name] == "glued") if runs.get(name) else None
+        if readings is not None:
+            cut[name] = readings
+        candidates, extra = (readings, []) if readings is not None else row_layouts(tokens, len(columns))
         layouts[name] = [dict(zip(columns, lay, strict=True)) for lay in candidates] or [dict.fromkeys(columns)]
         if extra:
             extras[name] = extra
         if len(layouts[name]) == 1:
-            fixed.update(as_grid(name, layouts[name][0]))
+            fixed.update(as_grid(name, layouts[name][0], address))
         else:
             open_rows[name] = layouts[name]
-    chosen, alternatives = solve(fixed, open_rows, eqs) if open_rows else ({}, {})
+    chosen, alternatives = solve(fixed, open_rows, eqs, address) if open_rows else ({}, {})
+    grid = dict(fixed)
+    for other, index in chosen.items():
+        grid.update(as_grid(other, open_rows[other][index], address))
     values, notes = {}, {}
     for name, candidates in layouts.items():
+        if name in cut:
+            fits = [chosen.get(name, 0), *alternatives.get(name, [])]
+            values[name], cut_notes = cut_values(name, cut[name], units[name], columns, grid, fits, eqs, address)
+            notes |= {f"{name}.{col}": note for col, note in cut_notes.items()}
+            continue
         index = chosen.get(name, 0)
         layout = candidates[index]
         values[name] = {col: value_of(c) for col, c in layout.items()}
@@ -477,20 +626,55 @@ def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[di
     return values, notes, extras
 
 
+def cut_values(name, readings, tokens, columns, grid, fits, eqs, address=row_address) -> tuple[dict, dict]:
+    """Given a stream row's readings, the table's solved grid and the indexes of the readings that
+    fit it best, return (values, notes) by column: the readings that count are those best ones when
+    they break no equation of this row, else every reading the text allows (so no cut is a guess)."""
+    raw = " ".join(t for t in tokens if t.strip())
+    if not readings:
+        note = {"raw": raw, "unreadable": True}
+        return dict.fromkeys(columns), {col: dict(note) for col in columns}
+    mine = {address(name, col) for col in columns}
+    own = [eq for eq in eqs if any(c in mine for c in eq.left + eq.right)]
+    grid = grid | {address(name, col): value_of(c) for col, c in zip(columns, readings[fits[0]], strict=True)}
+    fitting = fits if violations(grid, own) == 0 else list(range(len(readings)))
+    return settle_runs(readings, fitting, columns, raw)
+
+
+def holds_number(raw: str) -> bool:
+    """True when a cell prints a number, read or refused: a glued run such as `01120133216` (fifteen
+    cells of a stream) is refused as one value, but it is where the numbers are."""
+    cell = read_cell(raw)
+    return cell.value is not None or cell.problem is not None
+
+
 def value_of(cell: Cell | None):
     return cell.value if cell else None
 
 
-def read_grid(rows: list[Row], table: str, version: str, columns: list[str], template: Template) -> TableResult:
-    """Place every row's values in the table's columns; rows that lost blank cells are placed by the sums."""
+def read_grid(
+    rows: list[Row], table: str, version: str, columns: list[str], template: Template, lines: list[Line] = ()
+) -> TableResult:
+    """Place every row's values in the table's columns: rows whose line kept its grid by position,
+    rows that lost blank cells by the sums."""
     row_keys = list(template.rows(table, version))
     found = {r.key: r for r in rows}
-    eqs = equations(template, table, version, row_keys, columns)
-    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs)
+    eqs = equations(template, table, version)
+    labels = template.labels(table, "columns")
+    by_grid = rows_by_grid(rows, lines, [labels[c].forms() for c in columns])
+    runs = {r.key: r.runs for r in rows if r.runs}
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows if r.key not in by_grid}, columns, eqs, runs=runs)
+    ocr_lines = {ln.number for ln in lines if ln.ocr}
+    for key, cells in by_grid.items():
+        placed[key] = {col: value_of(c) for col, c in zip(columns, cells, strict=True)}
+        notes.update(grid_notes(key, columns, cells, found[key].line in ocr_lines))
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
+    # every cell of a row matched by similarity carries that match in its note
+    notes |= {f"{r.key}.{col}": notes.get(f"{r.key}.{col}", {}) for r in rows if r.score is not None for col in columns}
     cells = {}
     for name, note in notes.items():
-        cells[name] = {"line": found[name.split(".")[0]].line, **note}
+        row = found[name.split(".")[0]]
+        cells[name] = {"line": row.line, **note, **label_note(row)}
     messages = [
         f"line {found[k].line}: row {k} has more cells than columns; not placed: {', '.join(x)}"
         for k, x in extras.items()
@@ -525,11 +709,124 @@ def cell_note(cell: Cell | None, line: int | None) -> dict:
     return note
 
 
+# --- tables read by their grid ----------------------------------------------------------------
+# A reader that saw the table's grid (HTML, DOCX, ruled PDF) gives each cell its grid columns: such a
+# row is read by position, a blank is null, and nothing is re-placed by the sums.
+
+Spans = list[tuple[Cell, int, int]]  # a row's value cells with their grid columns [start, end)
+
+
+def line_spans(line: Line, tokens: list[str]) -> Spans | None:
+    """Given a line and the value cells found at its end, return them with their grid columns,
+    or None when the line has no grid or does not end with those cells."""
+    count = len(tokens)
+    if line.grid is None or count == 0 or list(line.cells[len(line.cells) - count :]) != list(tokens):
+        return None
+    return [(read_cell(t), start, start + width) for t, (start, width) in zip(tokens, line.grid[-count:], strict=True)]
+
+
+def row_spans(row: Row, lines: list[Line]) -> Spans | None:
+    """Given a found row, return its value cells with grid columns from the line they were read on
+    (the row's own line, or a next one its values were pushed onto), or None."""
+    after = [ln for ln in lines if ln.number >= row.line][:3]
+    return next((found for ln in after if (found := line_spans(ln, row.tokens)) is not None), None)
+
+
+def grid_edges(
+    spans: list[Spans], header: list[Line], forms: list[tuple[str, ...]], complete: bool = True
+) -> list[int] | None:
+    """Given the value cells of a table's rows, the header lines above them and the label forms of
+    the template's columns, return the grid column edges of those columns (one more than there are
+    columns): those of the commonest row with one cell per column, else those of header cells
+    naming every column side by side, else the last grid columns when the grid is `complete`
+    (it has every column, even one left blank). None when nothing fits."""
+    width = len(forms)
+    full = Counter(tuple(s for _, s, _ in row) + (row[-1][2],) for row in spans if len(row) == width)
+    if full:
+        return list(full.most_common(1)[0][0])
+    named = header_edges(header, forms)
+    if named:
+        return named
+    end = max((e for row in spans for _, _, e in row), default=0)
+    return list(range(end - width, end + 1)) if complete and end >= width else None
+
+
+def header_cells(header: list[Line], forms: list[tuple[str, ...]]):
+    """Given header lines, yield (template column index, grid start, grid end) of every cell naming a column."""
+    for line in header:
+        for text, (start, width) in zip(line.cells, line.grid, strict=True):
+            norm = strip_ordinal(normalize_label(text))
+            col = next((j for j, f in enumerate(forms) if norm in f), None)
+            if col is not None:
+                yield col, start, start + width
+
+
+def header_edges(header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
+    """The column edges the header gives when it names every column once, side by side, else None."""
+    named: dict[int, tuple[int, int]] = {}
+    for col, start, end in header_cells(header, forms):
+        named[col] = (start, end)  # the lowest header line is the most specific
+    if len(named) != len(forms):
+        return None
+    spans = [named[j] for j in range(len(forms))]
+    if any(a[1] != b[0] for a, b in itertools.pairwise(spans)):
+        return None
+    return [s for s, _ in spans] + [spans[-1][1]]
+
+
+def spans_to_cells(spans: Spans, edges: list[int]) -> list[Cell | None] | None:
+    """Given a row's value cells and the column edges, return a cell or None per template column, or
+    None when the row does not fit the grid (a cell straddles a column edge, or a number lies
+    outside the columns: the grid is not the template's). A blank merged cell blanks every column
+    it covers; a number merged across columns belongs to none of them and is kept as unreadable."""
+    cells: list[Cell | None] = [None] * (len(edges) - 1)
+    for cell, start, end in spans:
+        outside = end <= edges[0] or start >= edges[-1]
+        if outside and cell.blank:
+            continue  # an empty cell of a label or padding column
+        if outside or start not in edges or end not in edges:
+            return None
+        first, last = edges.index(start), edges.index(end)
+        merged = last - first > 1 and not cell.blank
+        for col in range(first, last):
+            cells[col] = Cell(cell.raw, None, readable=False) if merged else cell
+    return cells
+
+
+def header_agrees(header: list[Line], edges: list[int], forms: list[tuple[str, ...]]) -> bool:
+    """Whether the column headers above a table's rows sit over the columns its data fills: every
+    header cell that names a template column overlaps that column (a header cell may be wider
+    than its column, as in a Word export whose header grid is offset by half a cell)."""
+    return all(start < edges[col + 1] and edges[col] < end for col, start, end in header_cells(header, forms))
+
+
+def rows_by_grid(
+    rows: list[Row], lines: list[Line], forms: list[tuple[str, ...]], since: int = 0
+) -> dict[str, list[Cell | None]]:
+    """Given found rows, the table's lines and the label forms of its columns in order, return
+    {row key: a cell or None per column} for the rows whose line kept its grid. None of them when
+    the grid contradicts the headers printed above the rows (after line `since`): a grid built
+    from text that had already lost its columns is not the template's."""
+    spans = {r.key: found for r in rows if (found := row_spans(r, lines)) is not None}
+    if not spans:
+        return {}
+    first = min(r.line for r in rows)
+    table = next(ln.table for ln in lines if ln.number == first)
+    header = [ln for ln in lines if since < ln.number < first and ln.table == table and ln.grid is not None]
+    # An OCR'd grid has a column only where numbers line up: never count columns from its right edge.
+    complete = not any(ln.ocr for ln in lines if ln.grid is not None)
+    edges = grid_edges(list(spans.values()), header, forms, complete)
+    if edges is None or not header_agrees(header, edges, forms):
+        return {}
+    placed = {key: spans_to_cells(row, edges) for key, row in spans.items()}
+    return {key: cells for key, cells in placed.items() if cells is not None}
+
+
 # --- the three tables ---------------------------------------------------------------------------
 
 
 def has_numbers(lines: list[Line]) -> bool:
-    return any(read_cell(c).value is not None for ln in lines for c in split_label(ln.cells)[1])
+    return any(holds_number(c) for ln in lines for c in split_label(ln.cells)[1])
 
 
 def read_applications(lines: list[Line], version: str, template: Template) -> TableResult:
@@ -537,7 +834,7 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
     rows = find_rows(lines, "applications", version, template)
     if not rows:
         return empty_result("applications", version, template, "missing" if not lines else "empty", lines)
-    result = read_grid(rows, "applications", version, columns, template)
+    result = read_grid(rows, "applications", version, columns, template, lines)
     if not has_numbers(lines):
         result.status = "empty"
     result.lines = [rows[0].line, rows[-1].line]
@@ -550,11 +847,22 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
     values, cells_note, row_lines, notes = {}, {}, {}, []
     rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
+    labels = template.labels("active_disclosure", "columns")
+    since = 0
     for group in template.groups(version):
+        found = [rows[k] for k in group.rows if k in rows]
+        by_grid = rows_by_grid(found, lines, [labels[c].forms() for c in group.columns], since) if found else {}
+        since = max([r.line for r in found], default=since)
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
-            cells = [read_cell(t) for t in tokens]
+            if key not in by_grid and row and row.runs:
+                if stream_layouts(tokens, len(group.columns), row.runs == "glued") is not None:
+                    values[key], cut_notes = read_stream_active_row(row, tokens, group)
+                    row_lines[key] = row.line
+                    cells_note |= cut_notes
+                    continue
+            cells = by_grid.get(key) or [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
                 extra = cells[len(group.columns) :]
                 if any(not c.blank for c in extra):
@@ -566,7 +874,7 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
             if row:
                 row_lines[key] = row.line
                 for col, cell in zip(group.columns, cells, strict=True):
-                    note = cell_note(cell, row.line)
+                    note = cell_note(cell, row.line) | label_note(row)
                     if note.keys() - {"line"}:
                         cells_note[f"{key}.{col}" if not group.scalar else key] = note
             row_values = {col: value_of(c) for col, c in zip(group.columns, cells, strict=True)}
@@ -576,28 +884,45 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
     return TableResult(values, status, found_lines[:1] + found_lines[-1:], row_lines, cells_note, notes)
 
 
+def flat_address(_unit: str, column: str) -> Address:
+    """The cell address of a column "row.column" of table C's one unit of fifteen cells: (row, column)."""
+    row, col = column.split(".")
+    return row, col
+
+
+def read_stream_active_row(row: Row, tokens: list[str], group) -> tuple[dict, dict]:
+    """A table A row from a stream with fewer runs than cells (`行政许可11315`): read every way the text
+    allows; table A has no sums, so a cell more than one reading fits is null with every reading."""
+    placed, notes, _ = place_rows({row.key: tokens}, list(group.columns), (), runs={row.key: row.runs})
+    cell_notes = {name: {"line": row.line, **note, **label_note(row)} for name, note in notes.items()}
+    return placed[row.key], cell_notes
+
+
 def read_review(lines: list[Line], template: Template) -> TableResult:
     """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
-    tokens, token_lines = [], []
+    tokens, token_lines, kinds = [], [], set()
     for ln in lines:
-        value_cells = split_label(ln.cells)[1]
-        if any(read_cell(c).value is not None for c in value_cells):
+        value_cells = split_spaced_numbers(split_label(ln.cells)[1])
+        if any(holds_number(c) for c in value_cells):
             tokens += trim(value_cells)
             token_lines.append(ln.number)
+            kinds.add(stream_runs(ln))
     if not tokens:
         status = "empty" if lines else "missing"
         span = [lines[0].number, lines[-1].number] if lines else []
         return TableResult({k: [None] * len(columns) for k in row_keys}, status, span)
     # The fifteen cells are one unit whose columns are "row.column"; C1 holds within each row.
     flat = [f"{k}.{c}" for k in row_keys for c in columns]
-    eqs = [
-        (rule.id, [("C", f"{k}.{c}") for c in rule.left], [("C", f"{k}.{c}") for c in rule.right])
-        for rule in template.rules_for("review_litigation")
-        for k in row_keys
-    ]
-    placed, notes, extras = place_rows({"C": tokens}, flat, eqs)
+    eqs = equations(template, "review_litigation", "2021")
+    by_grid, extras = review_by_grid(lines, len(flat)), {}
+    if by_grid:
+        placed = {"C": {col: value_of(c) for col, c in zip(flat, by_grid, strict=True)}}
+        notes = grid_notes("C", flat, by_grid, any(ln.ocr for ln in lines))
+    else:
+        runs = "glued" if "glued" in kinds else "spaced" if "spaced" in kinds else ""
+        placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address, {"C": runs})
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
     cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
@@ -605,6 +930,28 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     if any(n.get("position") == "ambiguous" for n in notes.values()):
         messages.append(f"line {line}: cells were lost in conversion and more than one placement fits the sums")
     return TableResult(values, "ok", [token_lines[0], token_lines[-1]], dict.fromkeys(row_keys, line), cells, messages)
+
+
+def review_by_grid(lines: list[Line], width: int) -> list[Cell | None] | None:
+    """Table C read by its grid when its numbers are one row of a table whose grid was kept:
+    a cell or None for each of the `width` columns; else None."""
+    numbered = [ln for ln in lines if any(holds_number(c) for c in split_label(ln.cells)[1])]
+    spans = line_spans(numbered[0], split_label(numbered[0].cells)[1]) if len(numbered) == 1 else None
+    edges = grid_edges([spans], [], [()] * width, not numbered[0].ocr) if spans else None
+    return spans_to_cells(spans, edges) if edges else None
+
+
+def grid_notes(key: str, columns: list[str], cells: list[Cell | None], ocr: bool) -> dict[str, dict]:
+    """The notes on a row read by its grid: {"key.column": note} for raw text that differs from its
+    number or cannot be read, and every number read by OCR marked `ocr`."""
+    notes = {}
+    for col, cell in zip(columns, cells, strict=True):
+        note = cell_note(cell, None)
+        if ocr and cell is not None and not cell.blank:
+            note["ocr"] = True
+        if note:
+            notes[f"{key}.{col}"] = note
+    return notes
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:
@@ -631,19 +978,24 @@ def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> li
 def parse_document(doc: Document, template: Template | None = None) -> dict:
     """Given a Document, return the report dict (see schema/report.schema.json)."""
     template = template or load_template()
-    lines = doc.lines
+    lines = expand_streams(doc.lines, template)
     if not lines:
         raise ReportError(doc.path, "no text in the file")
     found = find_sections(lines, template)
     first_heading = min(found.values(), default=len(lines))
-    title, agency, title_year, title_line = title_and_agency(lines, first_heading, doc.meta)
+    title, title_agency, title_year, title_line = title_and_agency(lines, first_heading, doc.meta)
+    agency, agency_source = agency_clues(lines, title_agency, doc.meta)
     year_in_body, year_line = body_year(lines)
     year = title_year or year_in_body
-    if agency is None or year is None:
-        what = "agency name" if agency is None else "year"
+    if agency is None:
         raise ReportError(
-            doc.path, f"no report title with the {what} (expected e.g. 'XX局2023年政府信息公开工作年度报告')", "line 1"
+            doc.path,
+            "cannot tell the agency: no title names it (expected e.g. 'XX局2023年政府信息公开工作年度报告'),"
+            " nor the body, the signature or a publisher line",
+            "line 1",
         )
+    if year is None:
+        raise ReportError(doc.path, "cannot tell the year: neither the title nor the body states it", "line 1")
     version = detect_version(lines, year, template)
     spans = section_spans(found, len(lines))
     full_text = "\n".join(ln.text for ln in lines)
@@ -669,6 +1021,7 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
         "agency": agency,
         "year": year,
         "year_source": "title" if title_year else "body",
+        "agency_source": agency_source,
         "title": title,
         "title_line": title_line,
         "year_in_body": year_in_body,
@@ -685,7 +1038,7 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
             "encoding": doc.encoding,
             "sha256": doc.meta.get("sha256"),
             "bytes": doc.meta.get("bytes"),
-            **{k: doc.meta[k] for k in ("url", "published", "fetched", "modified", "original_name") if k in doc.meta},
+            **{k: doc.meta[k] for k in SOURCE_META if doc.meta.get(k)},
         },
         "sections": sections,
         "tables": {},

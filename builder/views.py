@@ -69,20 +69,16 @@ def served_depth(page: str) -> int:
     return depth if page.rsplit("/", 1)[-1] == "index.md" else depth + 1
 
 
-def chart_scripts(page: str) -> Markup:
-    """The script tags a page with charts needs, once: plotly.js and the drawing script, both deferred."""
-    prefix = "../" * served_depth(page)
-    return Markup(
-        f'<script defer src="{prefix}assets/plotly.min.js"></script>\n'
-        f'<script defer src="{prefix}assets/charts.js"></script>'
-    )
-
-
 def figure_html(figure: go.Figure, chart_id: str) -> Markup:
-    """The placeholder a figure is drawn into: `<div class="chart" id=… data-figure="{figure JSON}">`,
-    the JSON escaped as an attribute value, so no label can close the element."""
-    data = html.escape(figure.to_json(), quote=True)
-    return Markup(f'<div class="chart" id="{html.escape(chart_id, quote=True)}" data-figure="{data}"></div>')
+    """A figure as docs/assets/charts.js draws it when it scrolls into view: an empty
+    `<div class="chart" data-figure="ID">` and the figure JSON in `<script type="application/json" id="ID">`,
+    with `<`, `>` and `&` written as \\u escapes so no label can close the script element."""
+    data = figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    div, figure_id = html.escape(chart_id, quote=True), html.escape(f"{chart_id}-figure", quote=True)
+    return Markup(
+        f'<div id="{div}" class="chart" data-figure="{figure_id}"></div>\n'
+        f'<script type="application/json" id="{figure_id}">{data}</script>'
+    )
 
 
 def table_rows(frame: pd.DataFrame, percent_columns=()) -> list[list[str]]:
@@ -293,7 +289,6 @@ def report_section(report: dict, template: Template, files: dict[str, bytes]) ->
         rates=rate_rows(report, template),
         rates_link=link(page, "rates.md"),
         charts=views,
-        scripts=chart_scripts(page),
         links={**{k: link(page, v) for k, v in paths.items()}, "dictionary": link(page, "dictionary.md")},
     )
 
@@ -329,7 +324,6 @@ def agency_section(page: str, reports: list[dict], template: Template, files: di
         figures=figures_table(figures),
         rates_link=link(page, "rates.md"),
         charts=views,
-        scripts=chart_scripts(page),
         rankings=[],
         downloads=download_links(paths, page, cells_inside=True),
         feed_link=link(page, f"{folder}feed.xml"),
@@ -373,7 +367,6 @@ def region_section(folder: str, reports: list[dict], template: Template, files: 
         figures=None,
         rates_link=link(page, "rates.md"),
         charts=[],
-        scripts="",
         rankings=rankings(figures, reports, page),
         downloads=download_links(paths, page, cells_inside=False),
         feed_link=link(page, f"{folder}/feed.xml"),
@@ -462,7 +455,6 @@ def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes
         sectors=by_sector,
         heatmap=view,
         script=Markup("../" * served_depth("compare.md") + "assets/compare.js"),
-        scripts=chart_scripts("compare.md"),
     )
     return text, chart_csv(heatmap.table)
 

@@ -285,7 +285,8 @@ def test_compare_filters_and_every_chart_draws_when_scrolled_to(default_site, tm
                 assert charts.count() >= 1, url
                 for i in range(charts.count()):
                     charts.nth(i).scroll_into_view_if_needed()
-                    charts.nth(i).locator(".main-svg").first.wait_for()
+                    handle = charts.nth(i).element_handle()
+                    page.wait_for_function("el => el.dataset.drawn === 'yes'", arg=handle)
             browser.close()
     finally:
         httpd.shutdown()
@@ -306,10 +307,11 @@ def test_hostile_agency_and_region_names_are_escaped_on_every_view(pingtan_2022)
     }
     views = build_views([report], TEMPLATE)
     texts = [*views.pages.values(), *views.appendix.values()]
-    figures = [html.unescape(f) for t in texts for f in re.findall(r'data-figure="([^"]*)"', t)]
-    markdown = [re.sub(r'data-figure="[^"]*"', "", t) for t in texts]
+    json_script = r'<script type="application/json" id="[^"]*">(.*?)</script>'
+    figures = [json.loads(f) for t in texts for f in re.findall(json_script, t)]
+    markdown = [re.sub(json_script, "", t) for t in texts]
     assert all("<script>alert" not in t and "](javascript:" not in t for t in markdown)
-    heatmap = json.loads(next(f for f in figures if '"heatmap"' in f))
+    heatmap = next(f for f in figures if f["data"][0].get("marker", {}).get("symbol") == "square")
     assert heatmap["data"][0]["y"] == [html.escape(hostile)]  # plotly reads tags in labels
     feed = etree.fromstring(views.files["feed.xml"])
     assert feed.find(f"{ATOM}entry/{ATOM}author/{ATOM}name").text == hostile  # text, escaped by lxml
