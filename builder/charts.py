@@ -108,12 +108,18 @@ def heatmap_figure(frame: pd.DataFrame, percent: bool = False) -> go.Figure:
     hover = "%{y} %{x}: %{marker.color:.1%}<extra></extra>" if percent else "%{y} %{x}: %{marker.color}<extra></extra>"
     fig = go.Figure(go.Scatter(x=years, y=regions, mode="markers", marker=marker, hovertemplate=hover), layout=LAYOUT)
     fig.update_layout(height=max(220, 80 + 30 * len(frame.index)), margin={"l": 10}, showlegend=False)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(c) for c in frame.columns])
+    # Every region and year keeps its row and column, with or without a square: ranges over all categories.
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[str(c) for c in frame.columns],
+        range=[-0.5, len(frame.columns) - 0.5],
+    )
     fig.update_yaxes(
         type="category",
         categoryorder="array",
         categoryarray=[html.escape(str(i)) for i in frame.index],
-        autorange="reversed",
+        range=[len(frame.index) - 0.5, -0.5],
         automargin=True,
     )
     return fig
