@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from builder import isolation, search, sources, swap
+from builder import isolation, search, sources, swap, views
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -282,10 +282,12 @@ def write_stage(
     docs_dir: Path,
     template: Template,
     redirects: list[tuple[str, str]],
+    sectors: list[dict] = (),
 ) -> None:
     """Write everything a build produces into `stage`, a folder that must not exist yet: json/ (one JSON per
     report), and docs/ (the hand-written `docs_dir` copied, the generated pages, each report's JSON and source
-    file, downloads, plotly.min.js), and summary.txt. Raises OSError (FileExistsError if `stage` exists)."""
+    file, the views of builder.views for `sectors`, the registry's sectors: compare, rates, downloads, feeds),
+    and summary.txt. Raises OSError (FileExistsError if `stage` exists)."""
     json_dir, docs = stage / "json", stage / "docs"
     json_dir.mkdir(parents=True)
     if docs_dir.is_dir():
@@ -303,14 +305,17 @@ def write_stage(
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
     ]
-    for rel, text in site.site_pages(
-        summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions
-    ).items():
+    extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors)
+    generated = site.site_pages(summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions)
+    for rel, text in {**generated, **extra.pages}.items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text + extra.appendix.get(rel, ""), encoding="utf-8")
+    for rel, data in extra.files.items():
+        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel).write_bytes(data)
     downloads = docs / "downloads"
-    downloads.mkdir()
+    downloads.mkdir(exist_ok=True)
     (downloads / "cells.csv").write_text(site.cells_csv(summary.reports, template), encoding="utf-8")
     (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
@@ -421,7 +426,7 @@ def build(
     tag = swap.new_tag()
     stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)
     try:
-        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry))
+        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry), registry["sectors"])
         folders = {json_dir: stage / "json"}
         if site:
             run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")

@@ -160,9 +160,9 @@ def test_agency_chart_draws_when_scrolled_into_view_with_plotly_loaded_once(serv
     base, summary = server
     page = visit.page
     page.goto(agency_url(base, summary, "平潭综合实验区"))
-    page.locator("#chart-agency").scroll_into_view_if_needed()
+    page.locator("#chart-applications-plot").scroll_into_view_if_needed()
     page.wait_for_function("window.__chartsDrawn >= 1")
-    assert page.locator("#chart-agency .main-svg").count() >= 1
+    assert page.locator("#chart-applications-plot .main-svg").count() >= 1
     plotly = [r.url for r in visit.finished if "plotly" in r.url]
     assert len(plotly) == 1 and "plotly-basic-" in plotly[0], plotly
     assert visit.outside == []

@@ -275,37 +275,6 @@ def headline(report: dict, table: str, row: str, column) -> int | None:
     return values[column] if isinstance(column, int) else values.get(column)
 
 
-def chart_html(div_id: str, years: list[int], series: dict[str, list]) -> Markup:
-    """A Plotly bar chart as an HTML fragment: an empty div that docs/assets/charts.js fills when it
-    scrolls into view, and the figure as JSON beside it. The JSON is made safe inside <script>:
-    `<`, `>` and `&` are written as \\u escapes, so no label can close the script element."""
-    figure = {
-        "data": [{"type": "bar", "name": name, "x": years, "y": values} for name, values in series.items()],
-        "layout": {
-            "barmode": "group",
-            "height": 320,
-            "margin": {"t": 20, "b": 40, "l": 40, "r": 10},
-            "xaxis": {"type": "category"},
-            "legend": {"orientation": "h"},
-        },
-    }
-    data = (
-        json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    )
-    chart, figure_id = html.escape(div_id), html.escape(f"{div_id}-figure")
-    return Markup(
-        f'<div id="{chart}" class="chart" data-figure="{figure_id}"></div>\n'
-        f'<script type="application/json" id="{figure_id}">{data}</script>'
-    )
-
-
-def agency_chart(reports: list[dict]) -> Markup | None:
-    series = {label: [headline(r, t, row, col) for r in reports] for label, t, row, col in HEADLINES}
-    if all(v is None for values in series.values() for v in values):
-        return None
-    return chart_html("chart-agency", [r["year"] for r in reports], series)
-
-
 def region_tree(reports: list[dict]) -> dict[str, dict]:
     """{region docs folder: {name, level, agencies: {agency page: [reports]}}} for every province,
     city and county holding a report; an agency counts in each region above it."""
@@ -540,7 +509,7 @@ def site_pages(
             region=group[-1].get("region_name", ""),
             status=group[-1].get("agency_status", ""),
             reports=[list_entry(r, page) for r in group],
-            chart=agency_chart(group),
+            chart=None,  # the trends are drawn by builder/views.py, appended below the page
         )
     tree = region_tree(reports)
     for folder, node in tree.items():
@@ -569,7 +538,6 @@ def site_pages(
         fault_explained=meta.FAULT_EXPLAINED,
         finding_fault=meta.finding_fault,
     )
-    out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
     out.update(redirect_pages(list(redirects), reports))
     out["build.json"] = json.dumps(build_info(reports), ensure_ascii=False, indent=1) + "\n"
