@@ -250,3 +250,36 @@ def test_a_pdf_line_without_its_page_gets_no_link():
     report = {"source": {"format": "pdf", "file": "x.pdf"}, "id": "x"}
     assert site.source_place(report, "a/2023.md", 12, None) is None
     assert site.source_place(report, "a/2023.md", 12, 3)["href"] == "../../sources/x/x.pdf#page=3"
+
+
+# --- in the browser ----------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_clicking_a_number_shows_its_line_highlighted(tmp_path_factory):
+    """Headless Chromium, the site served under /repo/: click 70 (table B, new applications, total) on
+    平潭 2021's page; the numbered source opens at that line, in view, highlighted, and prints 70."""
+    from tests.test_browser import CHROMIUM, FLAGS, WAIT_MS, Visit, playwright, report_url
+    from tests.test_site_subpath import build_subpath_site, serve_subpath
+
+    root, summary = build_subpath_site(tmp_path_factory.getbasetemp())
+    base = serve_subpath(root / "site")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        visit = Visit(browser)
+        page = visit.page
+        page.goto(report_url(base, summary, "平潭综合实验区", 2021))
+        number = page.locator("#B-new").locator("xpath=ancestor::tr").locator("td").last.locator("a.src")
+        assert number.inner_text() == "70"
+        number.click()
+        page.wait_for_url("**/sources/*/#L*", timeout=WAIT_MS)
+        line = page.locator(".source-line:target")
+        assert line.is_visible() and line.get_attribute("id") == urllib.parse.urldefrag(page.url).fragment
+        assert "70" in [c.strip() for c in line.locator(".text").inner_text().split("│")]
+        box, header = line.bounding_box(), page.locator("header").first.bounding_box()
+        assert box["y"] >= header["y"] + header["height"] - 1  # not hidden under the fixed site header
+        background = line.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert not visit.outside
+        visit.close()
+        browser.close()
