@@ -302,6 +302,9 @@ def write_stage(
             source = docs / site.source_href(report, None if original is report["source"] else original)
             source.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(reports_dir / original["path"], source)
+        if site.has_source_view(report):
+            lines = source_lines(reports_dir / report["source"]["path"], report)
+            (docs / site.source_view_page(report)).write_text(site.render_source(report, lines), encoding="utf-8")
     failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
         {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
     ]
@@ -321,6 +324,21 @@ def write_stage(
     shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
     write_zip(downloads / "reports-json.zip", sorted(json_dir.glob("*.json")))
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
+
+
+def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
+    """The lines of a report's file numbered as the parser numbered them, for its page of numbered lines
+    (site.render_source): every line of a text file, decoded as it was read, split at tabs; the paragraphs
+    and table rows of a web page or Word file, as its reader gives them. Empty if the file cannot be read
+    again (it was read moments ago: only a file changed during the build)."""
+    encoding = report["source"].get("encoding")
+    try:
+        if report["source"]["format"] == "text" and encoding:
+            text = path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff")
+            return [(n, tuple(line.split("\t"))) for n, line in enumerate(text.splitlines(), start=1)]
+        return [(line.number, line.cells) for line in sources.read(path, report["source"]["path"]).lines]
+    except (OSError, ReportError):
+        return []
 
 
 def write_zip(target: Path, files: list[Path]) -> None:

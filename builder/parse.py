@@ -995,6 +995,13 @@ def empty_result(table: str, version: str, template: Template, status: str, line
     return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
 
 
+def row_pages(row_lines: dict[str, int], pages: dict[int, int]) -> dict:
+    """Given {row key: line} and {line: PDF page} (empty for formats without pages), return
+    {"pages": {row key: page}} for the rows on a page, else {}: the page a row's link opens (#page=N)."""
+    found = {key: pages[line] for key, line in row_lines.items() if line in pages}
+    return {"pages": found} if found else {}
+
+
 def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> list[Line]:
     """The lines of a table: its section when the heading was found, else from a cue line to the next heading."""
     if key in spans:
@@ -1083,9 +1090,11 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
         "cells": {},
         "notes": notes,
     }
+    pages = {ln.number: ln.page for ln in lines if ln.page}
     for key, result in tables.items():
         report[key] = result.values
         report["tables"][key] = {"status": result.status, "lines": result.lines, "rows": result.row_lines}
+        report["tables"][key].update(row_pages(result.row_lines, pages))
         report["cells"].update({f"{key}.{name}": note for name, note in result.cells.items()})
         report["notes"] += [f"{key}: {n}" for n in result.notes]
     if version == "pre2019":

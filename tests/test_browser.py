@@ -122,7 +122,7 @@ def test_finding_link_jumps_to_the_cell_finding(server, visit):
     base, summary = server
     page = visit.page
     page.goto(report_url(base, summary, "固原市卫生健康委", 2019))
-    page.locator("#B-partially_granted").locator("xpath=ancestor::tr").locator("a.cell-warning").first.click()
+    page.locator("#B-partially_granted").locator("xpath=ancestor::tr").locator("a.finding-link").first.click()
     assert "#f-cell-ambiguous-applications-partially-granted" in page.url
 
 

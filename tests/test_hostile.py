@@ -347,8 +347,9 @@ def test_hostile_agency_and_file_names_stay_inside_the_output(tmp_path):
             assert SAFE_PATH.fullmatch(part) and len(part) <= 120, rel
     pages = [r["agency_path"] for r in summary.reports]
     assert len(pages) == len(set(pages)), "two agencies share one page"
-    served = [p for p in (root / "site" / "sources").rglob("*") if p.is_file()]
-    assert len(served) == len(summary.reports)
+    served = [p for p in (root / "site" / "sources").rglob("*") if p.is_file() and p.name != "index.html"]
+    assert len(served) == len(summary.reports)  # beside each, index.html: the file as numbered lines
+    assert len(list((root / "site" / "sources").glob("*/index.html"))) == len(summary.reports)
     for path in served:
         assert re.fullmatch(r"\.[a-z0-9]{1,8}", path.suffix), path  # the ext is sanitised too (for .md see below)
 
@@ -393,9 +394,13 @@ def test_copied_source_files_are_not_served_as_pages(tmp_path):
     )
     summary = build(root, site=True)
     assert len(summary.reports) == 2
-    served = [p for p in (root / "site" / "sources").rglob("*") if p.is_file()]
+    served = [p for p in (root / "site" / "sources").rglob("*") if p.is_file() and p.name != "index.html"]
     assert served and all(p.suffix == ".txt" for p in served), served
-    assert not [p for p in (root / "site" / "sources").rglob("index.html")]
+    from bs4 import BeautifulSoup
+
+    for page in (root / "site" / "sources").rglob("index.html"):  # the files as numbered lines: escaped text
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert not [s for s in soup.find_all("script") if "zqx" in s.get_text()], page
 
 
 # --- nothing lost: a killed build leaves the previous output; a re-run equals a clean run ------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from builder.cells import number_text
+from builder.cells import PROBLEMS, number_text
 from builder.template import Template
 
 TEMPLATES = Path(__file__).parent
@@ -68,7 +68,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(paragraphs=escape_paragraphs, attr=attr, number=number)
+    env.filters.update(paragraphs=escape_paragraphs, attr=attr, number=number, cell=cell_html)
     return env
 
 
@@ -79,18 +79,105 @@ def render(name: str, **context) -> str:
 # --- table views -------------------------------------------------------------------------------
 
 
-def cell_mark(report: dict, path: str) -> str:
-    """A short mark beside a cell the parser had to infer, could not read, or read from damaged text."""
-    note = report.get("cells", {}).get(path)
-    if not note:
-        return ""
-    if note.get("position") == "ambiguous":
-        return "?"
-    if note.get("position") == "inferred":
-        return "*"
+# How a cell was read, when it was not read plainly (cell notes, builder.parse.cell_note): its class on
+# the page (a dotted underline, docs/assets/site.css), the mark beside it, and what the hover says. The
+# hover text is the site's own words only: what the report printed is in the cell notes under the tables.
+READINGS = {
+    "inferred": ("*", "所在列由合计推断：原文丢失了空白格"),
+    "ambiguous": ("?", "读法不确定：另一种读法（{alternatives}）同样符合合计"),
+    "unreadable": ("!", "无法读出：原文印的不是数字，见表下的单元格说明"),
+    "refused": ("!", "不予采用：{problem}，见表下的单元格说明"),
+    "ocr": ("", "由扫描件经光学字符识别（OCR）读出，可能读错"),
+}
+OCR_NOTE = "read by OCR"  # the start of the note builder.sources.pdf gives a report read from a scan
+
+
+def read_by_ocr(report: dict) -> bool:
+    """Whether a report's file was a scan read by OCR (its reader's note says so): then every number may be misread."""
+    return any(str(note).startswith(OCR_NOTE) for note in report.get("notes", []))
+
+
+def cell_reading(report: dict, path: str, has_value: bool) -> list[str]:
+    """Given a report and a cell path (table.row[.column]), return how the cell was read when not plainly,
+    as keys of READINGS in a fixed order: inferred or ambiguous placement, unreadable or refused text, OCR.
+    A number of a report read by OCR is "ocr" even without a note of its own."""
+    note = report.get("cells", {}).get(path, {})
+    kinds = [k for k in ("inferred", "ambiguous") if note.get("position") == k]
     if note.get("unreadable"):
-        return "!"
-    return ""
+        kinds.append("unreadable")
+    elif note.get("impossible"):
+        kinds.append("refused")
+    if note.get("ocr") or (has_value and read_by_ocr(report)):
+        kinds.append("ocr")
+    return kinds
+
+
+def reading_titles(report: dict, path: str, kinds: list[str]) -> list[str]:
+    """The hover text, in Chinese, for each way a cell was read (READINGS), filled in from its note with
+    the site's own words (numbers it read, reasons it refused one), never the report's text."""
+    note = report.get("cells", {}).get(path, {})
+    alternatives = "、".join("空白" if a is None else number(a) for a in note.get("alternatives", []))
+    fill = {"alternatives": alternatives, "problem": PROBLEMS.get(note.get("impossible"), "")}
+    return [READINGS[k][1].format(**fill) for k in kinds]
+
+
+def cell_view(report: dict, value, path: str) -> dict:
+    """A cell ready for the page: its number as printed, its mark (*, ?, !), the classes that make a cell
+    not read plainly look different, and its hover text."""
+    shown = number(value)
+    kinds = cell_reading(report, path, bool(shown))
+    marks = [READINGS[k][0] for k in kinds if READINGS[k][0]]
+    return {
+        "value": shown,
+        "mark": marks[0] if marks else "",
+        "classes": [f"cell-{k}" for k in kinds],
+        "titles": reading_titles(report, path, kinds),
+        "path": path,
+    }
+
+
+def cell_html(cell: dict) -> Markup:
+    """A template table's cell as HTML (one Markdown table cell: no `|`, no line break): its number linked to
+    its place in the source (`href`), with the classes and hover text of how it was read (cell_view) and the
+    colour of the first finding about it, whose link is the mark beside it (or † when it has none). A cell
+    with no known place links its number to the finding instead. A refused or unreadable cell shows its mark.
+    Every text and title is escaped here (escape_text: safe in Markdown, in HTML and in an attribute)."""
+    finding = (cell.get("findings") or [None])[0]
+    text, mark = cell["value"] or ("∅" if finding else ""), cell["mark"]
+    if not text and not finding:
+        text, mark = mark, ""
+    classes = [*cell["classes"], *([f"cell-{finding['severity']}"] if finding else [])]
+    title = "；".join(cell["titles"])
+    href = cell.get("href")
+    if finding and not href:
+        return Markup(html_element(text, classes, title, f"#{finding['anchor']}") + sup(mark, title))
+    out = html_element(text, ["src", *classes] if href else classes, title, href)
+    if finding:
+        to_finding = html_element(
+            mark or "†", ["finding-link"], f"核查结果：{finding['label']}", f"#{finding['anchor']}"
+        )
+        return Markup(f"{out} <sup>{to_finding}</sup>")
+    return Markup(out + sup(mark, title))
+
+
+def html_element(text: str, classes: list[str], title: str, href: str | None) -> str:
+    """`<a>` (with href) or `<span>` around text, with classes (our own names) and a title; empty for empty
+    text. The text and the title are escaped with escape_text, which also keeps `|` out of the Markdown table."""
+    if not text:
+        return ""
+    name = "a" if href else "span"
+    attrs = "".join(f' {key}="{attr(value)}"' for key, value in (("class", " ".join(classes)), ("href", href)) if value)
+    attrs += f' title="{escape_text(title)}"' if title else ""
+    return f"<{name}{attrs}>{escape_text(text)}</{name}>"
+
+
+def sup(mark: str, title: str) -> str:
+    """A mark beside a cell (*, ?, !) with its hover text; empty for no mark."""
+    if not mark:
+        return ""
+    return (
+        f'<sup title="{escape_text(title)}">{escape_text(mark)}</sup>' if title else f"<sup>{escape_text(mark)}</sup>"
+    )
 
 
 def table_views(report: dict, template: Template) -> list[dict]:
@@ -144,9 +231,8 @@ def row_view(report, template, table, row, cells, paths) -> dict:
         "anchor": f"{template.tables[table]['letter']}-{row}",
         "label": template.cell_label(table, row),
         "line": report["tables"].get(table, {}).get("rows", {}).get(row),
-        "cells": [
-            {"value": number(v), "mark": cell_mark(report, p), "path": p} for v, p in zip(cells, paths, strict=True)
-        ],
+        "page": report["tables"].get(table, {}).get("pages", {}).get(row),
+        "cells": [cell_view(report, v, p) for v, p in zip(cells, paths, strict=True)],
     }
 
 
@@ -166,8 +252,12 @@ def cell_notes(report: dict, template: Template) -> list[dict]:
             what.append(f"不确定：另一种读法同样符合合计（{alts}） ambiguous: another reading fits the sums")
         if note.get("unreadable"):
             what.append("无法读出 unreadable")
+        if note.get("impossible"):
+            what.append(f"不予采用：{PROBLEMS.get(note['impossible'], '')} refused")
         if "raw" in note and not note.get("unreadable"):
             what.append(f"原文印作 printed as “{note['raw']}”")
+        if note.get("ocr"):
+            what.append("由光学字符识别（OCR）读出 read by OCR")
         known = table in template.tables
         out.append(
             {
@@ -176,6 +266,7 @@ def cell_notes(report: dict, template: Template) -> list[dict]:
                 else path,
                 "anchor": f"{template.tables[table]['letter']}-{row}" if known else "",
                 "line": note.get("line"),
+                "page": report["tables"].get(table, {}).get("pages", {}).get(row),
                 "what": "；".join(what) or "说明 note",
             }
         )

@@ -26,12 +26,6 @@ TEMPLATE_NAMES = {
 }
 CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-# What the marks beside a cell mean (builder.pages.cell_mark), shown on hover.
-MARK_TITLES = {
-    "*": "所在列由合计推断：原文丢失了空白格 column inferred from the template's sums",
-    "?": "读法不确定：另一种读法同样符合合计 ambiguous: another reading fits the sums",
-    "!": "无法读出 unreadable",
-}
 SEVERITY_NAMES = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
 # Headline figures summed on region pages and drawn on agency pages: (label, table, row, column).
 HEADLINES = (
@@ -138,19 +132,29 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
             marks[path].append(f)
     tables = pages.table_views(report, template)
     for view in tables:
+        view["place"] = table_place(report, page, view["key"])
         for group in view["groups"]:
             for row in group["rows"]:
+                row["place"] = source_place(report, page, row["line"], row["page"])
                 for cell in row["cells"]:
+                    cell["href"] = row["place"]["href"] if row["place"] else None
                     cell["findings"] = [
-                        {"anchor": f["anchor"], "severity": f["severity"]} for f in marks.get(cell["path"], [])
+                        {"anchor": f["anchor"], "severity": f["severity"], "label": SEVERITY_NAMES[f["severity"]]}
+                        for f in marks.get(cell["path"], [])
                     ]
+    notes = pages.cell_notes(report, template)
+    for note in notes:
+        note["place"] = source_place(report, page, note["line"], note["page"])
+    pages_of_lines = line_pages(report)
+    for f in findings:
+        f["place"] = source_place(report, page, f.get("line"), pages_of_lines.get(f.get("line")))
     findings.sort(key=lambda f: SEVERITY_ORDER[f["severity"]])
     text = pages.render(
         "report.md.j2",
         report=report,
         title=meta.report_title(report),
         tables=tables,
-        notes=pages.cell_notes(report, template),
+        notes=notes,
         findings=findings,
         faults=list(dict.fromkeys(f["fault"] for f in findings)),
         fault_names=meta.FAULT_NAMES,
@@ -158,7 +162,6 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         rule_titles=rule_titles(),
         checks_link=link(page, "checks.md"),
         severity_names=SEVERITY_NAMES,
-        mark_titles=MARK_TITLES,
         related_links={
             f["related"]: link(page, related_page)
             for f in findings
@@ -171,6 +174,8 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         json_link=link(page, f"data/{report['id']}.json"),
         source_link=link(page, source_href(report)),
         witness_links=[link(page, source_href(report, w)) for w in report.get("witnesses", [])],
+        source_view=url_link(page, source_view_url(report)) if has_source_view(report) else None,
+        source_download=url_link(page, source_href(report)),
         original_link=meta.http_link(report["source"].get("url")),
         reading=meta.reading_method(report),
         revisions=revisions or [],
@@ -213,6 +218,106 @@ def source_href(report: dict, source: dict | None = None) -> str:
     suffix = safe_ext if safe_ext in SERVED_AS_IS else f"{safe_ext}.txt"
     prefix = f"{re.sub(r'[^0-9a-f]', '', str(source.get('sha256') or ''))[:12] or 'witness'}-" if source else ""
     return f"sources/{report['id']}/{prefix}{compact_slug(stem or name)}.{suffix}"
+
+
+# --- the source: where each number was printed ----------------------------------------------------
+
+
+def has_source_view(report: dict) -> bool:
+    """Whether the site shows a report's file as numbered lines (source_view_page): every format but PDF,
+    whose numbers are linked to the page of the original file (#page=N) instead."""
+    return report["source"].get("format") != "pdf"
+
+
+def source_view_page(report: dict) -> str:
+    """The docs path of a report's file as numbered lines: sources/<report id>/index.md."""
+    return f"sources/{report['id']}/index.md"
+
+
+def source_view_url(report: dict) -> str:
+    """The address of source_view_page, relative to the site's root (use_directory_urls)."""
+    return f"sources/{report['id']}/"
+
+
+def url_link(from_page: str, to_url: str) -> Markup:
+    """A relative address, for raw HTML (which MkDocs does not rewrite), from the page built from the docs
+    file `from_page` to `to_url` (relative to the site's root). With use_directory_urls (mkdocs.yml), a
+    page x/2023.md is served as x/2023/ and x/index.md as x/."""
+    folders = from_page.removesuffix(".md").split("/")
+    if folders[-1] == "index":
+        folders.pop()
+    return Markup("../" * len(folders) + to_url)
+
+
+def source_place(report: dict, from_page: str, line: int | None, page: int | None) -> dict | None:
+    """Where a line of a report's file can be seen, from a page: {"href", "label", "title"}. A PDF opens at
+    the line's page (`file.pdf#page=3`, "p.3"); other files at the line of their numbered rendering
+    (`#L57`, "L57"). None when the place is not known (no line, or a PDF line without its page)."""
+    if report["source"].get("format") == "pdf":
+        if not page:
+            return None
+        href = f"{url_link(from_page, source_href(report))}#page={int(page)}"
+        return {"href": Markup(href), "label": f"p.{page}", "title": f"原文第 {page} 页 source page {page}"}
+    if not line or not has_source_view(report):
+        return None
+    href = f"{url_link(from_page, source_view_url(report))}#L{int(line)}"
+    return {"href": Markup(href), "label": f"L{line}", "title": f"原文第 {line} 行 source line {line}"}
+
+
+def line_pages(report: dict) -> dict[int, int]:
+    """{line: PDF page} for the lines of a report's table rows (empty for other formats)."""
+    out = {}
+    for info in report.get("tables", {}).values():
+        for row, page in info.get("pages", {}).items():
+            out[info["rows"][row]] = page
+    return out
+
+
+def table_place(report: dict, from_page: str, key: str) -> dict | None:
+    """Where a table was read: {"href", "text"}, the first of its lines or pages linked; None if not found."""
+    info = report.get("tables", {}).get(key, {})
+    lines = info.get("lines") or []
+    if not lines:
+        return None
+    pages = sorted(set(info.get("pages", {}).values()))
+    if report["source"].get("format") == "pdf":
+        if not pages:
+            return None
+        span = f"{pages[0]}–{pages[-1]}" if len(pages) > 1 else f"{pages[0]}"
+        text = f"第 {span} 页 page{'s' if len(pages) > 1 else ''} {span}"
+    else:
+        text = f"第 {lines[0]}–{lines[-1]} 行 lines {lines[0]}–{lines[-1]}"
+    place = source_place(report, from_page, lines[0], pages[0] if pages else None)
+    return {"href": place["href"], "text": text} if place else None
+
+
+def render_source(report: dict, lines: list[tuple[int, tuple[str, ...]]]) -> str:
+    """The page showing a report's file as numbered lines, each its own anchor (#L57), so that every number
+    on the report page links to the line it was read from. `lines` are (number, cells) as the site read
+    them: every line of a text file, the paragraphs and table rows of a web page or Word file. Every piece
+    of the file's text is escaped (it is untrusted: a line may hold `<script>`)."""
+    page = source_view_page(report)
+    title = f"原文 {meta.report_title(report)}"
+    description = f"{title}：{report['source']['file']}，逐行编号。"
+    front = meta.front_matter({"title": title, "description": description, "search": {"exclude": True}})
+    return front + pages.render(
+        "source.md.j2",
+        report=report,
+        title=title,
+        lines=[{"number": number, "cells": shown_cells(cells)} for number, cells in lines],
+        report_link=link(page, report_page(report)),
+        download=url_link(page, source_href(report)),
+        reading=meta.reading_method(report),
+    )
+
+
+def shown_cells(cells: tuple[str, ...]) -> list[str]:
+    """A line's cells as its numbered line shows them: blank cells between others kept (a blank is data),
+    blank cells at the end dropped; a line without text is one blank cell."""
+    cells = list(cells)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells or [""]
 
 
 # --- lists, agencies, regions --------------------------------------------------------------------
