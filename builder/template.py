@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -20,6 +20,7 @@ _ORDINAL = re.compile(
 _FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "／": "/", "—": "-"})
 
 
+@lru_cache(maxsize=2**16)  # the same labels recur in every report: read each once per process
 def normalize_label(text: str) -> str:
     """Given a printed label, return it comparable: NFKC, no spaces, quotes folded, no `*#`."""
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
@@ -40,6 +41,7 @@ class Label:
     label: str
     variants: tuple[str, ...]
 
+    @cache  # a Label is frozen: its forms never change, and the parser asks for them for every row
     def forms(self) -> tuple[str, ...]:
         """Every normalized spelling, longest first, so a fuller match wins."""
         forms = {strip_ordinal(normalize_label(x)) for x in (self.label, *self.variants)}
