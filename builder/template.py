@@ -41,7 +41,7 @@ class Label:
     label: str
     variants: tuple[str, ...]
 
-    @cache  # a Label is frozen: its forms never change, and the parser asks for them for every row
+    @cache  # noqa: B019 (a Label is frozen and lives as long as the template: its forms are read once)
     def forms(self) -> tuple[str, ...]:
         """Every normalized spelling, longest first, so a fuller match wins."""
         forms = {strip_ordinal(normalize_label(x)) for x in (self.label, *self.variants)}
