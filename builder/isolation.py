@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 
 MIN_MEMORY_BYTES = 64 * 2**20  # below this a worker cannot even start the readers
@@ -52,13 +52,13 @@ def run_each(
     With `limits.workers == 0` they run here, in order, without limits. `func` should not raise; if it
     does, the error is kept.
     """
-    if limits.workers == 0:
+    if limits.workers == 0 or not calls:
         results = []
         for i, args in enumerate(calls):
             results.append(call_inline(func, args))
             done(i, results[-1])
         return results
-    with Pool(func, limits) as pool:
+    with Pool(func, replace(limits, workers=min(limits.workers, len(calls)))) as pool:
         return pool.run(calls, done)
 
 
