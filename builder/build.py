@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
-import io
 import json
 import os
 import re
@@ -392,7 +392,7 @@ def write_stage(
         docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))
         docs.write_text("downloads/findings.csv", site.findings_csv(summary.reports))
         docs.copy("downloads/report.schema.json", SCHEMA_FILE)
-        docs.write_bytes("downloads/reports-json.zip", zip_bytes(sorted(json_dir.glob("*.json"))))
+        docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
         docs.copy("assets/plotly.min.js", PLOTLY_JS)
     docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
@@ -434,10 +434,25 @@ class DocsFolder:
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
         self.written += 1
+        return target
+
+    def write_with(self, rel: str, write: Callable[[Path], None]) -> Path:
+        """Have `write` write a file (too large to hold in memory) beside `rel`, then keep it only if it differs
+        from the file there; return its path."""
+        target = self.folder / rel
+        self.kept.add(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        write(tmp)
+        if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+            tmp.unlink()
+        else:
+            os.replace(tmp, target)
+            self.written += 1
         return target
 
     def copy(self, rel: str, source: Path) -> Path:
@@ -451,7 +466,7 @@ class DocsFolder:
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.copy2(source, tmp)
         os.replace(tmp, target)
         self.written += 1
@@ -467,13 +482,11 @@ class DocsFolder:
                 path.rmdir()
 
 
-def zip_bytes(files: list[Path]) -> bytes:
-    """Zip `files` (by name) with a fixed date on each entry, so the same files give the same bytes; return the zip."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+def write_zip(target: Path, files: list[Path]) -> None:
+    """Zip `files` (by name) into `target` with a fixed date on each entry, so the same files give the same bytes."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in files:
             zf.writestr(zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes())
-    return buf.getvalue()
 
 
 def registry_with(path: Path, entries: list[dict]) -> str:
