@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from builder.config import REGISTRY_SCHEMA, read_config
 from builder.regions import Divisions, find_mentions, load_divisions, region_code, region_slugs, resolve_region
 from builder.slugs import compact_slug
 
@@ -18,9 +19,9 @@ _ASCII_PATH = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*
 
 
 def load_registry(path: Path = REGISTRY) -> dict:
-    """Read the registry: {"sectors": [{"name", "slug", "suffixes"}], "agencies": [entry, …]}."""
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+    """Read and validate the registry: {"sectors": [{"name", "slug", "suffixes"}], "agencies": [entry, …]}.
+    Raises ConfigError naming the file, the key path (`agencies[3].id`) and what was expected."""
+    data = read_config(Path(path), REGISTRY_SCHEMA) or {}
     return {"sectors": data.get("sectors", []), "agencies": data.get("agencies", [])}
 
 

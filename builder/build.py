@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import plotly
 import yaml
 
 from builder import isolation, parsecache, sources, swap
@@ -30,8 +29,6 @@ from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
 from builder.template import Template, load_template
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -277,12 +274,19 @@ def load_outcome(path, names, entries, limits, max_bytes, max_pages) -> Outcome:
 
 
 def mark_revisions(summary: Summary) -> None:
-    """Of several files for one agency-year, the newest is the report; the older are its revisions."""
+    """Of several files for one agency-year, publish what builder.revisions decides (the newest, or
+    each version when their order is unknown); every other file is shown on the page of the one it
+    belongs to, which its Outcome names."""
     current, summary.revisions = group_revisions(summary.reports)
+    shown_on = {
+        record["path"]: report["source"]["path"]
+        for report in current
+        for record in summary.revisions.get(report["id"], [])
+    }
     kept = {id(r) for r in current}
     for outcome in summary.outcomes:
         if outcome.report is not None and id(outcome.report) not in kept:
-            outcome.superseded_by = next(r["source"]["path"] for r in current if r["id"] == outcome.report["id"])
+            outcome.superseded_by = shown_on[outcome.report["source"]["path"]]
 
 
 def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
@@ -345,6 +349,7 @@ def dedupe_ids(reports: list[dict]) -> None:
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
     """Give every report its agency and region, and its findings (own and across reports)."""
     registry, warnings = assign_agencies(reports, registry)
+    site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
         report["findings"] = check_report(report, template) + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
@@ -393,7 +398,6 @@ def write_stage(
         docs.write_text("downloads/findings.csv", site.findings_csv(summary.reports))
         docs.copy("downloads/report.schema.json", SCHEMA_FILE)
         docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
-        docs.copy("assets/plotly.min.js", PLOTLY_JS)
     docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
 

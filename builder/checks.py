@@ -11,11 +11,11 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from builder.cells import PROBLEMS, column_kind, fit_cell, number_cell, number_text, ocr_digits
+from builder.config import CHECKS_SCHEMA, ConfigError, key_path, read_config, require_known, require_pattern
+from builder.revisions import changed_cells
 from builder.similarity import find_similar, shared_share, text_to_shingles
-from builder.template import TABLE_KEYS, Rule, Template
+from builder.template import TABLE_KEYS, UNKNOWN, Address, Rule, Template, load_template
 
 CHECKS_FILE = Path(__file__).parent / "template" / "checks.yaml"
 SENTENCE = re.compile(r"[^。；！？!?;]+")
@@ -23,12 +23,57 @@ SPACES = re.compile(r"\s+")
 MAX_CLAIM_DIGITS = 10  # a longer number in the narrative is no count of anything (and int() refuses 4,300+ digits)
 
 
+def load_checks(path: Path | None = None) -> dict:
+    """The checks file (default CHECKS_FILE) read and validated, as a dict: `settings`, `labels`, `claims`,
+    and `rules`, the words of every check (id, severity, title and description in zh and en), the template's
+    arithmetic rules first (their words are in template.yaml), then checks.yaml's own; `by_id` looks them up.
+    Raises ConfigError naming the file, the key path and what was expected."""
+    return read_checks(Path(path or CHECKS_FILE))
+
+
 @cache
-def load_checks(path: Path = CHECKS_FILE) -> dict:
-    """The rules file as a dict, with `by_id` added for lookups."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+def read_checks(path: Path) -> dict:
+    """The checks of one file, read once (see load_checks)."""
+    raw = read_config(path, CHECKS_SCHEMA)
+    template = load_template()
+    check_checks_references(raw, template, path)
+    raw["rules"] = [rule.text() for rule in template.rules] + raw["rules"]
     raw["by_id"] = {rule["id"]: rule for rule in raw["rules"]}
     return raw
+
+
+def check_checks_references(raw: dict, template: Template, path: Path) -> None:
+    """Raise ConfigError unless every key checks.yaml names exists: each rule id is a check this module runs
+    (and not one of the template's arithmetic rules, whose words are in template.yaml), each claim's cells
+    are `table.row[.column]` of the template, its patterns compile, and the compared sections exist."""
+    runs = [*REPORT_CHECKS, *CORPUS_CHECKS, *REGISTRY_CHECKS, *sorted(RUNNER_RULES)]
+    for n, rule in enumerate(raw["rules"]):
+        require_known(path, ["rules", n, "id"], rule["id"], runs, "a check of builder/checks.py")
+    sections = [s["key"] for s in template.sections]
+    for n, key in enumerate(raw["settings"]["copy"]["sections"]):
+        require_known(path, ["settings", "copy", "sections", n], key, sections, "a section key")
+    for table, names in raw["labels"].items():
+        require_known(path, ["labels", table], table, TABLE_KEYS, "a table key")
+        for row in names:
+            require_known(path, ["labels", table, row], row, template.tables[table]["rows"], f"a row of {table}")
+    for n, claim in enumerate(raw["claims"]):
+        for kind in ("patterns", "zero"):
+            for i, pattern in enumerate(claim.get(kind, [])):
+                require_pattern(path, ["claims", n, kind, i], pattern)
+        for i, paths in enumerate(claim["accept"]):
+            for j, cell in enumerate(paths):
+                check_cell_path(path, ["claims", n, "accept", i, j], cell, template)
+
+
+def check_cell_path(path: Path, where: list, cell: str, template: Template) -> None:
+    """Raise ConfigError unless `cell` is `table.row` or `table.row.column` of the template."""
+    table, *keys = cell.split(".")
+    if table not in TABLE_KEYS or not 1 <= len(keys) <= 2:
+        raise ConfigError(path, key_path(where), f"expected a cell as table.row[.column], found {cell!r}")
+    for kind, key in zip(("rows", "columns"), keys, strict=False):
+        if key not in template.tables[table][kind]:
+            expected = f"expected a {kind[:-1]} of {table}, found {key!r} in {cell!r}"
+            raise ConfigError(path, key_path(where), expected)
 
 
 def make_finding(
@@ -43,11 +88,12 @@ def make_finding(
     line: int | None = None,
     related: str | None = None,
     share: float | None = None,
+    severity: str | None = None,
 ) -> dict:
-    """A finding of `rule`, its severity taken from checks.yaml."""
+    """A finding of `rule`; its severity is `severity`, else the rule's in checks.yaml (or template.yaml)."""
     return {
         "rule": rule,
-        "severity": load_checks()["by_id"][rule]["severity"],
+        "severity": severity or load_checks()["by_id"][rule]["severity"],
         "table": table,
         "row": row,
         "column": column,
@@ -104,24 +150,19 @@ def is_template_report(report: dict) -> bool:
 # --- the template's sums (B1, B2, B3, C1) -------------------------------------------------------
 
 
-def rule_slices(rule: Rule, template: Template, version: str):
-    """Given a sum rule, yield (column or row it runs over, left cells, right cells)."""
-    rows = template.rows(rule.table, version)
-    left, right = template.expand(rule.left, version), template.expand(rule.right, version)
-    if rule.over == "columns":
-        left, right = [r for r in left if r in rows], [r for r in right if r in rows]
-        for col in template.columns(rule.table):
-            yield col, [(r, col) for r in left], [(r, col) for r in right]
-    else:
-        for row in rows:
-            yield row, [(row, c) for c in left], [(row, c) for c in right]
+def rule_values(report: dict, template: Template, table: str) -> dict[Address, object]:
+    """A table's cells as the rules read them: {(row, column): number, None for blank, or UNKNOWN for a
+    cell whose number is unknown (unreadable or refused: its own finding says so, the sum cannot be checked)."""
+    values = {(row, col): v for row, cells in table_grid(report, table, template).items() for col, v in cells.items()}
+    values.update({(row, col): UNKNOWN for t, row, col in unknown_cells(report) if t == table})
+    return values
 
 
-def side_text(rule: Rule, template: Template, cells: list[tuple[str, str]], values: list) -> str:
-    """`本年新收 4 + 上年结转 0`, or for a long sum its name and value: `各类申请人之和 5`."""
+def side_text(rule: Rule, template: Template, cells: tuple[Address, ...], values: list, total) -> str:
+    """`本年新收 4 + 上年结转 0`, or for a long sum its name and total: `各类申请人之和 5`."""
     labels = load_checks()["labels"]
-    if len(cells) > 4:
-        return f"{labels['sums'][rule.id]} {sum(v or 0 for v in values)}"
+    if len(cells) > 4 and rule.sum_label:
+        return f"{rule.sum_label} {total}"
     if rule.over == "columns":
         names = [labels.get(rule.table, {}).get(r) or template.cell_label(rule.table, r) for r, _ in cells]
     else:
@@ -130,33 +171,42 @@ def side_text(rule: Rule, template: Template, cells: list[tuple[str, str]], valu
 
 
 def check_sums(report: dict, template: Template, rule: Rule) -> list[dict]:
-    """A template sum rule in every column (or row): blank counts as 0, an all-blank one is skipped."""
+    """Given a consistency rule of the template (B1, B2, B3, C1, …), return a finding for every column (or
+    row) where it does not hold (Equation.holds: blank counts as 0, an all-blank one or one with a cell of
+    unknown number is skipped), naming the column or row and both sides, each cell and its number."""
     if not is_template_report(report) or table_status(report, rule.table) != "ok":
         return []
-    grid = table_grid(report, rule.table, template)
-    unknown = unknown_cells(report)
+    values = rule_values(report, template, rule.table)
     found = []
-    for over, left, right in rule_slices(rule, template, report["template"]):
-        if any((rule.table, r, c) in unknown for r, c in left + right):
-            continue  # a cell whose number is unknown: its own finding says so; the sum cannot be checked
-        lv = [grid.get(r, {}).get(c) for r, c in left]
-        rv = [grid.get(r, {}).get(c) for r, c in right]
-        if all(v is None for v in lv + rv):
+    for eq in rule.equations(report["template"]):
+        if eq.holds(values) is not False:
             continue
-        lsum, rsum = sum(v or 0 for v in lv), sum(v or 0 for v in rv)
-        if lsum == rsum:
-            continue
+        lsum, rsum = eq.sums(values)
         if rule.over == "columns":
-            where = f"{template.column_label(rule.table, over)} 一列"
-            row, column = (left[0][0] if len(left) == 1 else None), over
-            line = next((row_line(report, rule.table, r) for r, _ in left if row_line(report, rule.table, r)), None)
+            where = f"{template.column_label(rule.table, eq.over)} 一列"
+            row, column = (eq.left[0][0] if len(eq.left) == 1 else None), eq.over
+            line = next((row_line(report, rule.table, r) for r, _ in eq.left if row_line(report, rule.table, r)), None)
         else:
-            where = f"{template.cell_label(rule.table, over)} 一行"
-            row, column = over, (left[0][1] if len(left) == 1 else None)
-            line = row_line(report, rule.table, over)
-        message = f"{where}：{side_text(rule, template, left, lv)} ≠ {side_text(rule, template, right, rv)}"
+            where = f"{template.cell_label(rule.table, eq.over)} 一行"
+            row, column = eq.over, (eq.left[0][1] if len(eq.left) == 1 else None)
+            line = row_line(report, rule.table, eq.over)
+        sides = [
+            side_text(rule, template, cells, [values.get(c) for c in cells], total)
+            for cells, total in ((eq.left, lsum), (eq.right, rsum))
+        ]
+        message = f"{where}：{sides[0]} ≠ {sides[1]}"
         found.append(
-            make_finding(rule.id, message, table=rule.table, row=row, column=column, left=lsum, right=rsum, line=line)
+            make_finding(
+                rule.id,
+                message,
+                table=rule.table,
+                row=row,
+                column=column,
+                left=lsum,
+                right=rsum,
+                line=line,
+                severity=rule.severity,
+            )
         )
     return found
 
@@ -592,18 +642,19 @@ def check_template_pre2019(report: dict, template: Template) -> list[dict]:
 # --- the whole report ---------------------------------------------------------------------------
 
 
-def sum_check(rule_id: str) -> Callable[[dict, Template], list[dict]]:
+def sum_check(rule: Rule) -> Callable[[dict, Template], list[dict]]:
+    """The check of one consistency rule of the template: (report, template) -> findings."""
+
     def check(report: dict, template: Template) -> list[dict]:
-        return check_sums(report, template, next(r for r in template.rules if r.id == rule_id))
+        """The findings of `rule` on one report (check_sums)."""
+        return check_sums(report, template, rule)
 
     return check
 
 
+# The checks of checks.yaml by rule id. The template's consistency rules need no entry: check_report runs
+# every rule of template.yaml (an entry here under a rule's id replaces its check, as tests do).
 REPORT_CHECKS: dict[str, Callable[[dict, Template], list[dict]]] = {
-    "B1-balance": sum_check("B1-balance"),
-    "B2-outcomes": sum_check("B2-outcomes"),
-    "B3-total-column": sum_check("B3-total-column"),
-    "C1-totals": sum_check("C1-totals"),
     "table-missing": check_table_missing,
     "table-empty": check_table_empty,
     "section-missing": check_sections_missing,
@@ -649,12 +700,17 @@ def run_guarded(rules: list[str], check: Callable, report: dict, *args):
 
 
 def check_report(report: dict, template: Template) -> list[dict]:
-    """Given a parsed report, return its findings, rule by rule in the order of checks.yaml.
-    Every rule runs guarded: a rule that raises gives a `check-error` finding and the rest still run."""
+    """Given a parsed report, return its findings: the template's consistency rules first, in template.yaml
+    order, then the other checks in the order of checks.yaml. Every rule runs guarded: a rule that raises
+    gives a `check-error` finding and the rest still run."""
     found = []
+    arithmetic = {rule.id for rule in template.rules}
+    for rule in template.rules:
+        check = REPORT_CHECKS.get(rule.id) or sum_check(rule)
+        found.extend(run_guarded([rule.id], check, report, template))
     for rule in load_checks()["rules"]:
         check = REPORT_CHECKS.get(rule["id"])
-        if check:
+        if check and rule["id"] not in arithmetic:
             found.extend(run_guarded([rule["id"]], check, report, template))
     return found
 
@@ -752,7 +808,40 @@ def check_copies(reports: list[dict], template: Template, key: Callable[[dict], 
     return found
 
 
+def check_agency_year_twice(
+    reports: list[dict], template: Template, key: Callable[[dict], str]
+) -> dict[str, list[dict]]:
+    """Several published reports of one agency and year: files whose order nothing tells (builder.revisions),
+    or names the registry takes as one agency. Each report names the others, so a reader sees both."""
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for report in reports:
+        groups[(key(report), report["year"])].append(report)
+    found: dict[str, list[dict]] = defaultdict(list)
+    for group in (g for g in groups.values() if len(g) > 1):
+        for mine in group:
+            for other in (r for r in group if r is not mine):
+                differ = len(changed_cells(other, mine, template))
+                message = agency_year_message(mine, other, differ)
+                found[mine["id"]].append(make_finding("agency-year-twice", message, related=other["id"]))
+    return found
+
+
+def agency_year_message(mine: dict, other: dict, differ: int) -> str:
+    """Why two reports of one agency-year are both published, in words naming the other one."""
+    where = f"另一份为 {other.get('source', {}).get('file') or other['id']}，与本报告有 {differ} 个数字不同"
+    if mine["agency"] == other["agency"]:
+        return (
+            f"本机关{mine['year']}年有两份报告（{where}）；签署日期、发布时间和获取时间都不能说明哪份较新，"
+            "因此两份都发布，均不视为已被取代；可在较新文件的 .meta.yaml 中写明 published: 日期"
+        )
+    return (
+        f"登记表把“{mine['agency']}”和“{other['agency']}”视为同一机关，二者都有{mine['year']}年报告（{where}）；"
+        "两份都发布，请核对登记表"
+    )
+
+
 CORPUS_CHECKS = {
+    "agency-year-twice": check_agency_year_twice,
     "carryover-mismatch": check_carryover,
     "copy-previous-year": check_copies,  # one pass over the shingles serves both copy rules
     "copy-same-year": check_copies,

@@ -11,6 +11,7 @@ from pathlib import Path
 from builder import build as build_module
 from builder import isolation, sources
 from builder.checks import check_report
+from builder.config import ConfigError
 from builder.model import ReportError
 from builder.parse import parse_document
 from builder.provenance import add_report
@@ -36,19 +37,31 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def by_severity(findings: list[dict]) -> list[dict]:
+    """The findings with errors first, then warnings, then notes; in check order within each."""
+    return sorted(findings, key=lambda f: ("error", "warning", "info").index(f["severity"]))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """Print a report's findings, one per line; exit 1 if any is an error, 2 if the file cannot be read."""
+    """Print a report's findings, one per line or (--json) as one JSON object {file, agency, year, template,
+    findings}; exit 1 if any is an error, 2 if the file cannot be read."""
     report = read_report(args.file)
     if report is None:
         return 2
     findings = check_report(report, load_template())
+    failed = 1 if any(f["severity"] == "error" for f in findings) else 0
+    if args.json:
+        head = {"file": args.file, **{key: report[key] for key in ("agency", "year", "template")}}
+        json.dump({**head, "findings": by_severity(findings)}, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return failed
     count = build_module.plural(len(findings), "finding")
     print(f"{args.file}: {report['agency']} {report['year']} ({report['template']} template): {count}")
-    for f in sorted(findings, key=lambda f: ("error", "warning", "info").index(f["severity"])):
+    for f in by_severity(findings):
         place = ".".join(str(p) for p in (f["table"], f["row"], f["column"]) if p is not None)
         line = f":line {f['line']}" if f.get("line") else ""
         print(f"  {f['severity']:<7} {f['rule']:<24} {place or '-'}{line}  {f['message']}")
-    return 1 if any(f["severity"] == "error" for f in findings) else 0
+    return failed
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -83,7 +96,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Copy or download a report into the reports folder and record where it came from beside it."""
     folder = Path(args.reports) if args.reports else build_module.find_root() / "data" / "reports"
     try:
-        added = add_report(args.source, folder, source_url=args.source_url, name=args.name)
+        added = add_report(args.source, folder, source_url=args.source_url, name=args.name, force=args.force)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -99,7 +112,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 0
     print(
         f"reads as {report['agency']} {report['year']} (id {report['id']}); if another file has this id, "
-        "the build shows the newest as the report and the older one as a revision"
+        "the build shows the newer (by signing date, publication date, then the time it was added) as the "
+        "report and the older as a revision, or both when nothing tells which is newer"
     )
     return 0
 
@@ -138,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
         sys.stdout.flush()
+    except ConfigError as exc:  # template.yaml, checks.yaml or agencies.yaml does not fit: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away: send what is still buffered nowhere, so the exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -155,6 +172,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_parse)
     c = sub.add_parser("check", help="parse one report and print its findings (exit 1 on any error)")
     c.add_argument("file")
+    c.add_argument("--json", action="store_true", help="print the findings as one JSON object, for scripts and editors")
     c.set_defaults(func=cmd_check)
     b = sub.add_parser("build", help="parse data/reports, write data/json and build the site into site/")
     b.add_argument(
@@ -209,5 +227,8 @@ def make_parser() -> argparse.ArgumentParser:
     a.add_argument("--source-url", help="where the report was published (recorded; for a file downloaded by hand)")
     a.add_argument("--reports", help="folder to add it to (default: ROOT/data/reports; sub-folders are fine)")
     a.add_argument("--name", help="file name to store it under (default: the original name)")
+    a.add_argument(
+        "--force", action="store_true", help="add it even if it cannot be a report (empty, binary) or is already there"
+    )
     a.set_defaults(func=cmd_add)
     return parser

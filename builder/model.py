@@ -12,6 +12,9 @@ class Line:
     `number` is the 1-based line of a text file, or the running index of the block in other
     formats; `page` is the PDF page; `table` numbers the source table a row came from when the
     format has real tables (HTML, DOCX, PDF), so the parser need not guess where tables end.
+    `grid` is set when the reader saw the table's grid: for each cell, (first column, columns it
+    spans) in that grid, so a blank or merged cell keeps its place; positions covered from the row
+    above (a rowspan, a vertical merge) have no cell. Text that lost its grid has `grid` None.
     """
 
     number: int
@@ -19,6 +22,7 @@ class Line:
     page: int | None = None
     table: int | None = None
     ocr: bool = False
+    grid: tuple[tuple[int, int], ...] | None = None
 
     @property
     def text(self) -> str:

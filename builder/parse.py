@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from builder.cells import COUNT, Cell, column_kind, fit_cell, is_label, placements, read_cell
 from builder.model import Document, Line, ReportError
 from builder.slugs import report_id
-from builder.template import TABLE_KEYS, Template, load_template, normalize_label, strip_ordinal
+from builder.template import TABLE_KEYS, Address, Equation, Template, load_template, normalize_label, strip_ordinal
 
 SCHEMA_VERSION = 1
 MAX_COMBINATIONS = 50_000
@@ -369,54 +370,51 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
     return placements(tuple(cells), width), []
 
 
-def equations(template: Template, table: str, version: str, rows: list[str], columns: list[str]):
-    """The template's rules for a table as (rule id, left cells, right cells) over (row, column) pairs."""
-    eqs = []
-    for rule in template.rules_for(table):
-        left, right = template.expand(rule.left, version), template.expand(rule.right, version)
-        if rule.over == "columns":
-            for col in columns:
-                eqs.append((rule.id, [(r, col) for r in left if r in rows], [(r, col) for r in right if r in rows]))
-        else:
-            for row in rows:
-                eqs.append((rule.id, [(row, c) for c in left], [(row, c) for c in right]))
-    return eqs
+def equations(template: Template, table: str, version: str) -> tuple[Equation, ...]:
+    """The template's consistency rules for a table in a template version, as equations over (row, column)."""
+    return tuple(eq for rule in template.rules_for(table) for eq in rule.equations(version))
 
 
-def violations(grid: dict, eqs) -> int:
-    """How many equations a filled grid breaks (blank counts as 0; all-blank equations are skipped)."""
-    broken = 0
-    for _, left, right in eqs:
-        lv = [grid.get(c) for c in left]
-        rv = [grid.get(c) for c in right]
-        if all(v is None for v in lv + rv):
-            continue
-        broken += sum(v or 0 for v in lv) != sum(v or 0 for v in rv)
-    return broken
+def violations(grid: dict[Address, object], eqs: tuple[Equation, ...]) -> int:
+    """Given a filled grid {(row, column): value} and equations, return how many of them it breaks
+    (Equation.holds: blank counts as 0, all-blank equations are skipped)."""
+    return sum(eq.holds(grid) is False for eq in eqs)
 
 
-def as_grid(name, layout: dict) -> dict:
-    return {(name, col): value_of(c) for col, c in layout.items()}
+def row_address(unit: str, column: str) -> Address:
+    """The cell address of a column of a unit when each unit is one table row: (row, column)."""
+    return unit, column
 
 
-def best_layouts(candidates: list[dict], grid_of, eqs) -> list[int]:
-    """Indexes of the candidates that break fewest equations."""
+def as_grid(name: str, layout: dict, address=row_address) -> dict[Address, object]:
+    """Given a unit's layout {column: Cell or None}, return its values by cell address. A cell that could not
+    be read has no value here, like a blank: the solver has always weighed it so (checks mark it UNKNOWN)."""
+    return {address(name, col): value_of(c) for col, c in layout.items()}
+
+
+def best_layouts(candidates: list, grid_of, eqs: tuple[Equation, ...]) -> list[int]:
+    """Given candidates and `grid_of(candidate) -> {address: value}`, return the indexes of the candidates
+    that break fewest equations."""
     scores = [violations(grid_of(c), eqs) for c in candidates]
     low = min(scores)
     return [i for i, s in enumerate(scores) if s == low]
 
 
-def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dict]:
-    """Choose a layout for every row with several candidate layouts: the combination that breaks
-    fewest of the template's equations, ties keeping the first (positional) reading.
-    Return (chosen index per row, the other indexes that fit equally well, per row)."""
+def solve(
+    fixed: dict[Address, object], open_rows: dict[str, list[dict]], eqs: tuple[Equation, ...], address=row_address
+) -> tuple[dict, dict]:
+    """Choose a layout for every unit with several candidate layouts: the combination that breaks
+    fewest of the template's equations, ties keeping the first (positional) reading. `fixed` holds the
+    values of the cells already placed; `address(unit, column)` names a unit's cell as (row, column).
+    Return (chosen index per unit, the other indexes that fit equally well, per unit)."""
     names = list(open_rows)
-    # First each row alone, against its own equations (e.g. the 总计 column), to prune.
+    # First each unit alone, against the equations within it (e.g. the 总计 column), to prune.
     options = {}
     for name in names:
-        own = [eq for eq in eqs if all(c[0] == name for c in eq[1] + eq[2])]
+        mine = {address(name, col) for col in open_rows[name][0]}
+        own = [eq for eq in eqs if all(c in mine for c in eq.left + eq.right)]
         options[name] = (
-            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay), own)
+            best_layouts(open_rows[name], lambda lay, n=name: as_grid(n, lay, address), own)
             if own
             else list(range(len(open_rows[name])))
         )
@@ -428,9 +426,10 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     combos = list(itertools.product(*(options[n] for n in names)))
 
     def grid_of(combo):
+        """The whole table's values with each open unit laid out by its index in `combo`."""
         grid = dict(fixed)
         for name, index in zip(names, combo, strict=True):
-            grid.update(as_grid(name, open_rows[name][index]))
+            grid.update(as_grid(name, open_rows[name][index], address))
         return grid
 
     best = [combos[i] for i in best_layouts(combos, grid_of, eqs)]
@@ -443,9 +442,12 @@ def solve(fixed: dict, open_rows: dict[str, list[dict]], eqs) -> tuple[dict, dic
     return chosen, alternatives
 
 
-def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[dict, dict, dict]:
-    """Place the value tokens of each unit (a table row) in `columns`, using the equations where a
-    row can be read more than one way. Return (values per unit, cell notes per unit.column, leftovers)."""
+def place_rows(
+    units: dict[str, list[str]], columns: list[str], eqs: tuple[Equation, ...], address=row_address
+) -> tuple[dict, dict, dict]:
+    """Place the value tokens of each unit (a table row, or table C's fifteen cells) in `columns`, using the
+    template's equations where a unit can be read more than one way; `address(unit, column)` names each
+    cell as the equations do, (row, column). Return (values per unit, cell notes per unit.column, leftovers)."""
     fixed, open_rows, layouts, extras = {}, {}, {}, {}
     for name, tokens in units.items():
         candidates, extra = row_layouts(tokens, len(columns))
@@ -453,10 +455,10 @@ def place_rows(units: dict[str, list[str]], columns: list[str], eqs) -> tuple[di
         if extra:
             extras[name] = extra
         if len(layouts[name]) == 1:
-            fixed.update(as_grid(name, layouts[name][0]))
+            fixed.update(as_grid(name, layouts[name][0], address))
         else:
             open_rows[name] = layouts[name]
-    chosen, alternatives = solve(fixed, open_rows, eqs) if open_rows else ({}, {})
+    chosen, alternatives = solve(fixed, open_rows, eqs, address) if open_rows else ({}, {})
     values, notes = {}, {}
     for name, candidates in layouts.items():
         index = chosen.get(name, 0)
@@ -481,12 +483,21 @@ def value_of(cell: Cell | None):
     return cell.value if cell else None
 
 
-def read_grid(rows: list[Row], table: str, version: str, columns: list[str], template: Template) -> TableResult:
-    """Place every row's values in the table's columns; rows that lost blank cells are placed by the sums."""
+def read_grid(
+    rows: list[Row], table: str, version: str, columns: list[str], template: Template, lines: list[Line] = ()
+) -> TableResult:
+    """Place every row's values in the table's columns: rows whose line kept its grid by position,
+    rows that lost blank cells by the sums."""
     row_keys = list(template.rows(table, version))
     found = {r.key: r for r in rows}
-    eqs = equations(template, table, version, row_keys, columns)
-    placed, notes, extras = place_rows({r.key: r.tokens for r in rows}, columns, eqs)
+    eqs = equations(template, table, version)
+    labels = template.labels(table, "columns")
+    by_grid = rows_by_grid(rows, lines, [labels[c].forms() for c in columns])
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows if r.key not in by_grid}, columns, eqs)
+    ocr_lines = {ln.number for ln in lines if ln.ocr}
+    for key, cells in by_grid.items():
+        placed[key] = {col: value_of(c) for col, c in zip(columns, cells, strict=True)}
+        notes.update(grid_notes(key, columns, cells, found[key].line in ocr_lines))
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
     cells = {}
     for name, note in notes.items():
@@ -525,6 +536,119 @@ def cell_note(cell: Cell | None, line: int | None) -> dict:
     return note
 
 
+# --- tables read by their grid ----------------------------------------------------------------
+# A reader that saw the table's grid (HTML, DOCX, ruled PDF) gives each cell its grid columns: such a
+# row is read by position, a blank is null, and nothing is re-placed by the sums.
+
+Spans = list[tuple[Cell, int, int]]  # a row's value cells with their grid columns [start, end)
+
+
+def line_spans(line: Line, tokens: list[str]) -> Spans | None:
+    """Given a line and the value cells found at its end, return them with their grid columns,
+    or None when the line has no grid or does not end with those cells."""
+    count = len(tokens)
+    if line.grid is None or count == 0 or list(line.cells[len(line.cells) - count :]) != list(tokens):
+        return None
+    return [(read_cell(t), start, start + width) for t, (start, width) in zip(tokens, line.grid[-count:], strict=True)]
+
+
+def row_spans(row: Row, lines: list[Line]) -> Spans | None:
+    """Given a found row, return its value cells with grid columns from the line they were read on
+    (the row's own line, or a next one its values were pushed onto), or None."""
+    after = [ln for ln in lines if ln.number >= row.line][:3]
+    return next((found for ln in after if (found := line_spans(ln, row.tokens)) is not None), None)
+
+
+def grid_edges(
+    spans: list[Spans], header: list[Line], forms: list[tuple[str, ...]], complete: bool = True
+) -> list[int] | None:
+    """Given the value cells of a table's rows, the header lines above them and the label forms of
+    the template's columns, return the grid column edges of those columns (one more than there are
+    columns): those of the commonest row with one cell per column, else those of header cells
+    naming every column side by side, else the last grid columns when the grid is `complete`
+    (it has every column, even one left blank). None when nothing fits."""
+    width = len(forms)
+    full = Counter(tuple(s for _, s, _ in row) + (row[-1][2],) for row in spans if len(row) == width)
+    if full:
+        return list(full.most_common(1)[0][0])
+    named = header_edges(header, forms)
+    if named:
+        return named
+    end = max((e for row in spans for _, _, e in row), default=0)
+    return list(range(end - width, end + 1)) if complete and end >= width else None
+
+
+def header_cells(header: list[Line], forms: list[tuple[str, ...]]):
+    """Given header lines, yield (template column index, grid start, grid end) of every cell naming a column."""
+    for line in header:
+        for text, (start, width) in zip(line.cells, line.grid, strict=True):
+            norm = strip_ordinal(normalize_label(text))
+            col = next((j for j, f in enumerate(forms) if norm in f), None)
+            if col is not None:
+                yield col, start, start + width
+
+
+def header_edges(header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
+    """The column edges the header gives when it names every column once, side by side, else None."""
+    named: dict[int, tuple[int, int]] = {}
+    for col, start, end in header_cells(header, forms):
+        named[col] = (start, end)  # the lowest header line is the most specific
+    if len(named) != len(forms):
+        return None
+    spans = [named[j] for j in range(len(forms))]
+    if any(a[1] != b[0] for a, b in itertools.pairwise(spans)):
+        return None
+    return [s for s, _ in spans] + [spans[-1][1]]
+
+
+def spans_to_cells(spans: Spans, edges: list[int]) -> list[Cell | None] | None:
+    """Given a row's value cells and the column edges, return a cell or None per template column, or
+    None when the row does not fit the grid (a cell straddles a column edge, or a number lies
+    outside the columns: the grid is not the template's). A blank merged cell blanks every column
+    it covers; a number merged across columns belongs to none of them and is kept as unreadable."""
+    cells: list[Cell | None] = [None] * (len(edges) - 1)
+    for cell, start, end in spans:
+        outside = end <= edges[0] or start >= edges[-1]
+        if outside and cell.blank:
+            continue  # an empty cell of a label or padding column
+        if outside or start not in edges or end not in edges:
+            return None
+        first, last = edges.index(start), edges.index(end)
+        merged = last - first > 1 and not cell.blank
+        for col in range(first, last):
+            cells[col] = Cell(cell.raw, None, readable=False) if merged else cell
+    return cells
+
+
+def header_agrees(header: list[Line], edges: list[int], forms: list[tuple[str, ...]]) -> bool:
+    """Whether the column headers above a table's rows sit over the columns its data fills: every
+    header cell that names a template column overlaps that column (a header cell may be wider
+    than its column, as in a Word export whose header grid is offset by half a cell)."""
+    return all(start < edges[col + 1] and edges[col] < end for col, start, end in header_cells(header, forms))
+
+
+def rows_by_grid(
+    rows: list[Row], lines: list[Line], forms: list[tuple[str, ...]], since: int = 0
+) -> dict[str, list[Cell | None]]:
+    """Given found rows, the table's lines and the label forms of its columns in order, return
+    {row key: a cell or None per column} for the rows whose line kept its grid. None of them when
+    the grid contradicts the headers printed above the rows (after line `since`): a grid built
+    from text that had already lost its columns is not the template's."""
+    spans = {r.key: found for r in rows if (found := row_spans(r, lines)) is not None}
+    if not spans:
+        return {}
+    first = min(r.line for r in rows)
+    table = next(ln.table for ln in lines if ln.number == first)
+    header = [ln for ln in lines if since < ln.number < first and ln.table == table and ln.grid is not None]
+    # An OCR'd grid has a column only where numbers line up: never count columns from its right edge.
+    complete = not any(ln.ocr for ln in lines if ln.grid is not None)
+    edges = grid_edges(list(spans.values()), header, forms, complete)
+    if edges is None or not header_agrees(header, edges, forms):
+        return {}
+    placed = {key: spans_to_cells(row, edges) for key, row in spans.items()}
+    return {key: cells for key, cells in placed.items() if cells is not None}
+
+
 # --- the three tables ---------------------------------------------------------------------------
 
 
@@ -537,7 +661,7 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
     rows = find_rows(lines, "applications", version, template)
     if not rows:
         return empty_result("applications", version, template, "missing" if not lines else "empty", lines)
-    result = read_grid(rows, "applications", version, columns, template)
+    result = read_grid(rows, "applications", version, columns, template, lines)
     if not has_numbers(lines):
         result.status = "empty"
     result.lines = [rows[0].line, rows[-1].line]
@@ -550,11 +674,16 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
     values, cells_note, row_lines, notes = {}, {}, {}, []
     rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
+    labels = template.labels("active_disclosure", "columns")
+    since = 0
     for group in template.groups(version):
+        found = [rows[k] for k in group.rows if k in rows]
+        by_grid = rows_by_grid(found, lines, [labels[c].forms() for c in group.columns], since) if found else {}
+        since = max([r.line for r in found], default=since)
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
-            cells = [read_cell(t) for t in tokens]
+            cells = by_grid.get(key) or [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
                 extra = cells[len(group.columns) :]
                 if any(not c.blank for c in extra):
@@ -576,6 +705,12 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
     return TableResult(values, status, found_lines[:1] + found_lines[-1:], row_lines, cells_note, notes)
 
 
+def flat_address(_unit: str, column: str) -> Address:
+    """The cell address of a column "row.column" of table C's one unit of fifteen cells: (row, column)."""
+    row, col = column.split(".")
+    return row, col
+
+
 def read_review(lines: list[Line], template: Template) -> TableResult:
     """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
     columns = list(template.columns("review_litigation"))
@@ -592,12 +727,13 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
         return TableResult({k: [None] * len(columns) for k in row_keys}, status, span)
     # The fifteen cells are one unit whose columns are "row.column"; C1 holds within each row.
     flat = [f"{k}.{c}" for k in row_keys for c in columns]
-    eqs = [
-        (rule.id, [("C", f"{k}.{c}") for c in rule.left], [("C", f"{k}.{c}") for c in rule.right])
-        for rule in template.rules_for("review_litigation")
-        for k in row_keys
-    ]
-    placed, notes, extras = place_rows({"C": tokens}, flat, eqs)
+    eqs = equations(template, "review_litigation", "2021")
+    by_grid, extras = review_by_grid(lines, len(flat)), {}
+    if by_grid:
+        placed = {"C": {col: value_of(c) for col, c in zip(flat, by_grid, strict=True)}}
+        notes = grid_notes("C", flat, by_grid, any(ln.ocr for ln in lines))
+    else:
+        placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address)
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
     cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
@@ -605,6 +741,28 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
     if any(n.get("position") == "ambiguous" for n in notes.values()):
         messages.append(f"line {line}: cells were lost in conversion and more than one placement fits the sums")
     return TableResult(values, "ok", [token_lines[0], token_lines[-1]], dict.fromkeys(row_keys, line), cells, messages)
+
+
+def review_by_grid(lines: list[Line], width: int) -> list[Cell | None] | None:
+    """Table C read by its grid when its numbers are one row of a table whose grid was kept:
+    a cell or None for each of the `width` columns; else None."""
+    numbered = [ln for ln in lines if any(read_cell(c).value is not None for c in split_label(ln.cells)[1])]
+    spans = line_spans(numbered[0], split_label(numbered[0].cells)[1]) if len(numbered) == 1 else None
+    edges = grid_edges([spans], [], [()] * width, not numbered[0].ocr) if spans else None
+    return spans_to_cells(spans, edges) if edges else None
+
+
+def grid_notes(key: str, columns: list[str], cells: list[Cell | None], ocr: bool) -> dict[str, dict]:
+    """The notes on a row read by its grid: {"key.column": note} for raw text that differs from its
+    number or cannot be read, and every number read by OCR marked `ocr`."""
+    notes = {}
+    for col, cell in zip(columns, cells, strict=True):
+        note = cell_note(cell, None)
+        if ocr and cell is not None and not cell.blank:
+            note["ocr"] = True
+        if note:
+            notes[f"{key}.{col}"] = note
+    return notes
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:

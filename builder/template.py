@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
-import yaml
+from builder.config import TEMPLATE_SCHEMA, ConfigError, key_path, read_config, require_known
 
 TEMPLATE_FILE = Path(__file__).parent / "template" / "template.yaml"
 VERSIONS = ("2021", "2019")
@@ -37,6 +39,8 @@ def strip_ordinal(label: str) -> str:
 
 @dataclass(frozen=True)
 class Label:
+    """A row or column of a table as printed: its canonical `key`, its `label` and the `variants` seen in reports."""
+
     key: str
     label: str
     variants: tuple[str, ...]
@@ -50,32 +54,146 @@ class Label:
 
 @dataclass(frozen=True)
 class Group:
+    """One 第二十条 item of table A: its rows share its columns; `scalar` rows hold one number each."""
+
     item: str
     columns: tuple[str, ...]
     rows: tuple[str, ...]
     scalar: bool
 
 
+Address = tuple[str, str]  # (row key, column key) of a cell in one table
+
+
+class Unknown:
+    """The value of a cell whose number is not known although something is printed there (unreadable or
+    refused): an equation with such a cell cannot be judged. Use the one instance, `UNKNOWN`."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One instance of a consistency rule (勾稽关系) in one column (rules `over: columns`) or one row (`over:
+    rows`) of a table: the sum of the `left` cells equals the sum of the `right` cells. `over` names that
+    column or row; cells are (row, column) addresses. The arithmetic of every rule is here and only here:
+    the parser places cells with it (builder.parse.solve) and the checks report with it (builder.checks)."""
+
+    rule: str
+    over: str
+    left: tuple[Address, ...]
+    right: tuple[Address, ...]
+
+    def sums(self, values: Mapping[Address, Any]) -> tuple[Any, Any] | None:
+        """Given {(row, column): number, None for blank, or UNKNOWN}, return (left sum, right sum).
+        A blank cell (None, or absent from `values`) counts as 0, as the template's checks do; None is
+        returned when the equation cannot be judged: every cell blank, or a cell UNKNOWN."""
+        get = values.get  # the solver calls this for every candidate layout: kept to C-speed builtins
+        left = [get(cell) for cell in self.left]
+        right = [get(cell) for cell in self.right]
+        both = left + right
+        if UNKNOWN in both or both.count(None) == len(both):
+            return None
+        return sum(filter(None, left)), sum(filter(None, right))
+
+    def residual(self, values: Mapping[Address, Any]):
+        """Left sum minus right sum (0 when the equation holds), or None when it cannot be judged (see sums)."""
+        sums = self.sums(values)
+        return None if sums is None else sums[0] - sums[1]
+
+    def holds(self, values: Mapping[Address, Any]) -> bool | None:
+        """True when both sides are equal, False when they differ, None when it cannot be judged (see sums)."""
+        sums = self.sums(values)
+        return None if sums is None else sums[0] == sums[1]
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A consistency rule (勾稽关系) of template.yaml `rules`: in every column (`over: columns`) or every row
+    (`over: rows`) of `table`, the `left` operands sum to the `right` ones (`outcomes` stands for the outcome
+    rows of the report's template version). Its words (severity, title and description in zh and en, the
+    name of a long sum) are data beside it. `equations(version)` are its instances over the cells of a
+    template version, built by the Template that defines it."""
+
     id: str
     table: str
-    over: str  # "columns": the rule holds in every column; "rows": in every row
+    over: str
     left: tuple[str, ...]
     right: tuple[str, ...]
     explain: str
+    severity: str
+    title: dict = field(compare=False)
+    description: dict = field(compare=False)
+    sum_label: str | None = None
+    by_version: dict[str, tuple[Equation, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def equations(self, version: str) -> tuple[Equation, ...]:
+        """The rule's equations over the cells of template `version` ("2021" or "2019"), one per column or row."""
+        return self.by_version[version]
+
+    def cells(self, version: str) -> frozenset[Address]:
+        """Every (row, column) the rule covers in template `version`."""
+        return frozenset(cell for eq in self.equations(version) for cell in eq.left + eq.right)
+
+    def holds(self, values: Mapping[Address, Any], version: str) -> bool | None:
+        """False when any equation of the rule is broken, True when every one holds, None when none can be judged."""
+        verdicts = [eq.holds(values) for eq in self.equations(version)]
+        if False in verdicts:
+            return False
+        return True if True in verdicts else None
+
+    def text(self) -> dict:
+        """The rule as checks.yaml lists a check: {id, severity, title, description} (title/description {zh, en})."""
+        return {"id": self.id, "severity": self.severity, "title": self.title, "description": self.description}
 
 
 class Template:
-    """The whole definition, with lookups by table, version and key."""
+    """The whole definition (template.yaml, validated), with lookups by table, version and key.
+    Raises ConfigError (naming template.yaml, the key path and what was expected) for a definition that
+    does not fit: the shape is checked by config.TEMPLATE_SCHEMA, the cross-references (a rule operand, a
+    group's row) here."""
 
-    def __init__(self, raw: dict):
+    def __init__(self, raw: dict, path: Path | str = TEMPLATE_FILE):
         self.raw = raw
+        self.path = path
         self.sections = tuple(raw["sections"])
         self.tables = raw["tables"]
-        self.rules = tuple(
-            Rule(r["id"], r["table"], r["over"], tuple(r["left"]), tuple(r["right"]), r["explain"])
-            for r in raw["rules"]
+        check_references(self, path)
+        self.rules = tuple(self.make_rule(r) for r in raw["rules"])
+
+    def make_rule(self, spec: dict) -> Rule:
+        """Given a rule of template.yaml, return the Rule with its equations for every template version."""
+        rule = Rule(
+            spec["id"],
+            spec["table"],
+            spec["over"],
+            tuple(spec["left"]),
+            tuple(spec["right"]),
+            spec["explain"],
+            spec["severity"],
+            spec["title"],
+            spec["description"],
+            spec.get("sum_label"),
+        )
+        return replace(rule, by_version={v: self.rule_equations(rule, v) for v in VERSIONS})
+
+    def rule_equations(self, rule: Rule, version: str) -> tuple[Equation, ...]:
+        """A rule's equations in a template version: for `over: columns` one per column of the table, over the
+        rows the version has; for `over: rows` one per row of the version, over the named columns."""
+        rows = self.rows(rule.table, version)
+        left, right = self.expand(rule.left, version), self.expand(rule.right, version)
+        if rule.over == "columns":
+            left, right = tuple(r for r in left if r in rows), tuple(r for r in right if r in rows)
+            return tuple(
+                Equation(rule.id, col, tuple((r, col) for r in left), tuple((r, col) for r in right))
+                for col in self.columns(rule.table)
+            )
+        return tuple(
+            Equation(rule.id, row, tuple((row, c) for c in left), tuple((row, c) for c in right)) for row in rows
         )
 
     def labels(self, table: str, kind: str) -> dict[str, Label]:
@@ -86,6 +204,7 @@ class Template:
         }
 
     def spec(self, table: str, kind: str, key: str) -> dict:
+        """The template.yaml entry of one row or column (`kind` is `rows` or `columns`); KeyError if unknown."""
         return self.tables[table][kind][key]
 
     def groups(self, version: str) -> tuple[Group, ...]:
@@ -104,9 +223,11 @@ class Template:
         )
 
     def columns(self, table: str) -> tuple[str, ...]:
+        """The column keys of a table, in printed order (table A: every column of either version)."""
         return tuple(self.tables[table]["columns"])
 
     def outcome_rows(self, version: str) -> tuple[str, ...]:
+        """The rows of table B marked `outcome: true` in a template version: （一）…（六） and their items."""
         return tuple(
             key for key in self.rows("applications", version) if self.spec("applications", "rows", key).get("outcome")
         )
@@ -119,6 +240,7 @@ class Template:
         return tuple(out)
 
     def rules_for(self, table: str) -> tuple[Rule, ...]:
+        """The consistency rules of one table, in template.yaml order."""
         return tuple(r for r in self.rules if r.table == table)
 
     def cell_label(self, table: str, row: str, column: str | None = None) -> str:
@@ -135,9 +257,57 @@ class Template:
         return f"{name} / {self.column_label(table, column)}"
 
     def column_label(self, table: str, column: str) -> str:
+        """A reader's name for a column (its printed label), or the key itself when the table has no such column."""
         return self.tables[table]["columns"].get(column, {}).get("label", column)
 
 
+def check_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless every key template.yaml refers to exists (see the two checks below)."""
+    check_table_references(template, path)
+    check_rule_references(template, path)
+
+
+def check_table_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless each table's section is a section key and table A's groups name its own
+    rows and columns."""
+    sections = [s["key"] for s in template.sections]
+    for table, spec in template.tables.items():
+        require_known(path, ["tables", table, "section"], spec["section"], sections, "a section key")
+        for version, groups in spec.get("templates", {}).items():
+            require_known(path, ["tables", table, "templates", version], version, VERSIONS, "a template version")
+            for n, group in enumerate(groups):
+                for kind in ("rows", "columns"):
+                    for i, key in enumerate(group[kind]):
+                        where = ["tables", table, "templates", version, n, kind, i]
+                        require_known(path, where, key, spec[kind], f"a {kind[:-1]} of {table}")
+
+
+def check_rule_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless rule ids are unique, each rule's table exists and its operands are rows of
+    that table (or `outcomes`) for rules over columns, columns of it for rules over rows."""
+    seen: set[str] = set()
+    for n, rule in enumerate(template.raw["rules"]):
+        if rule["id"] in seen:
+            raise ConfigError(path, key_path(["rules", n, "id"]), f"expected a new rule id, found {rule['id']!r} again")
+        seen.add(rule["id"])
+        require_known(path, ["rules", n, "table"], rule["table"], template.tables, "a table key")
+        table = template.tables[rule["table"]]
+        if rule["over"] == "columns":
+            known, what = [*table["rows"], "outcomes"], f"a row of {rule['table']} or outcomes"
+        else:
+            known, what = list(table["columns"]), f"a column of {rule['table']}"
+        for side in ("left", "right"):
+            for i, key in enumerate(rule[side]):
+                require_known(path, ["rules", n, side, i], key, known, what)
+
+
+def load_template(path: Path | None = None) -> Template:
+    """Read and validate template.yaml (default TEMPLATE_FILE); return the Template, cached per path.
+    Raises ConfigError naming the file, the key path and what was expected."""
+    return read_template(Path(path or TEMPLATE_FILE))
+
+
 @cache
-def load_template(path: Path = TEMPLATE_FILE) -> Template:
-    return Template(yaml.safe_load(path.read_text(encoding="utf-8")))
+def read_template(path: Path) -> Template:
+    """The Template of one file, read once (see load_template)."""
+    return Template(read_config(path, TEMPLATE_SCHEMA), path)

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the project's data, and a site built from a copy of the default data."""
+"""Shared fixtures: paths of the project's data, a site built from a copy of the default data, --update-golden."""
 
 import shutil
 from pathlib import Path
@@ -7,6 +7,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "data" / "reports").glob("0*.txt"))
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/*.json from what the parser makes now (review the diff before committing)",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    """True only when the run was started with --update-golden: goldens are never rewritten otherwise."""
+    return request.config.getoption("--update-golden")
 
 
 @pytest.fixture(scope="session")

@@ -453,18 +453,31 @@ def write_gbk_text(seed_text: str, path: Path) -> Path:
     return path
 
 
-def generate_all(seed: Path, folder: Path) -> dict[str, Path]:
-    """Given a seed file, write every format of it into folder; return {format: path}."""
-    text = seed.read_text(encoding="utf-8")
-    stem = seed.stem
-    pdf = write_pdf(text, folder / f"{stem}.pdf")
-    return {
-        "text": seed,
-        "gbk": write_gbk_text(text, folder / f"{stem}.gbk.txt"),
-        "pdf": pdf,
-        "docx": write_docx(text, folder / f"{stem}.docx"),
-        "html": write_html(text, folder / f"{stem}.html"),
-    }
+FORMAT_WRITERS = {
+    "gbk": ("gbk.txt", write_gbk_text),
+    "pdf": ("pdf", write_pdf),
+    "docx": ("docx", write_docx),
+    "html": ("html", write_html),
+}
+
+
+class SeedFormats(dict):
+    """A seed's formats {format: path}, each file written on first use (writing DOCX is slow)."""
+
+    def __init__(self, seed: Path, folder: Path):
+        super().__init__(text=seed)
+        self.seed, self.folder = seed, folder
+
+    def __missing__(self, fmt: str) -> Path:
+        suffix, write = FORMAT_WRITERS[fmt]
+        path = write(self.seed.read_text(encoding="utf-8"), self.folder / f"{self.seed.stem}.{suffix}")
+        self[fmt] = path
+        return path
+
+
+def generate_all(seed: Path, folder: Path) -> SeedFormats:
+    """Given a seed file, return its formats {format: path} in folder, each written when first asked for."""
+    return SeedFormats(seed, folder)
 
 
 def expected_tables(seed_text: str) -> list[list[tuple[str, ...]]]:

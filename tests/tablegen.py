@@ -55,23 +55,64 @@ def table_b_rows(values: dict) -> list[list[str]]:
     return header + body
 
 
-def document(table_b: list[list[str]], sep: str = "\t", year: int = 2023) -> Document:
-    """A whole report around a table B given as rows of cells (cells joined by `sep`, then split again)."""
+def table_a_rows(version: str, value: str = "0") -> list[list[str]]:
+    """Table A of a template version as rows of cells: per 第二十条 item its header, then each row with `value`."""
+    rows = []
+    for group in T.groups(version):
+        rows.append([group.item])
+        rows.append(["信息内容", *(T.column_label("active_disclosure", c) for c in group.columns)])
+        rows += [[T.spec("active_disclosure", "rows", r)["label"], *[value] * len(group.columns)] for r in group.rows]
+    return rows
+
+
+def table_c_rows(value: str = "0") -> list[list[str]]:
+    """Table C as printed: two header lines naming the three parts, the column labels, and one row of 15 values."""
+    labels = [T.column_label("review_litigation", c) for c in T.columns("review_litigation")]
+    specs = [T.spec("review_litigation", "rows", r) for r in T.rows("review_litigation", "2021")]
+    parts = [spec["label"] for spec in specs]
+    blank = [""] * (len(labels) - 1)
+    return [
+        [parts[0], *blank, specs[1]["group"]],
+        [*labels, parts[1], *blank, parts[2]],
+        [*[""] * len(labels), *labels, *labels],
+        [value] * (3 * len(labels)),
+    ]
+
+
+def document(
+    table_b: list[list[str]],
+    sep: str = "\t",
+    year: int = 2023,
+    table_a: list[list[str]] = (),
+    table_c: list[list[str]] = (),
+    closing: list[str] = (),
+    agency: str = "某某区卫生健康局",
+) -> Document:
+    """A whole report around its tables given as rows of cells (cells joined by `sep`, then split again);
+    `closing` lines (the signature) follow the last section."""
     text = [
-        f"某某区卫生健康局{year}年政府信息公开工作年度报告",
+        f"{agency}{year}年政府信息公开工作年度报告",
         "一、总体情况",
         "本年度工作情况如下。",
         "二、主动公开政府信息情况",
-        "三、收到和处理政府信息公开申请情况",
     ]
+    text += [sep.join(cells) for cells in table_a]
+    text += ["三、收到和处理政府信息公开申请情况"]
     text += [sep.join(cells) for cells in table_b]
-    text += [
-        "四、政府信息公开行政复议、行政诉讼情况",
-        "五、存在的主要问题及改进情况",
-        "无。",
-        "六、其他需要报告的事项",
-        "无。",
-    ]
+    text += ["四、政府信息公开行政复议、行政诉讼情况"]
+    text += [sep.join(cells) for cells in table_c]
+    text += ["五、存在的主要问题及改进情况", "无。", "六、其他需要报告的事项", "无。", *closing]
     from builder.sources.text import line_to_cells
 
     return Document("generated.txt", "text", tuple(Line(n, line_to_cells(t)) for n, t in enumerate(text, start=1)))
+
+
+def zero_document(version: str = "2021", agency: str = "某某区卫生健康局", year: int = 2023) -> Document:
+    """A well-formed report of a template version, every cell of tables A, B and C printed as 0, signed in time."""
+    zeros = dict.fromkeys(APPLICANTS, 0)
+    outcomes = {row: zeros for row in T.outcome_rows(version)}
+    table_b = table_b_rows(consistent_applications(outcomes, zeros, zeros, version))
+    closing = [agency, f"{year + 1}年1月15日"]
+    return document(
+        table_b, year=year, table_a=table_a_rows(version), table_c=table_c_rows(), closing=closing, agency=agency
+    )

@@ -1,5 +1,6 @@
 """Tests of the agency registry: matching by name and region, the never-guess rule, and stable addresses."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,19 @@ def test_registry_is_sound():
     assert check_registry(REGISTRY) == []
     paths = [p for e in REGISTRY["agencies"] for p in e["paths"]]
     assert all(p.isascii() for p in paths) and len(set(paths)) == len(paths)
-    assert "agencies:" in registry_to_yaml(REGISTRY)
+
+
+def test_registry_writes_back_as_it_reads(tmp_path):
+    (tmp_path / "agencies.yaml").write_text(registry_to_yaml(REGISTRY), encoding="utf-8")
+    assert load_registry(tmp_path / "agencies.yaml") == REGISTRY
+
+
+@pytest.mark.parametrize("golden", sorted((ROOT / "tests" / "golden").glob("*.json")), ids=lambda p: p.stem)
+def test_every_golden_reports_agency_is_a_confirmed_entry(golden):
+    name = json.loads(golden.read_text(encoding="utf-8"))["agency"]
+    entry, warnings = match(name)
+    assert (entry["status"], warnings) == ("confirmed", [])
+    assert entry in REGISTRY["agencies"] and normalize_name(name) in entry["names"]
 
 
 def test_registry_regions_agree_with_dataset_and_names():

@@ -1,5 +1,6 @@
 """End to end: build the site from a temporary copy of the data and read the numbers off the HTML."""
 
+import hashlib
 import json
 
 import pytest
@@ -7,6 +8,8 @@ from bs4 import BeautifulSoup
 
 from builder.build import build
 from tests.conftest import SEEDS, copy_project
+
+pytestmark = pytest.mark.slow  # every test here builds or reads a whole site
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +71,15 @@ def test_home_page_lists_every_report_and_agency_pages_link_years(built):
     assert 'href="2023/"' in agency
 
 
-def test_original_source_file_is_served(built):
-    root, _ = built
-    served = list((root / "site" / "sources").rglob("*.txt"))
-    assert len(served) == 5
+def test_each_report_page_links_its_source_served_byte_for_byte(built):
+    root, summary = built
+    for report in summary.reports:
+        page = root / "site" / report["agency_path"] / str(report["year"]) / "index.html"
+        links = [a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").find_all("a", href=True)]
+        [link] = [href for href in links if "/sources/" in href]
+        served = (page.parent / link).resolve().read_bytes()
+        assert served == (root / "data" / "reports" / report["source"]["path"]).read_bytes(), link
+        assert hashlib.sha256(served).hexdigest() == report["source"]["sha256"], link
 
 
 def test_built_json_validates_against_the_schema(built):

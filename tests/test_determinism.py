@@ -5,6 +5,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from builder import build as build_module
 from builder.build import build
 from tests.conftest import SEEDS, copy_project
@@ -22,6 +24,9 @@ def build_keeping_markdown(root: Path, keep: Path, monkeypatch):
 
     monkeypatch.setattr(build_module, "run_mkdocs", run_and_keep)
     return build(root)
+
+
+pytestmark = pytest.mark.slow  # whole builds
 
 
 def test_two_builds_of_the_default_data_are_identical_byte_for_byte(tmp_path, monkeypatch):

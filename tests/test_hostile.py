@@ -137,6 +137,7 @@ def broken(tmp_path_factory):
     return root, summary, expected
 
 
+@pytest.mark.slow
 def test_each_broken_file_fails_alone_with_its_reason(broken):
     _, summary, expected = broken
     reasons = {o.file: o.error for o in summary.failed}
@@ -146,6 +147,7 @@ def test_each_broken_file_fails_alone_with_its_reason(broken):
         assert "\n" not in reasons[name]
 
 
+@pytest.mark.slow
 def test_the_other_reports_still_build(broken):
     root, summary, _ = broken
     files = sorted(r["source"]["file"] for r in summary.reports)
@@ -153,6 +155,7 @@ def test_the_other_reports_still_build(broken):
     assert len(list((root / "data" / "json").glob("*.json"))) == len(files)
 
 
+@pytest.mark.slow
 def test_a_pdf_that_is_really_html_is_read_as_html_with_a_note(broken):
     _, summary, _ = broken
     report = next(r for r in summary.reports if r["source"]["file"] == "page-saved-as.pdf")
@@ -160,6 +163,7 @@ def test_a_pdf_that_is_really_html_is_read_as_html_with_a_note(broken):
     assert any("named .pdf but holds an HTML page" in n for n in report["notes"])
 
 
+@pytest.mark.slow
 def test_the_same_report_twice_is_kept_once_and_listed_as_duplicate(broken):
     _, summary, _ = broken
     assert [name for name, _ in summary.duplicates] == ["copy of seed 1.txt"]
@@ -206,6 +210,7 @@ def crash():
     os.kill(os.getpid(), signal.SIGSEGV)
 
 
+@pytest.mark.slow
 def test_a_call_over_time_is_stopped_and_the_others_finish():
     limits = isolation.Limits(seconds=1, workers=2)
     started = time.monotonic()
@@ -215,12 +220,14 @@ def test_a_call_over_time_is_stopped_and_the_others_finish():
     assert [r.value for r in results[1:]] == ["a", "b"]
 
 
+@pytest.mark.slow
 def test_a_call_over_memory_is_stopped():
     results = isolation.run_each(allocate, [(4 * 2**30,), (1000,)], isolation.Limits(memory_bytes=256 * 2**20))
     assert results[0].error.startswith("out of memory: needed more than 256 MB")
     assert results[1].value == 1000
 
 
+@pytest.mark.slow
 def test_a_crashing_reader_is_reported():
     assert (
         isolation.run_each(crash, [()], isolation.Limits())[0].error == "the reader crashed: worker killed by SIGSEGV"
@@ -232,6 +239,7 @@ def test_limits_name_a_bad_setting():
         isolation.Limits(seconds=0)
 
 
+@pytest.mark.slow
 def test_a_slow_pdf_is_stopped_after_the_timeout_and_listed(tmp_path):
     root = project(tmp_path, SEEDS[:1])
     lines = SEED_TEXT.splitlines()
@@ -243,6 +251,7 @@ def test_a_slow_pdf_is_stopped_after_the_timeout_and_listed(tmp_path):
     assert len(summary.reports) == 1
 
 
+@pytest.mark.slow
 def test_cli_build_takes_the_limits(tmp_path):
     root = project(tmp_path, SEEDS[:1])
     (root / "data" / "reports" / "big.txt").write_text(SEED_TEXT + "。" * 2000, encoding="utf-8")
@@ -292,6 +301,7 @@ HOSTILE_AGENCIES = [
 ]
 
 
+@pytest.mark.slow
 def test_hostile_agency_and_file_names_stay_inside_the_output(tmp_path):
     root = project(tmp_path, [])
     reports = root / "data" / "reports"
@@ -342,6 +352,7 @@ def test_hostile_agency_and_file_names_stay_inside_the_output(tmp_path):
         assert re.fullmatch(r"\.[a-z0-9]{1,8}", path.suffix), path  # the ext is sanitised too (for .md see below)
 
 
+@pytest.mark.slow
 def test_search_index_and_pages_hold_no_report_markup(tmp_path):
     root = project(tmp_path, SEEDS[:1])
     payload = "".join(HOSTILE[:24]).replace("\n", " ")
@@ -372,6 +383,7 @@ def test_search_index_and_pages_hold_no_report_markup(tmp_path):
             )
 
 
+@pytest.mark.slow
 def test_copied_source_files_are_not_served_as_pages(tmp_path):
     root = project(tmp_path, [])
     (root / "data" / "reports" / "r.md").write_text(
@@ -413,6 +425,7 @@ build(root)
 """
 
 
+@pytest.mark.slow
 def test_a_build_killed_midway_leaves_the_previous_output_and_a_rerun_equals_a_clean_build(tmp_path):
     root = project(tmp_path / "a", SEEDS[:3])
     build(root)

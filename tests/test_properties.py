@@ -1,7 +1,9 @@
 """Property tests: damage of the kinds real conversions do never changes a number silently."""
 
 import unicodedata
+from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,12 +26,27 @@ def test_read_cell_ignores_conversion_noise(n, shape, fullwidth):
     assert read_cell(raw).value == n
 
 
-@given(st.text(max_size=20))
-def test_read_cell_never_raises_and_numbers_round_trip(text):
+NUMBERISH = st.text(st.sampled_from("0123456789０９.．-−+?？* ,，件万元次ab一"), max_size=12)
+
+
+@given(st.one_of(st.text(max_size=20), NUMBERISH))
+def test_read_cell_never_raises_and_reads_only_the_number_printed(text):
     cell = read_cell(text)
-    if cell.value is not None:
-        digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
-        assert digits.lstrip("0") and str(abs(int(cell.value))) in digits or cell.value == 0
+    if cell.value is None:
+        return
+    printed = unicodedata.normalize("NFKC", text)
+    digits = "".join(ch for ch in printed if ch.isdecimal() or ch == ".")
+    assert Decimal(digits) == abs(Decimal(str(cell.value))), (text, cell)
+    assert cell.value >= 0 or "-" in printed.replace("−", "-"), (text, cell)
+
+
+@given(
+    st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["{}", "?{}", "{}？", " {} ", "{}万元", "*{}"]),
+)
+def test_amounts_round_trip_through_their_printed_text(amount, shape):
+    cell = read_cell(shape.format(amount))
+    assert Decimal(str(cell.value)) == amount, (shape.format(amount), cell)
 
 
 @st.composite
@@ -61,6 +78,7 @@ def damaged_table(draw):
     return values, keys, rows[:3] + body, sep
 
 
+@pytest.mark.slow  # a long property search
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged_table())
 def test_damaged_table_b_reads_right_or_reports_ambiguity(case):
@@ -91,6 +109,7 @@ def damaged_table_c(draw):
     return groups, cells, draw(st.sampled_from(["\t", " | "]))
 
 
+@pytest.mark.slow  # a long property search
 @settings(max_examples=150, deadline=None)
 @given(damaged_table_c())
 def test_damaged_table_c_reads_right_or_reports_ambiguity(case):

@@ -14,7 +14,7 @@ from builder import pages
 from builder.model import ReportError
 from builder.parse import parse_document
 from builder.provenance import add_report, download_name, provenance_record, sidecar_path, write_sidecar
-from builder.revisions import group_revisions, recency_key
+from builder.revisions import group_revisions
 from builder.sources import find_reports, read
 from tests.conftest import ROOT
 
@@ -282,23 +282,6 @@ def test_same_numbers_in_two_files_are_other_files_not_a_revision():
     assert revisions[current[0]["id"]][0]["changes"] == []
     text = pages.render("revisions.md.j2", report=current[0], revisions=revisions[current[0]["id"]])
     assert "Revised after publication" not in text and "no number in the tables differs" in text
-
-
-def test_recency_sidecar_beats_mtime_then_fetched_then_mtime_order():
-    def rep(path, **source):
-        return {"id": "x-2023", "template": "2021", "source": {"file": path, "path": path, **source}}
-
-    files = [
-        rep("a.txt", modified="2030-01-01T00:00:00Z"),  # newest mtime, but no sidecar
-        rep("b.txt", modified="2020-01-01T00:00:00Z"),
-        rep("c.txt", fetched="2024-05-01T00:00:00Z"),
-        rep("d.txt", fetched="2024-06-01T00:00:00Z"),
-    ]
-    assert [r["source"]["file"] for r in sorted(files, key=recency_key)] == ["b.txt", "a.txt", "c.txt", "d.txt"]
-    current, revisions = group_revisions(files + [{**files[0], "id": "y-2023"}])
-    assert [r["source"]["file"] for r in current] == ["d.txt", "a.txt"]
-    assert [r["file"] for r in revisions["x-2023"]] == ["c.txt", "a.txt", "b.txt"]
-    assert "y-2023" not in revisions
 
 
 # --- the PDF in the default dataset ----------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Region pages sum their agencies' figures per year, leaving out (and naming) tables that cannot be counted."""
 
+import pytest
 from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.slow  # every test here builds or reads a whole site
 
 
 def totals(html: str) -> dict[str, list[str]]:

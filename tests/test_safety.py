@@ -235,6 +235,7 @@ def test_a_publish_stopped_at_any_step_leaves_each_output_old_or_new_whole(tmp_p
         assert leftovers(root) == [], (k, steps[k - 1])
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_every_step_of_its_publish_leaves_each_output_old_or_new(tmp_path):
     base = copy_project(tmp_path / "base", SEEDS[:1])
     build(base)
@@ -331,6 +332,7 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_parse_workers_die_when_the_build_is_killed(tmp_path):
     root = copy_project(tmp_path / "p", SEEDS[:3])
@@ -446,6 +448,8 @@ print(doc.meta.get("scanned"), len(doc.lines))
 """
 
 
+@pytest.mark.slow
+@pytest.mark.ocr
 def test_ocr_writes_nothing_under_the_home_folder(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 

@@ -3,11 +3,14 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from builder.agencies import move_agency, rename_agency
 from builder.build import build
 from tests.conftest import ROOT, SEEDS, copy_project
+
+pytestmark = pytest.mark.slow  # every test here builds or reads a whole site
 
 PUBLISHED = ROOT / "data" / "published_urls.txt"
 

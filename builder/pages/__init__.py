@@ -151,19 +151,32 @@ def row_view(report, template, table, row, cells, paths) -> dict:
 
 
 def cell_notes(report: dict, template: Template) -> list[dict]:
-    """The parser's notes on single cells, in words, for the list under the tables."""
+    """The site's notes on single cells, in words (Chinese first), for the list under the tables:
+    each names the cell as the template does (table letter, row and column labels), never by key."""
     out = []
     for path, note in sorted(report.get("cells", {}).items()):
-        parts = path.split(".")
+        table, row, *column = path.split(".")
         what = []
         if note.get("position") == "inferred":
-            what.append("column inferred from the template's sums (blank cells were lost in conversion)")
+            what.append(
+                "原文丢失了空白格，所在列由合计推断 column inferred from the template's sums (blank cells lost)"
+            )
         if note.get("position") == "ambiguous":
-            alts = ", ".join("blank" if a is None else str(a) for a in note.get("alternatives", []))
-            what.append(f"ambiguous: another reading fits the sums equally well (would be {alts})")
+            alts = "、".join("空白 blank" if a is None else str(a) for a in note.get("alternatives", []))
+            what.append(f"不确定：另一种读法同样符合合计（{alts}） ambiguous: another reading fits the sums")
         if note.get("unreadable"):
-            what.append("unreadable cell")
+            what.append("无法读出 unreadable")
         if "raw" in note and not note.get("unreadable"):
-            what.append(f"printed as “{note['raw']}”")
-        out.append({"path": path, "table": parts[0], "line": note.get("line"), "what": "; ".join(what) or "note"})
+            what.append(f"原文印作 printed as “{note['raw']}”")
+        known = table in template.tables
+        out.append(
+            {
+                "cell": (f"表{template.tables[table]['letter']} " + template.cell_label(table, row, *column[:1]))
+                if known
+                else path,
+                "anchor": f"{template.tables[table]['letter']}-{row}" if known else "",
+                "line": note.get("line"),
+                "what": "；".join(what) or "说明 note",
+            }
+        )
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
@@ -12,7 +13,9 @@ from collections import Counter, defaultdict
 from markupsafe import Markup
 
 from builder import pages
+from builder.agencies import normalize_name, unique_path
 from builder.checks import load_checks
+from builder.pages import meta
 from builder.slugs import compact_slug
 from builder.template import Template
 
@@ -23,6 +26,12 @@ TEMPLATE_NAMES = {
 }
 CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# What the marks beside a cell mean (builder.pages.cell_mark), shown on hover.
+MARK_TITLES = {
+    "*": "所在列由合计推断：原文丢失了空白格 column inferred from the template's sums",
+    "?": "读法不确定：另一种读法同样符合合计 ambiguous: another reading fits the sums",
+    "!": "无法读出 unreadable",
+}
 SEVERITY_NAMES = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
 # Headline figures summed on region pages and drawn on agency pages: (label, table, row, column).
 HEADLINES = (
@@ -43,8 +52,40 @@ def agency_page(report: dict) -> str:
 
 
 def report_page(report: dict) -> str:
+    """The docs path of a report's page: its `page` address (see assign_report_pages), else the base one."""
+    return f"{report.get('page') or base_report_address(report)}.md"
+
+
+def base_report_address(report: dict) -> str:
+    """A report's address before collisions are settled: agency address / year, and the `-2` of a second
+    file of one agency-year (builder.revisions) or of a duplicate id (build.dedupe_ids)."""
     suffix = report["id"].rsplit(str(report["year"]), 1)[-1]
-    return f"{report['agency_path']}/{report['year']}{suffix}.md"
+    return f"{report['agency_path']}/{report['year']}{suffix}"
+
+
+def assign_report_pages(reports: list[dict], registry: dict | None = None) -> None:
+    """Give every report an address of its own (`report["page"]`), so that no page is written over another.
+
+    Reports whose base addresses coincide (two names the registry takes as one agency, one year) are two
+    bodies with two addresses: the report under the name the registry lists first keeps the base address,
+    which earlier builds published; each other one gets `-<pinyin of its printed name>` after it."""
+    names = {e["id"]: [normalize_name(n) for n in e.get("names", [])] for e in (registry or {}).get("agencies", [])}
+
+    def rank(report: dict) -> tuple:
+        known = names.get(report.get("agency_id"), [])
+        name = normalize_name(report["agency"])
+        return (known.index(name) if name in known else len(known), report["id"])
+
+    by_base: dict[str, list[dict]] = defaultdict(list)
+    for report in reports:
+        by_base[base_report_address(report)].append(report)
+    taken = set(by_base)
+    for base, group in sorted(by_base.items()):
+        first, *others = sorted(group, key=rank)
+        first["page"] = base
+        for report in others:
+            report["page"] = unique_path(f"{base}-{compact_slug(report['agency'], 40)}", taken)
+            taken.add(report["page"])
 
 
 def link(from_page: str, to_page: str) -> Markup:
@@ -90,7 +131,7 @@ def finding_cell_paths(finding: dict, template: Template, version: str) -> list[
 
 def render_report(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
     page = report_page(report)
-    findings = number_findings(report.get("findings", []))
+    findings = [{**f, "fault": meta.finding_fault(f["rule"])} for f in number_findings(report.get("findings", []))]
     marks: dict[str, list[dict]] = defaultdict(list)
     for f in findings:
         for path in finding_cell_paths(f, template, report["template"]):
@@ -103,13 +144,21 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
                     cell["findings"] = [
                         {"anchor": f["anchor"], "severity": f["severity"]} for f in marks.get(cell["path"], [])
                     ]
-    return pages.render(
+    findings.sort(key=lambda f: SEVERITY_ORDER[f["severity"]])
+    text = pages.render(
         "report.md.j2",
         report=report,
+        title=meta.report_title(report),
         tables=tables,
         notes=pages.cell_notes(report, template),
-        findings=sorted(findings, key=lambda f: SEVERITY_ORDER[f["severity"]]),
+        findings=findings,
+        faults=list(dict.fromkeys(f["fault"] for f in findings)),
+        fault_names=meta.FAULT_NAMES,
+        fault_explained=meta.FAULT_EXPLAINED,
+        rule_titles=rule_titles(),
+        checks_link=link(page, "checks.md"),
         severity_names=SEVERITY_NAMES,
+        mark_titles=MARK_TITLES,
         related_links={
             f["related"]: link(page, related_page)
             for f in findings
@@ -121,9 +170,32 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         agency_link=link(page, agency_page(report)),
         json_link=link(page, f"data/{report['id']}.json"),
         source_link=link(page, source_href(report)),
+        original_link=meta.http_link(report["source"].get("url")),
+        reading=meta.reading_method(report),
         revisions=revisions or [],
         chart=None,
     )
+    return meta.front_matter(report_meta(report)) + text
+
+
+def rule_titles() -> dict[str, str]:
+    """{rule id: its Chinese title} from builder/template/checks.yaml."""
+    return {r["id"]: r["title"]["zh"] for r in load_checks()["rules"]}
+
+
+def report_meta(report: dict) -> dict:
+    """A report page's front matter: its title, a description with the key figures, its citation."""
+    counts = Counter(f["severity"] for f in report.get("findings", []))
+    figures = meta.key_figures(
+        [(label.split()[0], headline(report, t, row, col)) for label, t, row, col in HEADLINES if row != "total"]
+    )
+    checked = (
+        f"核查发现 {counts['error']} 项错误、{counts['warning']} 项提示"
+        if counts["error"] or counts["warning"]
+        else "核查全部通过"
+    )
+    description = f"{meta.report_title(report)}：" + (f"{figures}；" if figures else "") + f"{checked}。"
+    return {"title": meta.report_title(report), "description": description, "cite": meta.citation(report)}
 
 
 SERVED_AS_IS = ("pdf", "docx", "txt")
@@ -183,9 +255,11 @@ def countable(report: dict, table: str) -> tuple[bool, str]:
     if status != "ok":
         return False, f"table {letter} {status}"
     rules = report.get("findings", [])
+    if any(f["rule"] == "agency-year-twice" for f in rules):
+        return False, "another report of this agency and year is published too"
     broken = sorted({f["rule"] for f in rules if f["rule"] in ARITHMETIC and f.get("table") == table})
     if broken:
-        return False, f"table {letter} does not add up: " + ", ".join(broken)
+        return False, f"table {letter} does not add up: " + "、".join(rule_titles()[rule] for rule in broken)
     return True, ""
 
 
@@ -197,8 +271,9 @@ def headline(report: dict, table: str, row: str, column) -> int | None:
     return values[column] if isinstance(column, int) else values.get(column)
 
 
-def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_src: str) -> Markup:
-    """A Plotly bar chart as an HTML fragment. The figure JSON is made safe inside <script>:
+def chart_html(div_id: str, years: list[int], series: dict[str, list]) -> Markup:
+    """A Plotly bar chart as an HTML fragment: an empty div that docs/assets/charts.js fills when it
+    scrolls into view, and the figure as JSON beside it. The JSON is made safe inside <script>:
     `<`, `>` and `&` are written as \\u escapes, so no label can close the script element."""
     figure = {
         "data": [{"type": "bar", "name": name, "x": years, "y": values} for name, values in series.items()],
@@ -213,21 +288,18 @@ def chart_html(div_id: str, years: list[int], series: dict[str, list], plotly_sr
     data = (
         json.dumps(figure, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     )
+    chart, figure_id = html.escape(div_id), html.escape(f"{div_id}-figure")
     return Markup(
-        f'<script src="{html.escape(plotly_src)}"></script>\n'
-        f'<div id="{html.escape(div_id)}" class="chart"></div>\n'
-        f'<script>document.addEventListener("DOMContentLoaded",function(){{var f={data};'
-        f'if(window.Plotly){{Plotly.newPlot("{html.escape(div_id)}",f.data,f.layout,{{displayModeBar:false,responsive:true}});}}}});</script>'
+        f'<div id="{chart}" class="chart" data-figure="{figure_id}"></div>\n'
+        f'<script type="application/json" id="{figure_id}">{data}</script>'
     )
 
 
-def agency_chart(reports: list[dict], page: str) -> Markup | None:
+def agency_chart(reports: list[dict]) -> Markup | None:
     series = {label: [headline(r, t, row, col) for r in reports] for label, t, row, col in HEADLINES}
     if all(v is None for values in series.values() for v in values):
         return None
-    years = [r["year"] for r in reports]
-    # A link to the script as MkDocs will serve the page (directory URLs: one level deeper).
-    return chart_html("chart-agency", years, series, "../" * (page.count("/") + 1) + "assets/plotly.min.js")
+    return chart_html("chart-agency", [r["year"] for r in reports], series)
 
 
 def region_tree(reports: list[dict]) -> dict[str, dict]:
@@ -284,7 +356,10 @@ def render_region(folder: str, node: dict, tree: dict) -> str:
         }
         for group in sorted(node["agencies"].values(), key=lambda g: g[-1]["agency"])
     ]
-    return pages.render(
+    description = (
+        f"{node['name']}：{len(node['agencies'])} 个机关的 {len(reports)} 份政府信息公开工作年度报告，及其合计。"
+    )
+    return meta.front_matter({"title": node["name"], "description": description}) + pages.render(
         "region.md.j2",
         node=node,
         headers=[h[0] for h in HEADLINES],
@@ -327,6 +402,7 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
     rows = []
     for r in sorted(reports, key=lambda r: (r["agency"], r["year"])):
         for f in number_findings(r.get("findings", [])):
+            f["fault"] = meta.finding_fault(f["rule"])
             table, row = f.get("table"), f.get("row")
             anchor = f"{template.tables[table]['letter']}-{row}" if table in template.tables and row else f["anchor"]
             rows.append(
@@ -337,7 +413,7 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
                     "link": Markup(f"{link(from_page, report_page(r))}#{anchor}"),
                 }
             )
-    return rows
+    return sorted(rows, key=lambda f: SEVERITY_ORDER[f["severity"]])  # errors first; stable within
 
 
 def findings_csv(reports: list[dict]) -> str:
@@ -388,6 +464,49 @@ def cells_csv(reports: list[dict], template: Template) -> str:
 # --- the site ------------------------------------------------------------------------------------
 
 
+def report_dates(report: dict) -> list[str]:
+    """The dates (YYYY-MM-DD) a report's data records: signed, published, fetched."""
+    source = report.get("source", {})
+    dates = [report.get("date_signed"), source.get("published"), source.get("fetched")]
+    return [str(d)[:10] for d in dates if d]
+
+
+def headline_figures(reports: list[dict], tree: dict) -> dict:
+    """The home page's figures: counts of reports, agencies, regions and years, and the applications
+    received and granted summed over the reports whose table B can be counted (`countable`), with
+    how many those are. The share granted is 予以公开 / 办理结果总计 over those reports; None if none."""
+    counted = [r for r in reports if countable(r, "applications")[0]]
+    received = sum(r["applications"]["new"]["total"] or 0 for r in counted)
+    granted = sum(r["applications"]["granted"]["total"] or 0 for r in counted)
+    completed = sum(r["applications"]["total"]["total"] or 0 for r in counted)
+    years = Counter(r["year"] for r in reports)
+    return {
+        "reports": len(reports),
+        "agencies": len({r["agency_path"] for r in reports}),
+        "regions": len(tree),
+        "years": sorted(years.items()),
+        "counted": len(counted),
+        "received": received,
+        "granted": granted,
+        "completed": completed,
+        "granted_share": f"{granted / completed:.0%}" if completed else None,
+    }
+
+
+def build_info(reports: list[dict]) -> dict:
+    """Facts about the data a build publishes, the same for the same data: the number of reports,
+    the latest date in them (the build date when SOURCE_DATE_EPOCH is unset, docs/overrides/hooks.py)
+    and a data version, the first 12 hex digits of a sha256 over every report's JSON (without the
+    file's modification time, which a fresh checkout changes)."""
+    digest = hashlib.sha256()
+    for r in sorted(reports, key=lambda r: r["id"]):
+        public = {k: v for k, v in r.items() if k != "related_pages"}
+        public["source"] = {k: v for k, v in r["source"].items() if k != "modified"}
+        digest.update(json.dumps(public, ensure_ascii=False, sort_keys=True).encode())
+    dates = [d for r in reports for d in report_dates(r)]
+    return {"reports": len(reports), "latest_date": max(dates, default=None), "data_version": digest.hexdigest()[:12]}
+
+
 def site_pages(
     reports: list[dict],
     failed: list[dict],
@@ -398,20 +517,26 @@ def site_pages(
 ) -> dict[str, str]:
     """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects)."""
     reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
+    if len({report_page(r) for r in reports}) < len(reports):  # addresses not yet settled by the build
+        assign_report_pages(reports)
     revisions = revisions or {}
     out = {report_page(r): render_report(r, template, revisions.get(r["id"])) for r in reports}
     by_agency: dict[str, list[dict]] = defaultdict(list)
     for r in reports:
         by_agency[agency_page(r)].append(r)
     for page, group in by_agency.items():
-        out[page] = pages.render(
+        years = sorted({r["year"] for r in group})
+        description = (
+            f"{group[-1]['agency']}的政府信息公开工作年度报告：{years[0]}–{years[-1]} 年，共 {len(group)} 份。"
+        )
+        out[page] = meta.front_matter({"title": group[-1]["agency"], "description": description}) + pages.render(
             "agency.md.j2",
             agency=group[-1]["agency"],
             names=sorted({r["agency"] for r in group}),
             region=group[-1].get("region_name", ""),
             status=group[-1].get("agency_status", ""),
             reports=[list_entry(r, page) for r in group],
-            chart=agency_chart(group, page),
+            chart=agency_chart(group),
         )
     tree = region_tree(reports)
     for folder, node in tree.items():
@@ -425,15 +550,23 @@ def site_pages(
         agencies=by_agency,
         failed=failed,
         provinces=provinces,
+        figures=headline_figures(reports, tree),
     )
     out["problems.md"] = pages.render("problems.md.j2", failed=failed)
+    severity = {r["id"]: r["severity"] for r in load_checks()["rules"]}
     out["quality.md"] = pages.render(
         "quality.md.j2",
         rows=quality_rows(reports, "quality.md", template),
-        counts=sorted(rule_counts.items()),
+        counts=sorted(rule_counts.items(), key=lambda kv: (SEVERITY_ORDER[severity[kv[0]]], kv[0])),
+        severity=severity,
         severity_names=SEVERITY_NAMES,
+        rule_titles=rule_titles(),
+        fault_names=meta.FAULT_NAMES,
+        fault_explained=meta.FAULT_EXPLAINED,
+        finding_fault=meta.finding_fault,
     )
     out["downloads.md"] = pages.render("downloads.md.j2")
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
     out.update(redirect_pages(list(redirects), reports))
+    out["build.json"] = json.dumps(build_info(reports), ensure_ascii=False, indent=1) + "\n"
     return out

@@ -190,6 +190,12 @@ def report_schema(template: Template | None = None) -> dict:
             # Added by the build (data/json), not by `parse`:
             "agency_id": {"type": "string", "description": "the agency's id in data/agencies.yaml"},
             "agency_path": {"type": "string", "pattern": "^[a-z0-9/-]+$", "description": "the agency's page address"},
+            "page": {
+                "type": "string",
+                "pattern": "^[a-z0-9/-]+$",
+                "description": "the report's own page address (agency address / year, and a suffix when two "
+                "reports of one agency and year are published)",
+            },
             "agency_status": {"enum": ["confirmed", "unconfirmed"]},
             "region": {
                 "type": "object",

@@ -24,25 +24,60 @@ ESCAPED_COMMENT = re.compile(r"<!--\[if [^\]]*\]-->|<!--\[endif\]-->|<!--\?xml[^
 CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_-]+)""", re.I)
+# gb2312/gbk pages routinely contain characters only GB18030 has.
+GB_NAMES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
+# Letters a Chinese page decoded in the wrong single-byte charset is made of (Ã, ¤, private use).
+MOJIBAKE = re.compile(r"[\u0080-\u024f\ue000-\uf8ff\ufffd]")
 
 
-def bytes_to_text(data: bytes) -> tuple[str, str]:
-    """Given a page's bytes, return its text and the encoding used (BOM, then meta, then guess)."""
+def declared_charset(data: bytes) -> str | None:
+    """Given a page's bytes, return the charset its XML declaration or <meta> names, or None."""
+    declared = XML_ENCODING.match(data[:200]) or META_CHARSET.search(data[:4096])
+    return declared.group(1).decode("ascii").lower() if declared else None
+
+
+def looks_garbled(text: str) -> bool:
+    """Whether decoded text reads as mojibake: most of its non-ASCII characters are Latin letters,
+    private-use or replacement characters, which a Chinese report is not made of."""
+    wide = sum(1 for c in text[:20000] if ord(c) > 0x7F)
+    return wide >= 20 and len(MOJIBAKE.findall(text[:20000])) > 0.3 * wide
+
+
+def bytes_to_text(data: bytes) -> tuple[str, str, str | None]:
+    """Given a page's bytes, return (text, encoding used, a note when the declared charset was wrong).
+
+    The order: a BOM; UTF-8 when the bytes are valid UTF-8 (a page saved by a browser is UTF-8 but
+    keeps its original `gb2312` declaration, and GBK text is virtually never valid UTF-8); the
+    declared charset unless it yields mojibake; charset_normalizer's guess.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    declared = META_CHARSET.search(data[:4096])
-    names = [declared.group(1).decode("ascii").lower()] if declared else []
-    # gb2312/gbk pages routinely contain characters only GB18030 has.
-    names = ["gb18030" if n in ("gb2312", "gbk", "x-gbk") else n for n in names] + ["utf-8"]
-    for name in names:
+        return data[3:].decode("utf-8"), "utf-8-sig", None
+    declared = declared_charset(data)
+    decoder = GB_NAMES.get(declared, declared)
+    text, used = decode_first(data, ["utf-8", decoder] if decoder else ["utf-8"])
+    if text is None:
+        best = from_bytes(data).best()
+        text, used = (
+            (str(best), best.encoding) if best else (data.decode("utf-8", "replace"), "utf-8 (with replacements)")
+        )
+    if declared is None or decode_first(data, [decoder])[0] == text:
+        return text, used, None
+    return text, used, f"the page declares charset {declared}, which does not fit its bytes; read as {used}"
+
+
+def decode_first(data: bytes, names: list[str]) -> tuple[str | None, str | None]:
+    """Given bytes and charsets to try in order, return (text, charset) of the first that decodes
+    them into something other than mojibake, or (None, None)."""
+    for name in dict.fromkeys(names):
         try:
-            return data.decode(name), name
+            text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-    best = from_bytes(data).best()
-    if best is None:
-        return data.decode("utf-8", errors="replace"), "utf-8 (with replacements)"
-    return str(best), best.encoding
+        if not looks_garbled(text):
+            return text, name
+    return None, None
 
 
 def clean_text(text: str) -> str:
@@ -95,19 +130,50 @@ def drop_chrome(el) -> None:
             node.drop_tree()
 
 
-def table_to_rows(table) -> list[tuple[str, ...]]:
-    """Given a <table>, return its rows as cell texts; a merged cell appears once, where it starts.
+MAX_SPAN = 1000  # the HTML standard's cap on colspan; a rowspan past the table's end is the same
+MAX_COLUMNS = 1000  # a report's table has a dozen columns: a wider grid is hostile, and not followed further
 
-    The positions a rowspan or colspan covers yield no cell, so each data row reads as its own
-    label cells followed by its number cells, whatever the header grid looks like.
-    """
+
+def span_of(td, name: str) -> int:
+    """Given a cell, return its colspan or rowspan as the browser reads it: 1 when absent or invalid."""
+    match = re.match(r"\s*(\d+)", td.get(name) or "")
+    value = int(match.group(1)) if match else 1
+    if value == 0 and name == "rowspan":
+        return MAX_SPAN  # rowspan="0" runs to the end of the table
+    return min(max(value, 1), MAX_SPAN)
+
+
+def rows_to_grid(rows: list[list]) -> list[tuple[tuple[int, int], ...]]:
+    """Given a table's rows of <td>/<th> elements, return each cell's (first column, colspan),
+    following the HTML table model: a cell starts at the first column no rowspan from above covers."""
+    covered: dict[int, int] = {}  # column -> rows below that a rowspan still covers
+    grid = []
+    for cells in rows:
+        taken = {col for col, left in covered.items() if left > 0}
+        covered = {col: left - 1 for col, left in covered.items() if left > 1}
+        col, positions = 0, []
+        for td in cells:
+            while col in taken:
+                col += 1
+            width, height = min(span_of(td, "colspan"), max(MAX_COLUMNS - col, 1)), span_of(td, "rowspan")
+            positions.append((col, width))
+            if height > 1 and col < MAX_COLUMNS:
+                covered.update(dict.fromkeys(range(col, col + width), height - 1))
+            col += width
+        grid.append(tuple(positions))
+    return grid
+
+
+def table_to_rows(table) -> list[tuple[tuple[str, ...], tuple[tuple[int, int], ...]]]:
+    """Given a <table>, return its non-empty rows as (cell texts, grid positions), with each cell's
+    (first column, colspan) in the table's grid; a merged cell appears once, where it starts."""
+    trs = [tr for tr in table.iter("tr") if tr_owner(tr) is table]  # rows of a nested table are its own
+    cells = [[td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")] for tr in trs]
     rows = []
-    for tr in table.iter("tr"):
-        if tr_owner(tr) is not table:
-            continue  # rows of a nested table belong to that table
-        cells = tuple(element_to_text(td) for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th"))
-        if any(cells):
-            rows.append(cells)
+    for tds, positions in zip(cells, rows_to_grid(cells), strict=True):
+        texts = tuple(element_to_text(td) for td in tds)
+        if any(texts):
+            rows.append((texts, positions))
     return rows
 
 
@@ -119,8 +185,8 @@ def tr_owner(tr):
     return node
 
 
-def body_to_blocks(body) -> list[tuple[str, int | None, tuple[str, ...]]]:
-    """Given the report element, return (kind, table index, cells) blocks in reading order."""
+def body_to_blocks(body) -> list[tuple[int | None, tuple[str, ...], tuple | None]]:
+    """Given the report element, return (table index, cells, grid positions) blocks in reading order."""
     blocks: list = []
     buffer: list[str] = []
     tables = 0
@@ -129,7 +195,7 @@ def body_to_blocks(body) -> list[tuple[str, int | None, tuple[str, ...]]]:
         text = clean_text("".join(buffer))
         buffer.clear()
         if text:
-            blocks.append(("text", None, (text,)))
+            blocks.append((None, (text,), None))
 
     def walk(el):
         nonlocal tables
@@ -140,8 +206,8 @@ def body_to_blocks(body) -> list[tuple[str, int | None, tuple[str, ...]]]:
                 if tables_inside(child):
                     walk(child)  # layout table wrapping real tables: read its contents as text
                 else:
-                    for row in table_to_rows(child):
-                        blocks.append(("row", tables, row))
+                    for cells, positions in table_to_rows(child):
+                        blocks.append((tables, cells, positions))
                     tables += 1
             elif tag is None or tag in DROP_TAGS:
                 pass
@@ -214,23 +280,25 @@ def read_html(path) -> Document:
         data = Path(path).read_bytes()
     except OSError as e:
         raise ReportError(str(path), f"cannot read file: {e.strerror}") from e
-    text, encoding = bytes_to_text(data)
+    text, encoding, charset_note = bytes_to_text(data)
     if not text.strip():
         raise ReportError(str(path), "empty HTML file")
-    # lxml refuses NUL and other control characters; a saved page never needs them.
-    text = CONTROL_CHARS.sub("", text)
+    # lxml refuses NUL and other control characters; a saved page never needs them. It also
+    # refuses decoded text that still declares an encoding (XHTML's <?xml … encoding?>).
+    text = XML_DECLARATION.sub("", CONTROL_CHARS.sub("", text), count=1)
     try:
         root = lxml.html.document_fromstring(text.lstrip())
     except (etree.ParserError, ValueError) as e:
         raise ReportError(str(path), f"not parseable as HTML: {e}") from e
     meta = root_to_meta(root)
     body = find_body(root)
-    notes = []
+    notes = [charset_note] if charset_note else []
     if body.tag == "body" or body is root:
         notes.append("no article container found; read the whole page minus navigation")
     drop_chrome(body)
     lines = tuple(
-        Line(number=i, cells=cells, table=table) for i, (_, table, cells) in enumerate(body_to_blocks(body), start=1)
+        Line(number=i, cells=cells, table=table, grid=grid)
+        for i, (table, cells, grid) in enumerate(body_to_blocks(body), start=1)
     )
     if not lines:
         raise ReportError(str(path), "no text in the page body")

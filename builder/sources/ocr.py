@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,13 +15,20 @@ ENGINE = "rapidocr-onnxruntime"
 DPI = 200
 # Boxes on one row closer than this many text heights are one cell: OCR splits long lines at spaces.
 SAME_CELL_GAP = 1.0
+# A digit is about half as wide as it is tall; digits spread wider than this many heights each are
+# in separate narrow columns that OCR read as one box.
+WIDE_DIGIT = 1.2
+NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
 
 
 @dataclass(frozen=True)
 class Row:
+    """One line of OCR'd text: its box, its cells (boxes far apart) and each cell's left and right x."""
+
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom in image pixels
     cells: tuple[str, ...]
     height: float
+    spans: tuple[tuple[float, float], ...] = ()
 
 
 def available() -> bool:
@@ -64,16 +72,82 @@ def boxes_to_rows(boxes) -> list[Row]:
 
 
 def row_to_cells(row) -> Row:
+    """Given the boxes of one line, left to right, return its Row: boxes closer than a text height
+    are one cell, unless both are numbers (two numbers in narrow columns are two cells); a box of
+    numbers separated by spaces (`0 1 0`, narrow columns read as one box) is one cell per number."""
     height = sorted(b[3] - b[1] for b in row)[len(row) // 2]
-    cells, last = [], None
-    for box in row:
-        if last is not None and box[0] - last[2] <= SAME_CELL_GAP * height:
+    cells, spans, last = [], [], None
+    for box in (part for b in row for part in split_numbers(b)):
+        both_numbers = bool(cells) and is_number(cells[-1]) and is_number(box[4])
+        if last is not None and box[0] - last[2] <= SAME_CELL_GAP * height and not both_numbers:
             cells[-1] += box[4]
+            spans[-1] = (spans[-1][0], box[2])
         else:
             cells.append(box[4])
+            spans.append((box[0], box[2]))
         last = box
     bbox = (min(b[0] for b in row), min(b[1] for b in row), max(b[2] for b in row), max(b[3] for b in row))
-    return Row(bbox, tuple(cells), height)
+    return Row(bbox, tuple(cells), height, tuple(spans))
+
+
+def split_numbers(box: tuple) -> list[tuple]:
+    """Given a box whose text is numbers separated by spaces, or digits spread far wider than digits
+    are (`000` read across three narrow columns), return one box per number, each given the share
+    of the box's width its characters take; any other box unchanged."""
+    x0, top, x1, bottom, text = box
+    parts = text.split()
+    spread = text.isdigit() and len(text) > 1 and (x1 - x0) / len(text) > WIDE_DIGIT * (bottom - top)
+    if spread:
+        parts, text = list(text), " ".join(text)
+    if len(parts) < 2 or not all(is_number(p) for p in parts):
+        return [box]
+    per_char = (x1 - x0) / max(len(text), 1)
+    out, at = [], 0
+    for part in parts:
+        start = text.index(part, at)
+        out.append((x0 + start * per_char, top, x0 + (start + len(part)) * per_char, bottom, part))
+        at = start + len(part)
+    return out
+
+
+def is_number(text: str) -> bool:
+    return bool(NUMBER.match(text.replace(" ", "")))
+
+
+def number_columns(rows: list[tuple[tuple[str, ...], tuple[tuple[float, float], ...]]], gap: float) -> list[tuple]:
+    """Given the rows of a table (cells and their x extents), return the x extents of its number
+    columns, left to right: the centres of number cells clustered where they lie within `gap`."""
+    centres = sorted(
+        ((x0 + x1) / 2, x0, x1)
+        for cells, xs in rows
+        for text, (x0, x1) in zip(cells, xs, strict=True)
+        if is_number(text)
+    )
+    bands: list[list[float]] = []
+    for centre, x0, x1 in centres:
+        if bands and centre - bands[-1][2] <= gap:
+            bands[-1] = [min(bands[-1][0], x0), max(bands[-1][1], x1), centre]
+        else:
+            bands.append([x0, x1, centre])
+    return [(x0, x1) for x0, x1, _ in bands]
+
+
+def cell_columns(x0: float, x1: float, bands: list[tuple]) -> tuple[int, int]:
+    """Given a cell's x extent and the number columns, return its (first grid column, span): grid
+    column 0 holds the labels left of every number column, number column k is grid column k + 1."""
+    centre = (x0 + x1) / 2
+    inside = [k for k, (b0, b1) in enumerate(bands) if b0 <= centre <= b1]
+    over = inside or [k for k, (b0, b1) in enumerate(bands) if x0 < b1 and b0 < x1]
+    if not over:
+        return sum(1 for b0, _ in bands if b0 < x0), 1  # in a gap: just right of the columns it passed
+    return over[0] + 1, over[-1] - over[0] + 1
+
+
+def rows_to_grid(rows: list[tuple[tuple[str, ...], tuple[tuple[float, float], ...]]], gap: float) -> list[tuple]:
+    """Given the rows of a table read by OCR (cells and their x extents), return each row's grid
+    positions (first column, span) per cell, the columns found from where the numbers line up."""
+    bands = number_columns(rows, gap)
+    return [tuple(cell_columns(x0, x1, bands) for x0, x1 in xs) for _, xs in rows]
 
 
 def image_to_rows(image) -> list[Row]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.page import DerivedPage
 from pdfplumber.utils.exceptions import PdfminerException
 
 from builder.model import Document, Line, ReportError
@@ -23,6 +24,11 @@ ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+、")
 NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
 # A gap this many font sizes wide splits a line without ruling into table cells.
 CELL_GAP_EM = 1.5
+# What pdfminer gives for a glyph it cannot map to Unicode. A font with more than UNMAPPED_CID of its
+# chars so has no Unicode map; a PDF with more than UNMAPPED_SHARE of its text in such fonts is read by OCR.
+CID = re.compile(r"^\(cid:\d+\)$")
+UNMAPPED_CID = 0.05
+UNMAPPED_SHARE = 0.2
 
 
 @dataclass
@@ -38,6 +44,8 @@ class Item:
     table: tuple | None = None  # (page, index on page) or ("gap", page, run) for unruled tables
     size: float = 10.0
     boxed: bool = False  # a text line with ruling on four sides: a one-row table pdfplumber skips
+    grid: tuple[tuple[int, int], ...] | None = None  # (first column, span) per cell of a ruled table row
+    spans: tuple[tuple[float, float], ...] = ()  # each cell's left and right x, for OCR'd rows
 
 
 def cell_to_text(cell: str | None) -> str:
@@ -46,15 +54,28 @@ def cell_to_text(cell: str | None) -> str:
 
 
 def table_to_items(table, page_number: int, index: int) -> list[Item]:
-    """Given a pdfplumber Table, return one Item per non-empty row; merged cells appear once."""
+    """Given a pdfplumber Table, return one Item per non-empty row with each cell's grid columns;
+    merged cells appear once, where they start."""
+    edges = sorted({cell[0] for cell in table.cells})  # the left edges of the table's grid columns
     items = []
     for row, cells in zip(table.rows, table.extract(), strict=True):
         # None marks a position covered by a merged cell; "" is a real, blank cell.
-        texts = tuple(cell_to_text(c) for c in cells if c is not None)
-        if any(texts):
+        placed = [
+            (cell_to_text(c), bbox_to_columns(box, edges))
+            for c, box in zip(cells, row.cells, strict=True)
+            if c is not None
+        ]
+        if any(text for text, _ in placed):
             x0, top, x1, bottom = row.bbox
-            items.append(Item(page_number, top, bottom, x0, x1, texts, (page_number, index)))
+            texts, grid = tuple(t for t, _ in placed), tuple(g for _, g in placed)
+            items.append(Item(page_number, top, bottom, x0, x1, texts, (page_number, index), grid=grid))
     return items
+
+
+def bbox_to_columns(bbox: tuple, edges: list[float]) -> tuple[int, int]:
+    """Given a cell's bbox and the table's column left edges, return (first column, columns spanned)."""
+    first = edges.index(bbox[0])
+    return first, max(sum(1 for x in edges if bbox[0] <= x < bbox[2] - 0.5), 1)
 
 
 def chars_to_segments(chars: list[dict]) -> list[str]:
@@ -196,7 +217,7 @@ def mark_run(items: list[Item], start: int, end: int, run: int) -> list[Item]:
     block = items[start:end]
     if sum(len(it.cells) > 1 for it in block) < 2 or not any(NUMBER.match(c) for it in block for c in it.cells):
         return items  # a lone gapped line (a signature, a date) is narrative, not a table
-    marked = [Item(it.page, it.top, it.bottom, it.x0, it.x1, it.cells, ("gap", it.page, run), it.size) for it in block]
+    marked = [replace(it, table=("gap", it.page, run)) for it in block]
     return items[:start] + marked + items[end:]
 
 
@@ -231,9 +252,12 @@ def continues_table(prev: Item | None, it: Item) -> bool:
 
 
 def items_to_lines(items: list[Item], ocr: bool = False) -> tuple[Line, ...]:
-    """Given ordered items of all pages, return Lines; a table continued on the next page keeps its number."""
+    """Given ordered items of all pages, return Lines; a table continued on the next page keeps its
+    number, and its grid columns are counted from the right edge of the part before the break."""
     lines: list[Line] = []
     numbers: dict = {}
+    ends = grid_ends(items)
+    shifts: dict = {}
     prev = None
     for it in items:
         table = None
@@ -241,13 +265,29 @@ def items_to_lines(items: list[Item], ocr: bool = False) -> tuple[Line, ...]:
             if it.table not in numbers:
                 joined = continues_table(prev, it)
                 numbers[it.table] = numbers[prev.table] if joined else max(numbers.values(), default=-1) + 1
+                if joined and it.table in ends and prev.table in ends:
+                    shifts[it.table] = shifts.get(prev.table, 0) + ends[prev.table] - ends[it.table]
                 if joined and repeats_first_row(lines, numbers[it.table], it.cells):
                     prev = it
                     continue  # the header row Word repeats at the top of each page
             table = numbers[it.table]
-        lines.append(Line(number=len(lines) + 1, cells=it.cells, page=it.page, table=table, ocr=ocr))
+        grid = shift_grid(it.grid, shifts.get(it.table, 0))
+        lines.append(Line(number=len(lines) + 1, cells=it.cells, page=it.page, table=table, ocr=ocr, grid=grid))
         prev = it
     return tuple(lines)
+
+
+def grid_ends(items: list[Item]) -> dict:
+    """Given items, return {source table: the right edge of its grid} for the tables with a grid."""
+    ends: dict = {}
+    for it in items:
+        if it.grid:
+            ends[it.table] = max(ends.get(it.table, 0), max(start + span for start, span in it.grid))
+    return ends
+
+
+def shift_grid(grid: tuple | None, shift: int) -> tuple | None:
+    return tuple((start + shift, span) for start, span in grid) if grid and shift else grid
 
 
 def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> bool:
@@ -255,25 +295,80 @@ def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> 
     return first is not None and first.cells == cells and not any(NUMBER.match(c) for c in cells)
 
 
-def duplicate_chars(chars: list[dict], tolerance: float = 1.0) -> set[int]:
-    """Given a page's chars, return the ids of those repeating an earlier char within `tolerance` points.
+def duplicate_chars(chars: list[dict], tolerance: float = 1.0, overlap: float = 0.05) -> set[int]:
+    """Given a page's chars, return the ids of those repeating an earlier char over it.
 
-    Fake-bold and shadowed text prints each character two or more times, a fraction of a point
-    apart. pdfplumber's dedupe_chars does the same job but sorts every char; bucketing by position
-    keeps this linear, which is most of the gap to the bare extract_text floor.
+    Fake-bold and shadowed text prints each character two or more times, shifted by a fraction of
+    a point up to almost the glyph's width: a copy is the same character in the same font and size,
+    on the same line (within `tolerance` points), overlapping the earlier one by more than
+    `overlap` points. The same character printed twice side by side (`11`, `——`) does not overlap.
+    pdfplumber's dedupe_chars sorts every char; bucketing by position keeps this linear.
     """
     buckets: dict[tuple, list[dict]] = {}
     drop = set()
     for ch in chars:
-        bx, by = int(ch["x0"] // tolerance), int(ch["top"] // tolerance)
+        size = max(ch.get("size", 0), 1.0)
+        bx, by = int(ch["x0"] // size), int(ch["top"] // tolerance)
         key = (ch["text"], ch.get("fontname"), round(ch.get("size", 0), 1))
         near = (c for dx in (-1, 0, 1) for dy in (-1, 0, 1) for c in buckets.get((*key, bx + dx, by + dy), ()))
-        close = (abs(c["x0"] - ch["x0"]) <= tolerance and abs(c["top"] - ch["top"]) <= tolerance for c in near)
-        if ch["text"].strip() and any(close):
+        if ch["text"].strip() and any(is_copy(c, ch, tolerance, overlap) for c in near):
             drop.add(id(ch))
         else:
             buckets.setdefault((*key, bx, by), []).append(ch)
     return drop
+
+
+def is_copy(first: dict, later: dict, tolerance: float, overlap: float) -> bool:
+    """Whether `later` is `first` printed again a little aside: same line, the two glyphs overlapping."""
+    width = min(first["x1"] - first["x0"], later["x1"] - later["x0"])
+    shift = abs(later["x0"] - first["x0"])
+    return abs(later["top"] - first["top"]) <= tolerance and (shift < width - overlap or shift <= tolerance)
+
+
+class TurnedPage(DerivedPage):
+    """A page whose content is printed sideways, turned a quarter so that its text runs left to
+    right: `clockwise` for text that runs up the page (the usual landscape table on a portrait page)."""
+
+    def __init__(self, parent_page, clockwise: bool):
+        x0, top, x1, bottom = parent_page.bbox
+        self.bbox = (0, 0, bottom - top, x1 - x0)
+        self.clockwise = clockwise
+        self.origin = (x0, top, x1 - x0, bottom - top)
+        super().__init__(parent_page)
+
+    @property
+    def objects(self) -> dict:
+        if not hasattr(self, "_objects"):
+            self._objects = {k: [self.turn(o) for o in v] for k, v in self.parent_page.objects.items()}
+        return self._objects
+
+    def turn_point(self, x: float, top: float) -> tuple[float, float]:
+        """A point (from the left, from the top) of the parent page, on the turned page."""
+        x0, top0, width, height = self.origin
+        x, top = x - x0, top - top0
+        return (height - top, x) if self.clockwise else (top, width - x)
+
+    def turn(self, obj: dict) -> dict:
+        """An object of the parent page with its geometry turned (and chars made upright)."""
+        (ax, at), (bx, bt) = self.turn_point(obj["x0"], obj["top"]), self.turn_point(obj["x1"], obj["bottom"])
+        x0, x1, top, bottom = min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+        page_height = self.bbox[3]
+        out = {**obj, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
+        out.update(y0=page_height - bottom, y1=page_height - top, doctop=self.initial_doctop + top)
+        if "pts" in obj:
+            out["pts"] = [self.turn_point(x, t) for x, t in obj["pts"]]
+        if obj.get("object_type") == "char":
+            out["upright"] = True
+        return out
+
+
+def upright_page(page):
+    """Given a page, return it turned upright when most of its text is printed sideways, else as is."""
+    sideways = [ch for ch in page.chars if not ch.get("upright", True) and ch["text"].strip()]
+    if len(sideways) <= len(page.chars) / 2:
+        return page
+    ups = sum(1 for ch in sideways if ch["matrix"][1] > 0)  # text direction (a, b) pointing up the page
+    return TurnedPage(page, clockwise=ups >= len(sideways) / 2)
 
 
 def dedupe_page(page):
@@ -290,10 +385,15 @@ def read_pdf(path) -> Document:
         raise ReportError(str(path), f"not a readable PDF: {e}") from e
     with pdf:
         try:
-            pages = [dedupe_page(p) for p in pdf.pages]
+            pages = [dedupe_page(upright_page(p)) for p in pdf.pages]
             empty = [i + 1 for i, p in enumerate(pages) if not p.chars]
             if pages and len(empty) == len(pages):
                 return read_scanned(path, pages)
+            unmapped = unmapped_fonts(pages)
+            if unmapped_share(pages, unmapped) > UNMAPPED_SHARE:
+                return read_unmapped(path, pages, unmapped)
+            if unmapped:
+                pages = [p.filter(lambda obj: obj.get("fontname") not in unmapped) for p in pages]
             per_page = [page_to_items(p, i + 1) for i, p in enumerate(pages)]
         except PdfminerException as e:
             raise ReportError(str(path), f"not a readable PDF: {e}") from e
@@ -301,7 +401,7 @@ def read_pdf(path) -> Document:
     per_page, dropped = drop_running_lines(per_page, heights)
     per_page = join_lone_rows(per_page)
     items = [it for page in per_page for it in mark_unruled_tables(page)]
-    notes = []
+    notes = [f"font(s) with no Unicode map left out: {', '.join(sorted(unmapped))}"] if unmapped else []
     if empty:
         notes.append(f"no text layer on page(s) {', '.join(map(str, empty))}; those pages were not read")
     if dropped:
@@ -320,23 +420,77 @@ def pdf_meta(pdf) -> dict:
     return {k: v for k, v in meta.items() if v}
 
 
-def read_scanned(path, pages) -> Document:
-    """Given the pages of a PDF without any text, OCR them, or raise saying why that was impossible."""
-    note = f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
+def ocr_grids(items: list[Item]) -> list[Item]:
+    """Given OCR'd items with tables marked, return them with each table row's grid columns, found
+    from where the table's numbers line up (ocr.rows_to_grid)."""
+    from builder.sources.ocr import rows_to_grid
+
+    tables: dict = {}
+    for i, it in enumerate(items):
+        if it.table is not None and len(it.spans) == len(it.cells):
+            tables.setdefault(it.table, []).append(i)
+    out = list(items)
+    for members in tables.values():
+        sizes = sorted(items[i].size for i in members if any(NUMBER.match(c) for c in items[i].cells))
+        gap = sizes[len(sizes) // 2] if sizes else 0.0  # the height of a line of numbers
+        grids = rows_to_grid([(items[i].cells, items[i].spans) for i in members], gap)
+        for i, grid in zip(members, grids, strict=True):
+            out[i] = replace(items[i], grid=grid)
+    return out
+
+
+def unmapped_fonts(pages) -> set[str]:
+    """Given pages, return the fonts with no Unicode map: pdfminer gives some of their chars as
+    `(cid:N)` (more than UNMAPPED_CID of them), and the rest are guesses from the glyph codes, even
+    digits. None of their chars can be trusted."""
+    seen: Counter = Counter()
+    cids: Counter = Counter()
+    for page in pages:
+        for ch in page.chars:
+            seen[ch.get("fontname")] += 1
+            cids[ch.get("fontname")] += bool(CID.match(ch["text"]))
+    return {font for font, n in cids.items() if n > UNMAPPED_CID * seen[font]}
+
+
+def unmapped_share(pages, fonts: set[str]) -> float:
+    """The share of the pages' printed chars that are in `fonts`."""
+    chars = [ch for page in pages for ch in page.chars if ch["text"].strip()]
+    return sum(ch.get("fontname") in fonts for ch in chars) / max(len(chars), 1)
+
+
+def read_unmapped(path, pages, fonts: set[str]) -> Document:
+    """Given the pages of a PDF whose text is mostly in fonts with no Unicode map, read them by OCR
+    as a scan, or raise saying why the text cannot be read."""
+    names = ", ".join(sorted({f.split("+")[-1] for f in fonts}))  # a subset's tag (AAAAAB+) is not its name
+    note = f"fonts have no Unicode map ({names}): the text layer cannot be read"
+    doc = read_scanned(path, pages, note)
+    if not doc.lines:
+        raise ReportError(str(path), f"{note}, and OCR found no text")
+    return doc
+
+
+def read_scanned(path, pages, note: str | None = None) -> Document:
+    """Given the pages of a PDF without any (readable) text, OCR them, or raise saying why that was
+    impossible; `note` says why OCR is needed (default: a scan, no text layer)."""
+    scanned = note is None
+    note = note or f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
     from builder.sources import ocr  # onnxruntime is heavy: load it only for scans
 
     if not ocr.available():
         raise ReportError(str(path), f"{note}; no OCR engine installed ({ocr.ENGINE})")
     items = []
     for number, page in enumerate(pages, start=1):
+        page = page.root_page  # rendered as printed: OCR reads each page as it stands
         image = page.to_image(resolution=ocr.DPI).original
         scale = float(page.height) / image.height
         for row in ocr.image_to_rows(image):
             x0, top, x1, bottom = (v * scale for v in row.bbox)
-            items.append(Item(number, top, bottom, x0, x1, row.cells, None, row.height * scale))
+            spans = tuple((a * scale, b * scale) for a, b in row.spans)
+            items.append(Item(number, top, bottom, x0, x1, row.cells, None, row.height * scale, spans=spans))
     by_page = [[it for it in items if it.page == n] for n in range(1, len(pages) + 1)]
     by_page, _ = drop_running_lines(by_page, [float(p.height) for p in pages])
-    marked = [it for page in by_page for it in mark_unruled_tables(page)]
+    marked = ocr_grids([it for page in by_page for it in mark_unruled_tables(page)])
     lines = items_to_lines(join_paragraphs(marked), ocr=True)
     notes = (note, f"read by OCR ({ocr.ENGINE}); every cell is OCR-read and may be wrong")
-    return Document(path=str(path), format="pdf", lines=lines, notes=notes, meta={"pages": len(pages), "scanned": True})
+    meta = {"pages": len(pages), "scanned": scanned, "ocr": True}
+    return Document(path=str(path), format="pdf", lines=lines, notes=notes, meta=meta)

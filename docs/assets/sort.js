@@ -1,6 +1,8 @@
 // Click a table header to sort its table by that column (numbers numerically). No dependencies.
+// The template's own tables (inside .template-table) keep the template's order: never sorted.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("article table").forEach(function (table) {
+    if (table.closest(".template-table")) return;
     var heads = table.querySelectorAll("thead th");
     heads.forEach(function (th, col) {
       th.style.cursor = "pointer";

@@ -1,0 +1,60 @@
+"""MkDocs hooks (mkdocs.yml `hooks:`): the build's date and data version for the theme; drop what no page loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+BUILD_INFO = "build.json"  # written into docs/ by builder.pages.site.site_pages
+SOURCE_MAP_COMMENT = re.compile(rb"\n?/[*/]# sourceMappingURL=[^\n]*\s*$")
+
+
+def build_date(info: dict, environ=os.environ) -> str:
+    """The date printed as "built": SOURCE_DATE_EPOCH when set (reproducible-builds.org), else the
+    latest date in the data, so that building the same data twice gives the same pages."""
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
+    return info.get("latest_date") or ""
+
+
+def on_config(config):
+    """Put the build facts (date, data version, counts) into `config.extra.build` for the theme."""
+    path = Path(config["docs_dir"]) / BUILD_INFO
+    info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    config["extra"]["build"] = {**info, "date": build_date(info)}
+    return config
+
+
+def unused_search_files(lunr_dir: Path, languages: list[str]) -> list[Path]:
+    """Material's lunr language files the search worker never loads for `languages`: it loads
+    min/lunr.stemmer.support, min/lunr.<lang> for each non-English language, min/lunr.multi for
+    several, tinyseg.js for ja and wordcut.js for hi/th (material/templates/assets/javascripts)."""
+    keep = {"min/lunr.stemmer.support.min.js"} | {f"min/lunr.{lang}.min.js" for lang in languages if lang != "en"}
+    if len(languages) > 1:
+        keep.add("min/lunr.multi.min.js")
+    if "ja" in languages:
+        keep.add("tinyseg.js")
+    if {"hi", "th"} & set(languages):
+        keep.add("wordcut.js")
+    return [p for p in sorted(lunr_dir.rglob("*.js")) if p.relative_to(lunr_dir).as_posix() not in keep]
+
+
+def on_post_build(config):
+    """Remove source maps (and the comments naming them) and search files for unused languages."""
+    site = Path(config["site_dir"])
+    for path in site.glob("assets/**/*.map"):
+        path.unlink()
+    for path in [*site.glob("assets/**/*.js"), *site.glob("assets/**/*.css")]:
+        data = path.read_bytes()
+        stripped = SOURCE_MAP_COMMENT.sub(b"\n", data)
+        if stripped != data:
+            path.write_bytes(stripped)
+    search = config["plugins"].get("search") or config["plugins"].get("material/search")
+    lunr = site / "assets" / "javascripts" / "lunr"
+    if search is not None and lunr.is_dir():
+        for path in unused_search_files(lunr, list(search.config["lang"] or ["en"])):
+            path.unlink()
