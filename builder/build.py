@@ -438,7 +438,7 @@ class DocsFolder:
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{os.getpid()}.tmp")  # short: the file's own name may be near the limit
         tmp.write_bytes(data)
         os.replace(tmp, target)
         self.written += 1
@@ -450,7 +450,7 @@ class DocsFolder:
         target = self.folder / rel
         self.kept.add(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{os.getpid()}.tmp")  # short: the file's own name may be near the limit
         write(tmp)
         if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
             tmp.unlink()
@@ -470,7 +470,7 @@ class DocsFolder:
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{os.getpid()}.tmp")  # short: the file's own name may be near the limit
         shutil.copy2(source, tmp)
         os.replace(tmp, target)
         self.written += 1

@@ -60,10 +60,17 @@ def entry_key(path: Path, display: str, max_pages: int, version: str) -> str:
     of its parse result: a sha256 over all that and the file's bytes, and the bytes of its provenance sidecar
     or, without one, the file's modification time (what builder.provenance records). Raises OSError if the
     file cannot be read."""
-    side = sidecar_path(path)
-    recorded = hashlib.sha256(side.read_bytes()).hexdigest() if side.is_file() else int(path.stat().st_mtime)
+    recorded = sidecar_digest(path) or int(path.stat().st_mtime)
     parts = [version, display, hashlib.sha256(path.read_bytes()).hexdigest(), recorded, max_pages]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def sidecar_digest(path: Path) -> str | None:
+    """The sha256 of a report file's provenance sidecar, or None when it has none (or a name too long for one)."""
+    try:
+        return hashlib.sha256(sidecar_path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def entry_file(folder: Path, key: str) -> Path:
