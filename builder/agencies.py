@@ -26,6 +26,8 @@ def load_registry(path: Path = REGISTRY) -> dict:
 
 
 def registry_to_yaml(registry: dict) -> str:
+    """Given the registry ({"sectors", "agencies"}), return it as YAML text in its own key order, Chinese
+    kept as is (not \\u escapes), for writing back to data/agencies.yaml."""
     return yaml.safe_dump(registry, allow_unicode=True, sort_keys=False, width=200)
 
 
@@ -61,6 +63,7 @@ def sector_slug(name: str, sector: dict | None, divisions: Divisions) -> str:
 
 
 def all_paths(registry: dict) -> set[str]:
+    """Given the registry, return every address any entry holds, current or old (old ones still redirect)."""
     return {p for e in registry["agencies"] for p in e.get("paths", [])}
 
 
@@ -82,7 +85,9 @@ def new_entry(
     divisions=None,
     index: RegistryIndex | None = None,
 ) -> dict:
-    """Given a name and a region, return a new registry entry with a unique id and path (not yet added).
+    """Given the registry, a name and its region (as from regions.resolve_region), return a new registry entry
+    {id, name, names, sector, region, paths, status} with an id and path unique in the registry (not yet added).
+    An unresolved region gives the path unresolved/<sector slug>; `divisions` defaults to the GB/T 2260 table;
     `index` (the registry's RegistryIndex) saves scanning the registry for the paths and ids taken."""
     d = divisions or load_divisions()
     sector = name_to_sector(name, registry["sectors"])
@@ -102,6 +107,8 @@ def new_entry(
 
 
 def warning(code: str, name: str, message: str, **extra) -> dict:
+    """Given a code (new_agency, region_ambiguous, duplicate_path, …), the agency name and a message, return
+    the agency warning as a dict {code, name, message, **extra} (extra: e.g. candidates, a list of region codes)."""
     return {"code": code, "name": name, "message": message, **extra}
 
 
@@ -136,12 +143,13 @@ def match_agency(
 
 
 def agency_path(entry: dict) -> str:
-    """The agency's current address (ningxia/zhongwei/shapotou/weijian)."""
+    """Given a registry entry, return its current address (ningxia/zhongwei/shapotou/weijian), the first of its
+    paths; the others are old addresses kept as redirects."""
     return entry["paths"][0]
 
 
 def report_path(entry: dict, year: int) -> str:
-    """The address of the agency's report on `year` (ningxia/zhongwei/shapotou/weijian/2023)."""
+    """Given a registry entry and a year, return its report's address (ningxia/zhongwei/shapotou/weijian/2023)."""
     return f"{agency_path(entry)}/{year}"
 
 
@@ -157,12 +165,14 @@ def rename_agency(entry: dict, new_name: str) -> dict:
 
 
 def redirects(registry: dict) -> list[tuple[str, str]]:
-    """Every old address with the current address it leads to, for the site's redirect pages."""
+    """Given the registry, return (old address, current address) for every old address of every entry, for the
+    site's redirect pages."""
     return [(old, agency_path(e)) for e in registry["agencies"] for old in e["paths"][1:]]
 
 
 def check_registry(registry: dict) -> list[dict]:
-    """Return the registry's problems as findings: ids or paths not unique, paths not plain ASCII."""
+    """Given the registry, return its problems as warnings (see `warning`): duplicate_id, duplicate_path, and
+    bad_path for a path not made of lowercase ASCII a-z0-9, '-' and '/'. Raises nothing."""
     findings, seen_ids, seen_paths = [], {}, {}
     for e in registry["agencies"]:
         if e["id"] in seen_ids:
@@ -186,14 +196,16 @@ def with_entry(registry: dict, entry: dict) -> dict:
 
 
 def report_region_text(report: dict) -> str:
-    """The text of a report that tells where it is from: title, narrative and contact address."""
+    """Given a parsed report dict, return the text that tells where it is from: its title, contact address and
+    the narrative of every section, one per line (missing parts are empty lines)."""
     parts = [report.get("title", ""), report.get("contact", {}).get("address", "")]
     parts += [s.get("text", "") for s in report.get("sections", [])]
     return "\n".join(parts)
 
 
 def earlier_unconfirmed(registry: dict, name: str) -> dict | None:
-    """The unconfirmed entry already made for this exact name, if there is exactly one."""
+    """Given the registry and an agency name, return the unconfirmed entry an earlier build made for this name
+    (compared after normalize_name), if there is exactly one; else None."""
     key = normalize_name(name)
     same = [
         e for e in registry["agencies"] if e.get("status") == "unconfirmed" and key in map(normalize_name, e["names"])
@@ -273,7 +285,8 @@ class RegistryIndex:
 
 def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tuple[dict, dict[str, list[dict]]]:
     """Given parsed reports and the registry, return (registry with any new unconfirmed entries,
-    {report id: agency warnings}); each report gets agency_id, agency_path, agency_status, region."""
+    {report id: agency warnings}). Changes each report dict in place: it gets agency_id, agency_path,
+    agency_status, region ({province, city, county}, GB/T 2260) and region_name."""
     warnings: dict[str, list[dict]] = {}
     index = RegistryIndex(registry)
     for report in reports:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from builder import isolation, parsecache, sources, swap
+from builder import isolation, parsecache, search, sources, swap
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -33,7 +33,8 @@ from builder.template import Template, load_template
 
 @dataclass
 class Outcome:
-    """What happened to one input file."""
+    """What happened to one input file (named relative to the reports folder): its parsed report dict, or the
+    error that stopped it, and, for an older file of an agency-year, the newer file that supersedes it."""
 
     file: str
     report: dict | None = None
@@ -90,10 +91,12 @@ class Summary:
 
     @property
     def reports(self) -> list[dict]:
+        """The parsed reports to publish: every outcome with a report, less those superseded by a newer file."""
         return [o.report for o in self.outcomes if o.report and not o.superseded_by]
 
     @property
     def failed(self) -> list[Outcome]:
+        """The outcomes of files that could not be parsed or were refused (each with its error)."""
         return [o for o in self.outcomes if o.error]
 
     def lines(self) -> list[str]:
@@ -142,7 +145,9 @@ def size_text(n: int) -> str:
 def parse_file(
     path: Path, display: str, max_bytes: int = sources.MAX_BYTES, max_pages: int = sources.MAX_PDF_PAGES
 ) -> Outcome:
-    """Read and parse one file; any failure becomes the Outcome's error, never an exception."""
+    """Given a report file and the name to show for it, read it (builder.sources) and parse it; return its
+    Outcome. Any failure (unreadable, over `max_bytes` or `max_pages`, no recognisable table, a bug) becomes the
+    Outcome's error, never an exception, except MemoryError, re-raised for the worker to name its limit."""
     try:
         report = parse_document(sources.read(path, display, max_bytes, max_pages))
     except ReportError as exc:
@@ -324,8 +329,9 @@ SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 
 
 def dedupe_ids(reports: list[dict]) -> None:
-    """Two files for one agency-year keep distinct ids; the later one is noted. An id that is not
-    a safe file name (it never should be) is replaced, with a note, before any path is built from it."""
+    """Given parsed reports, make their ids unique in place: the second file with an id gets -2, -3… and a
+    note. An id that is not a safe file name (lowercase a-z0-9 and '-'; it never should be) is replaced by
+    report-<sha256 prefix>, with a note, before any path is built from it."""
     seen: dict[str, str] = {}
     for report in reports:
         if not SAFE_ID.match(report["id"]):
@@ -347,7 +353,10 @@ def dedupe_ids(reports: list[dict]) -> None:
 
 
 def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
-    """Give every report its agency and region, and its findings (own and across reports)."""
+    """Given parsed reports, the registry and the template, give every report, in place, its agency and
+    region (builder.agencies), its page address (site.assign_report_pages), its findings (builder.checks: its
+    own, its agency warnings, and those across reports of one agency) and related_pages; return (registry
+    with any new unconfirmed agencies, the number of findings per rule)."""
     registry, warnings = assign_agencies(reports, registry)
     site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
@@ -597,6 +606,8 @@ def build(
         if site:
             with stages.timing("mkdocs"):
                 run_mkdocs(root / "mkdocs.yml", docs.folder, stage / "site")
+            with stages.timing("search"):
+                search.index_site(stage / "site")
             folders[root / "site"] = stage / "site"
         with stages.timing("swap"):
             new_entries = [e for e in registry["agencies"] if e["id"] not in known]
@@ -626,7 +637,8 @@ def recover_interrupted(root: Path, folders: list[Path], files: list[Path]) -> N
 
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:
-    """A progress bar with the rate and the time left on a terminal (tqdm), plain lines otherwise (CI logs)."""
+    """Given an output stream (default stderr), return a progress(done, total, name) callback for build():
+    a bar with the rate and the time left (tqdm) on a terminal, one plain line per file otherwise (CI logs)."""
     if stream.isatty():
         from tqdm import tqdm
 

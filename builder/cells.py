@@ -17,7 +17,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # separator (`12,3`) are not one number: read as one they would be a wrong number (123).
 _SPLIT_DIGITS = re.compile(r"\d\s+\d|\d,(?!\d{3}(?!\d))")
 # Units printed after a number; the longest first, so that 人次 is not read as 人 + 次.
-_UNITS = re.compile(r"\(?(人次|万元|件次|件|个|条|项|次|人|份|起|宗|例|元)\)?$")
+_UNITS = re.compile(r"\(?(人次|万元|件次|件|个|笔|条|项|次|人|份|起|宗|例|元)\)?$")
 # Latin letters that OCR gives for digits, and the digit each is mistaken for.
 OCR_LETTERS = {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "i": "1", "|": "1", "S": "5", "s": "5", "B": "8"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -19,7 +19,10 @@ MIN_MEMORY_BYTES = 64 * 2**20  # below this a worker cannot even start the reade
 
 @dataclass(frozen=True)
 class Limits:
-    """How long and how much memory one input may take, and how many run at once (0: in this process, no limits)."""
+    """How long and how much memory one input may take, and how many run at once (0: in this process, no limits).
+
+    seconds (--timeout) > 0; memory_bytes (--max-memory, in bytes) at least MIN_MEMORY_BYTES (64 MB);
+    workers (--jobs) >= 0. Raises ValueError naming the bad setting and its option."""
 
     seconds: float = 60.0
     memory_bytes: int = 3 * 2**30  # address space a worker may add to what it starts with
@@ -181,7 +184,8 @@ class Worker:
 
 
 def call_inline(func: Callable, args: tuple) -> Result:
-    """Run one call in this process; an exception becomes the Result's error."""
+    """Given a function and its arguments, call it in this process (no limits) and return its Result; an
+    Exception it raises becomes the Result's error ("unexpected ValueError: …"), not raised."""
     try:
         return Result(value=func(*args))
     except Exception as exc:  # the caller's function failed: keep the reason, go on with the next
@@ -240,6 +244,7 @@ def die_with_parent(parent: int) -> None:
 
 
 def memory_error(memory_bytes: int) -> str:
+    """Given the memory limit in bytes, return the error of a call that exceeded it, naming the limit in MB."""
     return f"out of memory: needed more than {memory_bytes // 2**20} MB (memory limit)"
 
 
@@ -256,6 +261,8 @@ def limit_memory(memory_bytes: int) -> None:
 
 
 def death_reason(exitcode: int | None, limits: Limits) -> str:
+    """Given the exit code of a worker that died without sending a result (negative: killed by that signal),
+    return the error saying how it died; a SIGKILL is hinted to be the memory limit."""
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name
         hint = " (out of memory?)" if name == "SIGKILL" else ""
@@ -264,6 +271,7 @@ def death_reason(exitcode: int | None, limits: Limits) -> str:
 
 
 def stop(proc) -> None:
+    """Given a worker process, kill it if it still runs (SIGKILL) and wait up to 5 s for it to end."""
     if proc.is_alive():
         proc.kill()
     proc.join(5)

@@ -26,15 +26,22 @@ class Line:
 
     @property
     def text(self) -> str:
+        """The line's non-blank cells joined by one space (a paragraph is its one cell)."""
         return " ".join(c for c in self.cells if c.strip())
 
     def where(self) -> str:
+        """The line's place for messages: `p4:line 12` with a PDF page, else `line 12`."""
         return f"p{self.page}:line {self.number}" if self.page else f"line {self.number}"
 
 
 @dataclass(frozen=True)
 class Document:
-    """What every reader returns: the lines of a report plus what the reader noticed."""
+    """What every reader returns: the lines of a report plus what the reader noticed.
+
+    `path` is the file as shown in messages; `format` the reader's name; `encoding` the text encoding found
+    (None for binary formats); `notes` what the reader noticed (damage, OCR); `meta` the source's own
+    metadata (a PDF's or DOCX's title, a web page's title and date, pages) and, from builder.sources.read,
+    sha256, bytes and what the provenance sidecar records (url, published, fetched, original_name)."""
 
     path: str
     format: str  # text | html | pdf | docx
@@ -45,7 +52,10 @@ class Document:
 
 
 class ReportError(Exception):
-    """A file that cannot be read or parsed at all; `where` names the place in it."""
+    """A file that cannot be read or parsed at all; `where` names the place in it (`p4:line 12`, may be empty).
+
+    Raised by the readers and the parser, caught by builder.cli and builder.build; str() gives
+    `path:where: message`."""
 
     def __init__(self, path: str, message: str, where: str = ""):
         self.path, self.message, self.where = path, message, where

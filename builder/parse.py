@@ -9,13 +9,28 @@ from dataclasses import dataclass, field
 
 from builder.cells import COUNT, Cell, column_kind, fit_cell, is_label, placements, read_cell
 from builder.model import Document, Line, ReportError
+from builder.similarity import label_similarity
 from builder.slugs import report_id
+from builder.stream import StreamLine, expand_streams, settle_runs, split_spaced_numbers, stream_layouts
 from builder.template import TABLE_KEYS, Address, Equation, Template, load_template, normalize_label, strip_ordinal
 
 SCHEMA_VERSION = 1
+# what a reader or a crawler's metadata lines say of the file, kept as its provenance (report["source"])
+SOURCE_META = ("url", "published", "fetched", "modified", "original_name", "title", "publisher", "document_number")
 MAX_COMBINATIONS = 50_000
-TITLE_TAIL = re.compile(r"(政府信息公开|政务公开|信息公开).{0,12}报告$")
-YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+TITLE_CORE = re.compile(
+    r"(?:政府信息公开|政务公开|信息公开)(?:和政务公开)?(?:工作)?(?:(?:19|20)\d{2}年)?(?:年度)?(?:报告|年报)"
+)
+TITLE_YEAR = re.compile(r"[（(]?((?:19|20)\d{2})年度?[）)]?")
+COVER_LETTER = re.compile(r"^关于(?:报送|印发|公布|发布|上报|公开)?")
+# the date and time a browser prints above a page it saves as PDF: `2024/1/5 10:23`
+PRINT_STAMP = re.compile(r"^\d{2,4}[/-]\d{1,2}[/-]\d{1,2}(?:(?:上午|下午|[AP]M)?\d{1,2}:\d{2}(?::\d{2})?(?:[AP]M)?)?")
+SITE_PARTS = re.compile(r"_|\||｜|——|--| - | – ")
+TITLE_WORDS = ("年度报告", "政府信息公开", "政务公开", "工作报告", "年报")
+NOT_A_NAME = re.compile(r"[:：，。；《》]|当前位置|^首页|^标题|^发布")
+NAME_END = re.compile(r"(局|委|委员会|办公室|办|政府|中心|院|所|厅|部|会|队|站|处|馆|室|区|县|市|镇|乡|街道|公司)$")
+BODY_TITLE = re.compile(r"《([^《》]{2,80}?(?:政府信息公开|政务公开)[^《》]{0,12}报告)》")
+WIDTH = {c: chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 BODY_YEAR = re.compile(
     r"(?:统计数据|统计期限|统计时限).{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
     r"|《[^》]{0,40}?((?:19|20)\d{2})\s*年度?[^》]{0,8}政府信息公开[^》]{0,12}报告》"
@@ -24,9 +39,9 @@ BODY_YEAR = re.compile(
 DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 URL = re.compile(r"(https?://[A-Za-z0-9./_\-?=&%#:~]+|www\.[A-Za-z0-9.\-]+\.[A-Za-z]{2,}[A-Za-z0-9./_\-]*)")
 CONTACT = {
-    "address": re.compile(r"地址[:：]\s*([^；;，,）)\n]+)"),
-    "postcode": re.compile(r"邮编[:：]\s*(\d{6})"),
-    "phone": re.compile(r"(?:联系)?电话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
+    "address": re.compile(r"地\s*址[:：]\s*([^；;，,）)\n]+)"),
+    "postcode": re.compile(r"邮\s*编[:：]\s*(\d{6})"),
+    "phone": re.compile(r"(?:联系)?电\s*话[:：]\s*([0-9０-９\-－—()（） ]{7,20}\d)"),
     "email": re.compile(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"),
 }
 SUBITEM = re.compile(
@@ -34,6 +49,8 @@ SUBITEM = re.compile(
 )
 SENTENCE_END = tuple("。；：！？”」）)….;:!?")
 HEADER_WORDS = ("勾稽关系", "申请人情况", "法人或其他组织", "信息内容", "行政复议", "行政诉讼", "本列数据")
+ALIGN_THRESHOLD = 0.75  # a label this alike to the next rows' labels is that row, misspelt
+ALIGN_WINDOW = 3  # how many of the next template rows a misspelt label may be
 
 
 @dataclass
@@ -45,10 +62,17 @@ class Row:
     line: int
     label: str
     prefix_only: bool = False
+    runs: str = ""  # from a stream (builder.stream): "glued" numbers with no separator, or "spaced"
+    score: float | None = None  # set when the label was matched by similarity, not spelling
 
 
 @dataclass
 class TableResult:
+    """One of the three tables as read: `values` under the template's keys (table A {row: {column: value}} or
+    {row: value}; table B {row: {column: count}}; table C {row: [five counts]}; None where blank or not found),
+    `status` (ok, empty: found without numbers, missing: not found), `lines` [first, last] line numbers,
+    `row_lines` {row key: line}, `cells` {"row.column": note} (see cell_note), and `notes` for the report."""
+
     values: dict
     status: str  # ok | empty | missing
     lines: list[int] = field(default_factory=list)
@@ -94,33 +118,110 @@ def section_spans(found: dict[str, int], total: int) -> dict[str, tuple[int, int
 
 
 def clean_text(text: str) -> str:
+    """Given a line's text, return it without Markdown marks (* and #, as converters leave them) and trimmed."""
     return re.sub(r"[*#]+", "", text).strip()
+
+
+def title_readings(lines: tuple[Line, ...], first_heading: int, meta: dict) -> list[tuple]:
+    """Every reading of the title as (title, agency, year, line), best first: each line before the
+    first heading that reads as a title, alone and then with the line above it (the agency printed
+    on its own line), then the page title in `meta`."""
+    head = [ln for ln in lines[: min(first_heading, 8)] if len(ln.cells) == 1 and is_title_like(ln.text)]
+    readings = []
+    for i, ln in enumerate(head):
+        if TITLE_CORE.search(compact_title(ln.text)):
+            readings.append(parse_title(clean_text(ln.text), ln.number))
+            if i:
+                readings.append(parse_title(clean_text(head[i - 1].text) + clean_text(ln.text), head[i - 1].number))
+    title = meta.get("title")
+    if title and TITLE_CORE.search(compact_title(title)):
+        readings.append(parse_title(title, None))
+    return readings
+
+
+def is_title_like(text: str) -> bool:
+    """A line can be a title: at most 150 characters and not a sentence (no `。`, no title cited in `《》`
+    inside it; a title printed whole in `《》` is still one)."""
+    text = text.strip()
+    if text.startswith("《") and text.endswith("》"):
+        text = text[1:-1]
+    return len(text) <= 150 and not any(mark in text for mark in "。《")
 
 
 def title_and_agency(
     lines: tuple[Line, ...], first_heading: int, meta: dict
 ) -> tuple[str, str | None, int | None, int | None]:
-    """Return (title, agency, year in title, title line number) from the lines before the first heading."""
-    head = [ln for ln in lines[: min(first_heading, 6)] if len(ln.cells) == 1 and len(ln.text) <= 60]
-    for n in range(len(head)):
-        joined = "".join(clean_text(ln.text) for ln in head[: n + 1])
-        joined = re.sub(r"\s+", " ", joined).strip()
-        if TITLE_TAIL.search(joined.replace(" ", "")):
-            return parse_title(joined, head[0].number)
-    title = meta.get("title")
-    if title:
-        return parse_title(title, None)
-    return "", None, None, None
+    """Return (title, agency, year in title, title line number): the first title reading that names
+    an agency (else the first reading), with the year of the first reading that has one."""
+    readings = title_readings(lines, first_heading, meta)
+    if not readings:
+        return "", None, None, None
+    title, agency, year, line = next((r for r in readings if r[1]), readings[0])
+    return title, agency, year or next((r[2] for r in readings if r[2]), None), line
+
+
+def compact_title(title: str) -> str:
+    """A title without spaces, markdown marks or full-width digits (２０２３ is 2023)."""
+    return re.sub(r"[\s*#]+", "", title.translate(WIDTH))
+
+
+def agency_name(text: str) -> str | None:
+    """Given the words a clue gives for the agency, return them if they can be a name: not empty,
+    at most 60 characters, not a sentence or a `label:` line, without the report's own title words."""
+    text = re.sub(r"的$", "", text.strip("《》“”\"'、,，.。:：;； "))
+    if not 2 <= len(text) <= 60 or NOT_A_NAME.search(text) or any(w in text for w in TITLE_WORDS):
+        return None
+    return text
 
 
 def parse_title(title: str, line: int | None) -> tuple[str, str | None, int | None, int | None]:
-    compact = title.replace(" ", "")
-    tail = TITLE_TAIL.search(compact)
-    before = compact[: tail.start()] if tail else compact
-    year_match = re.search(r"((?:19|20)\d{2})年度?$", before)
+    """Given a title in any of its shapes (agency then year, year first, a cover letter `关于报送…的函`,
+    a page title with the site's name after `_`), return (title, agency or None, year or None, line)."""
+    compact = PRINT_STAMP.sub("", compact_title(title))
+    parts = [p for p in SITE_PARTS.split(compact) if p]
+    part = next((p for p in parts if TITLE_CORE.search(p)), compact)
+    core = TITLE_CORE.search(part)
+    before = COVER_LETTER.sub("", part[: core.start()] if core else part)
+    year_match = TITLE_YEAR.search(before)
+    if year_match:  # the year before or after the agency: the name is what is left
+        before = before[: year_match.start()] + before[year_match.end() :]
+    elif core:  # `…工作年度报告（2023年度）`
+        year_match = TITLE_YEAR.search(part[core.start() :])
     year = int(year_match.group(1)) if year_match else None
-    agency = before[: year_match.start()] if year_match else before
-    return title, agency or None, year, line
+    return title.strip(), agency_name(before), year, line
+
+
+def signature_agency(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
+    """The agency's name in the signature block: a short line that ends like a body's name
+    (局, 委员会, 政府, …) among the last lines, the one nearest the end first."""
+    for ln in reversed(lines[-8:]):
+        text = clean_text(ln.text).replace(" ", "")
+        if len(ln.cells) == 1 and len(text) <= 30 and NAME_END.search(text) and agency_name(text):
+            return text, ln.number
+    return None, None
+
+
+def body_agency(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
+    """The agency named in the body by the report's title in quotes (a cover letter's
+    `现将《XX局2020年度政府信息公开工作年度报告》报送…`)."""
+    for ln in lines[:60]:
+        for m in BODY_TITLE.finditer(compact_title(ln.text)):
+            agency = parse_title(m.group(1), ln.number)[1]
+            if agency:
+                return agency, ln.number
+    return None, None
+
+
+def agency_clues(lines: tuple[Line, ...], title_agency: str | None, meta: dict) -> tuple[str | None, str]:
+    """Given the lines, the title's agency and the file's meta, return (agency, where it was read):
+    the title, else the body, else the signature block, else the publisher in the crawler's metadata."""
+    if title_agency:
+        return title_agency, "title"
+    for clue, (agency, _) in (("body", body_agency(lines)), ("signature", signature_agency(lines))):
+        if agency:
+            return agency, clue
+    publisher = agency_name(meta.get("publisher") or "")
+    return publisher, "publisher" if publisher else "none"
 
 
 def body_year(lines: tuple[Line, ...]) -> tuple[int | None, int | None]:
@@ -144,6 +245,8 @@ def signed_date(lines: tuple[Line, ...]) -> tuple[str | None, int | None]:
 
 
 def contact_details(text: str) -> tuple[dict, str | None]:
+    """Given a report's whole text, return ({address, postcode, phone, email}: the first of each it states, as
+    printed; absent keys left out) and the first web address it names (trailing dots dropped), or None."""
     contact = {}
     for key, pattern in CONTACT.items():
         m = pattern.search(text)
@@ -185,6 +288,9 @@ def split_items(paras: list[tuple[str, int]]) -> tuple[str, list[dict]]:
 
 
 def narrative(lines: list[Line]) -> dict:
+    """Given a section's lines, return its narrative {"text", "lead", "items"}: the lines of at most one cell
+    (table rows left out) joined into paragraphs, separated by blank lines; the lead, before the first numbered
+    sub-item; and the sub-items [{number: （一） or 1., text, line}] (一是… stays in the text)."""
     paras = join_paragraphs([ln for ln in lines if len([c for c in ln.cells if c.strip()]) <= 1])
     lead, items = split_items(paras)
     return {"text": "\n\n".join(p for p, _ in paras), "lead": lead, "items": items}
@@ -252,8 +358,9 @@ def free_sections(lines: tuple[Line, ...], title_line: int | None, agency: str) 
 
 
 def detect_version(lines: tuple[Line, ...], year: int | None, template: Template) -> str:
-    """Which template a report follows: reports on 2018 and before predate both templates;
-    otherwise table A's column labels decide, else the year."""
+    """Given the lines, the report year and the template, return which template the report follows:
+    "pre2019" for reports on 2018 and before (they predate both templates); otherwise "2021" (国办公开办函〔2021〕30号)
+    or "2019" (the earlier one), decided by the column labels of table A only one of them has, else by the year."""
     if year is not None and year <= 2018:
         return "pre2019"
     labels = {v: set() for v in ("2021", "2019")}
@@ -305,7 +412,36 @@ def match_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> t
     return None, False
 
 
+def align_row(label_cells: list[str], candidates: dict, allowed: list[str]) -> tuple[str | None, float]:
+    """Given the label cells of a row that no spelling matches, return (row key, score): the
+    template row among the next ALIGN_WINDOW of `allowed` whose label is most alike the last
+    label cell, if it reaches ALIGN_THRESHOLD; else (None, best score)."""
+    norm = strip_ordinal(normalize_label(label_cells[-1])) if label_cells else ""
+    best: tuple[str | None, float] = (None, 0.0)
+    if len(norm) < 3:
+        return best
+    for key in allowed[:ALIGN_WINDOW]:
+        score = max(label_similarity(norm, form) for form in candidates[key].forms())
+        if score > best[1]:
+            best = (key, score)
+    return best if best[1] >= ALIGN_THRESHOLD else (None, best[1])
+
+
+def label_note(row: Row) -> dict:
+    """What a cell note says of its row's label when it was matched by similarity."""
+    return {} if row.score is None else {"label": row.label, "label_score": round(row.score, 2)}
+
+
+def stream_runs(line: Line) -> str:
+    """How a line cut out of a stream printed its numbers: "glued", "spaced", or "" (not a stream)."""
+    if not isinstance(line, StreamLine):
+        return ""
+    return "glued" if line.glued else "spaced"
+
+
 def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
+    """Given a line's label cells and the normalised labels of the table's columns, return True when it is a
+    header line: every cell is a column label or holds a header word (申请人情况, 法人或其他组织, 行政复议, …)."""
     norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
     return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
 
@@ -320,8 +456,12 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
     pending: Row | None = None  # a label that reads like a column header ("总计"): a row only if values follow
     next_index = 0
     for ln in lines:
+        if isinstance(ln, StreamLine) and ln.kind == "header":
+            continue
         label_cells, value_cells = split_label(ln.cells)
-        has_values = any(read_cell(c).value is not None for c in value_cells)
+        value_cells = split_spaced_numbers(value_cells)
+        runs = stream_runs(ln)
+        has_values = any(holds_number(c) for c in value_cells)
         if not label_cells:
             if has_values and pending:
                 rows.append(pending)
@@ -332,6 +472,9 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
             continue
         pending = None
         key, prefix = match_row(label_cells, labels, keys[next_index:])
+        score = None
+        if key is None and has_values:
+            key, score = align_row(label_cells, labels, keys[next_index:])
         if not has_values and is_header(label_cells, column_forms):
             if key is not None and len(label_cells) == 1:
                 pending = Row(key, [], ln.number, label_cells[0])
@@ -343,7 +486,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
                 rows[-1].prefix_only = False
             continue
         next_index = keys.index(key) + 1
-        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix))
+        rows.append(Row(key, value_cells, ln.number, " ".join(label_cells), prefix, runs, score))
     return rows
 
 
@@ -351,6 +494,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
 
 
 def trim(tokens: list[str]) -> list[str]:
+    """Given a row's value tokens, return a copy without the blank tokens at its end."""
     out = list(tokens)
     while out and not out[-1].strip():
         out.pop()
@@ -371,7 +515,8 @@ def row_layouts(tokens: list[str], width: int) -> tuple[list[tuple[Cell | None, 
 
 
 def equations(template: Template, table: str, version: str) -> tuple[Equation, ...]:
-    """The template's consistency rules for a table in a template version, as equations over (row, column)."""
+    """Given the template, a table key and a template version, return the table's consistency rules (勾稽关系,
+    template rules_for) as equations over (row, column) cells."""
     return tuple(eq for rule in template.rules_for(table) for eq in rule.equations(version))
 
 
@@ -443,14 +588,24 @@ def solve(
 
 
 def place_rows(
-    units: dict[str, list[str]], columns: list[str], eqs: tuple[Equation, ...], address=row_address
+    units: dict[str, list[str]],
+    columns: list[str],
+    eqs: tuple[Equation, ...],
+    address=row_address,
+    runs: dict[str, str] | None = None,
 ) -> tuple[dict, dict, dict]:
     """Place the value tokens of each unit (a table row, or table C's fifteen cells) in `columns`, using the
     template's equations where a unit can be read more than one way; `address(unit, column)` names each
-    cell as the equations do, (row, column). Return (values per unit, cell notes per unit.column, leftovers)."""
-    fixed, open_rows, layouts, extras = {}, {}, {}, {}
+    cell as the equations do, (row, column). Units named in `runs` come from a stream (builder.stream):
+    a "glued" unit's runs of digits may each be several cells; a cell that more than one reading fits is
+    null, with the readings listed. Return (values per unit, cell notes per unit.column, leftovers)."""
+    fixed, open_rows, layouts, extras, cut = {}, {}, {}, {}, {}
+    runs = runs or {}
     for name, tokens in units.items():
-        candidates, extra = row_layouts(tokens, len(columns))
+        readings = stream_layouts(tokens, len(columns), runs[name] == "glued") if runs.get(name) else None
+        if readings is not None:
+            cut[name] = readings
+        candidates, extra = (readings, []) if readings is not None else row_layouts(tokens, len(columns))
         layouts[name] = [dict(zip(columns, lay, strict=True)) for lay in candidates] or [dict.fromkeys(columns)]
         if extra:
             extras[name] = extra
@@ -459,8 +614,16 @@ def place_rows(
         else:
             open_rows[name] = layouts[name]
     chosen, alternatives = solve(fixed, open_rows, eqs, address) if open_rows else ({}, {})
+    grid = dict(fixed)
+    for other, index in chosen.items():
+        grid.update(as_grid(other, open_rows[other][index], address))
     values, notes = {}, {}
     for name, candidates in layouts.items():
+        if name in cut:
+            fits = [chosen.get(name, 0), *alternatives.get(name, [])]
+            values[name], cut_notes = cut_values(name, cut[name], units[name], columns, grid, fits, eqs, address)
+            notes |= {f"{name}.{col}": note for col, note in cut_notes.items()}
+            continue
         index = chosen.get(name, 0)
         layout = candidates[index]
         values[name] = {col: value_of(c) for col, c in layout.items()}
@@ -479,7 +642,31 @@ def place_rows(
     return values, notes, extras
 
 
+def cut_values(name, readings, tokens, columns, grid, fits, eqs, address=row_address) -> tuple[dict, dict]:
+    """Given a stream row's readings, the table's solved grid and the indexes of the readings that
+    fit it best, return (values, notes) by column: the readings that count are those best ones when
+    they break no equation of this row, else every reading the text allows (so no cut is a guess)."""
+    raw = " ".join(t for t in tokens if t.strip())
+    if not readings:
+        note = {"raw": raw, "unreadable": True}
+        return dict.fromkeys(columns), {col: dict(note) for col in columns}
+    mine = {address(name, col) for col in columns}
+    own = [eq for eq in eqs if any(c in mine for c in eq.left + eq.right)]
+    grid = grid | {address(name, col): value_of(c) for col, c in zip(columns, readings[fits[0]], strict=True)}
+    fitting = fits if violations(grid, own) == 0 else list(range(len(readings)))
+    return settle_runs(readings, fitting, columns, raw)
+
+
+def holds_number(raw: str) -> bool:
+    """True when a cell prints a number, read or refused: a glued run such as `01120133216` (fifteen
+    cells of a stream) is refused as one value, but it is where the numbers are."""
+    cell = read_cell(raw)
+    return cell.value is not None or cell.problem is not None
+
+
 def value_of(cell: Cell | None):
+    """Given a Cell or None (no cell there), return its number (int, or float for an amount), or None when
+    there is no cell or it is blank, unreadable or refused."""
     return cell.value if cell else None
 
 
@@ -493,15 +680,19 @@ def read_grid(
     eqs = equations(template, table, version)
     labels = template.labels(table, "columns")
     by_grid = rows_by_grid(rows, lines, [labels[c].forms() for c in columns])
-    placed, notes, extras = place_rows({r.key: r.tokens for r in rows if r.key not in by_grid}, columns, eqs)
+    runs = {r.key: r.runs for r in rows if r.runs}
+    placed, notes, extras = place_rows({r.key: r.tokens for r in rows if r.key not in by_grid}, columns, eqs, runs=runs)
     ocr_lines = {ln.number for ln in lines if ln.ocr}
     for key, cells in by_grid.items():
         placed[key] = {col: value_of(c) for col, c in zip(columns, cells, strict=True)}
         notes.update(grid_notes(key, columns, cells, found[key].line in ocr_lines))
     values = {key: placed.get(key, dict.fromkeys(columns)) for key in row_keys}
+    # every cell of a row matched by similarity carries that match in its note
+    notes |= {f"{r.key}.{col}": notes.get(f"{r.key}.{col}", {}) for r in rows if r.score is not None for col in columns}
     cells = {}
     for name, note in notes.items():
-        cells[name] = {"line": found[name.split(".")[0]].line, **note}
+        row = found[name.split(".")[0]]
+        cells[name] = {"line": row.line, **note, **label_note(row)}
     messages = [
         f"line {found[k].line}: row {k} has more cells than columns; not placed: {', '.join(x)}"
         for k, x in extras.items()
@@ -653,10 +844,16 @@ def rows_by_grid(
 
 
 def has_numbers(lines: list[Line]) -> bool:
-    return any(read_cell(c).value is not None for ln in lines for c in split_label(ln.cells)[1])
+    """Given a table's lines, return True when any cell after a line's label cells prints a number (holds_number)."""
+    return any(holds_number(c) for ln in lines for c in split_label(ln.cells)[1])
 
 
 def read_applications(lines: list[Line], version: str, template: Template) -> TableResult:
+    """Given the lines of table B (三、收到和处理政府信息公开申请情况), the template version (2021 or 2019) and
+    the template, return its TableResult: {row: {column: count or None}} for every row of that version and the
+    seven applicant columns: a row whose line kept its grid read by position, one that lost blank cells placed
+    by the template's sums (read_grid). Status
+    missing without lines, empty without rows or numbers; the rows not found are named in the notes."""
     columns = list(template.columns("applications"))
     rows = find_rows(lines, "applications", version, template)
     if not rows:
@@ -672,6 +869,11 @@ def read_applications(lines: list[Line], version: str, template: Template) -> Ta
 
 
 def read_active(lines: list[Line], version: str, template: Template) -> TableResult:
+    """Given the lines of table A (二、主动公开政府信息情况), the template version and the template, return its
+    TableResult: per row of that version, {column: value} or, for a one-column group, the value alone (a count,
+    or for administrative_fees_10k_yuan an amount in 万元); None where blank or the row is not found. Rows whose
+    line kept its grid are read by position (rows_by_grid), the others cell by cell from the left. Cells beyond
+    the group's columns are dropped with a note. Status ok, empty (rows, no numbers) or missing (no rows)."""
     values, cells_note, row_lines, notes = {}, {}, {}, []
     rows = {r.key: r for r in find_rows(lines, "active_disclosure", version, template)}
     labels = template.labels("active_disclosure", "columns")
@@ -683,6 +885,12 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
+            if key not in by_grid and row and row.runs:
+                if stream_layouts(tokens, len(group.columns), row.runs == "glued") is not None:
+                    values[key], cut_notes = read_stream_active_row(row, tokens, group)
+                    row_lines[key] = row.line
+                    cells_note |= cut_notes
+                    continue
             cells = by_grid.get(key) or [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
                 extra = cells[len(group.columns) :]
@@ -695,7 +903,7 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
             if row:
                 row_lines[key] = row.line
                 for col, cell in zip(group.columns, cells, strict=True):
-                    note = cell_note(cell, row.line)
+                    note = cell_note(cell, row.line) | label_note(row)
                     if note.keys() - {"line"}:
                         cells_note[f"{key}.{col}" if not group.scalar else key] = note
             row_values = {col: value_of(c) for col, c in zip(group.columns, cells, strict=True)}
@@ -711,16 +919,29 @@ def flat_address(_unit: str, column: str) -> Address:
     return row, col
 
 
+def read_stream_active_row(row: Row, tokens: list[str], group) -> tuple[dict, dict]:
+    """A table A row from a stream with fewer runs than cells (`行政许可11315`): read every way the text
+    allows; table A has no sums, so a cell more than one reading fits is null with every reading."""
+    placed, notes, _ = place_rows({row.key: tokens}, list(group.columns), (), runs={row.key: row.runs})
+    cell_notes = {name: {"line": row.line, **note, **label_note(row)} for name, note in notes.items()}
+    return placed[row.key], cell_notes
+
+
 def read_review(lines: list[Line], template: Template) -> TableResult:
-    """Table C: fifteen numbers in one row (or continued over lines) after the header lines."""
+    """Given the lines of table C (四、政府信息公开行政复议、行政诉讼情况) and the template, return its TableResult:
+    {review, litigation_direct, litigation_after_review: [upheld, corrected, other, pending, total]}, read as the
+    fifteen numbers in one row (or continued over lines) after the header lines: by position when that row kept
+    its grid (review_by_grid), else with cells whose place was lost placed by the rule that each 总计 is the sum
+    of the other four. Status empty or missing without numbers."""
     columns = list(template.columns("review_litigation"))
     row_keys = list(template.rows("review_litigation", "2021"))
-    tokens, token_lines = [], []
+    tokens, token_lines, kinds = [], [], set()
     for ln in lines:
-        value_cells = split_label(ln.cells)[1]
-        if any(read_cell(c).value is not None for c in value_cells):
+        value_cells = split_spaced_numbers(split_label(ln.cells)[1])
+        if any(holds_number(c) for c in value_cells):
             tokens += trim(value_cells)
             token_lines.append(ln.number)
+            kinds.add(stream_runs(ln))
     if not tokens:
         status = "empty" if lines else "missing"
         span = [lines[0].number, lines[-1].number] if lines else []
@@ -733,7 +954,8 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
         placed = {"C": {col: value_of(c) for col, c in zip(flat, by_grid, strict=True)}}
         notes = grid_notes("C", flat, by_grid, any(ln.ocr for ln in lines))
     else:
-        placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address)
+        runs = "glued" if "glued" in kinds else "spaced" if "spaced" in kinds else ""
+        placed, notes, extras = place_rows({"C": tokens}, flat, eqs, flat_address, {"C": runs})
     values = {k: [placed["C"][f"{k}.{c}"] for c in columns] for k in row_keys}
     line = token_lines[0]
     cells = {name.removeprefix("C."): {"line": line, **note} for name, note in notes.items()}
@@ -746,7 +968,7 @@ def read_review(lines: list[Line], template: Template) -> TableResult:
 def review_by_grid(lines: list[Line], width: int) -> list[Cell | None] | None:
     """Table C read by its grid when its numbers are one row of a table whose grid was kept:
     a cell or None for each of the `width` columns; else None."""
-    numbered = [ln for ln in lines if any(read_cell(c).value is not None for c in split_label(ln.cells)[1])]
+    numbered = [ln for ln in lines if any(holds_number(c) for c in split_label(ln.cells)[1])]
     spans = line_spans(numbered[0], split_label(numbered[0].cells)[1]) if len(numbered) == 1 else None
     edges = grid_edges([spans], [], [()] * width, not numbered[0].ocr) if spans else None
     return spans_to_cells(spans, edges) if edges else None
@@ -766,6 +988,8 @@ def grid_notes(key: str, columns: list[str], cells: list[Cell | None], ocr: bool
 
 
 def empty_result(table: str, version: str, template: Template, status: str, lines: list[Line]) -> TableResult:
+    """Given a table key, template version, the template, a status (empty or missing) and the table's lines,
+    return a TableResult with every cell of that version's rows None and `lines` [first, last] when any."""
     columns = template.columns(table)
     values = {k: dict.fromkeys(columns) for k in template.rows(table, version)}
     return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
@@ -787,21 +1011,29 @@ def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> li
 
 
 def parse_document(doc: Document, template: Template | None = None) -> dict:
-    """Given a Document, return the report dict (see schema/report.schema.json)."""
+    """Given a Document, return the report dict (see schema/report.schema.json): title, agency, year, template
+    version (2021, 2019 or pre2019), the six sections' narrative, tables A, B and C under the template's keys,
+    cell notes, source and notes. Raises ReportError when the document has no text, or no title naming the
+    agency and the year."""
     template = template or load_template()
-    lines = doc.lines
+    lines = expand_streams(doc.lines, template)
     if not lines:
         raise ReportError(doc.path, "no text in the file")
     found = find_sections(lines, template)
     first_heading = min(found.values(), default=len(lines))
-    title, agency, title_year, title_line = title_and_agency(lines, first_heading, doc.meta)
+    title, title_agency, title_year, title_line = title_and_agency(lines, first_heading, doc.meta)
+    agency, agency_source = agency_clues(lines, title_agency, doc.meta)
     year_in_body, year_line = body_year(lines)
     year = title_year or year_in_body
-    if agency is None or year is None:
-        what = "agency name" if agency is None else "year"
+    if agency is None:
         raise ReportError(
-            doc.path, f"no report title with the {what} (expected e.g. 'XX局2023年政府信息公开工作年度报告')", "line 1"
+            doc.path,
+            "cannot tell the agency: no title names it (expected e.g. 'XX局2023年政府信息公开工作年度报告'),"
+            " nor the body, the signature or a publisher line",
+            "line 1",
         )
+    if year is None:
+        raise ReportError(doc.path, "cannot tell the year: neither the title nor the body states it", "line 1")
     version = detect_version(lines, year, template)
     spans = section_spans(found, len(lines))
     full_text = "\n".join(ln.text for ln in lines)
@@ -827,6 +1059,7 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
         "agency": agency,
         "year": year,
         "year_source": "title" if title_year else "body",
+        "agency_source": agency_source,
         "title": title,
         "title_line": title_line,
         "year_in_body": year_in_body,
@@ -843,7 +1076,7 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
             "encoding": doc.encoding,
             "sha256": doc.meta.get("sha256"),
             "bytes": doc.meta.get("bytes"),
-            **{k: doc.meta[k] for k in ("url", "published", "fetched", "modified", "original_name") if k in doc.meta},
+            **{k: doc.meta[k] for k in SOURCE_META if doc.meta.get(k)},
         },
         "sections": sections,
         "tables": {},

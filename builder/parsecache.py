@@ -17,7 +17,10 @@ PACKAGE = Path(__file__).resolve().parent
 # parsing imports no other builder module and reads no other project file), the template, and the place
 # readings used in report ids. A change in any of them gives another parser version, so no entry goes stale.
 PARSER_FILES = (
-    *(f"builder/{name}.py" for name in ("parse", "cells", "model", "slugs", "template", "config", "provenance")),
+    *(
+        f"builder/{name}.py"
+        for name in ("parse", "cells", "model", "slugs", "template", "config", "provenance", "stream", "similarity")
+    ),
     "builder/sources/*.py",
     "builder/template/*.yaml",
     "data/divisions/place_pinyin.csv",

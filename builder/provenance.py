@@ -190,7 +190,9 @@ def write_sidecar(path: Path, record: dict) -> Path:
 
 
 def fetch_url(url: str, max_bytes: int = MAX_DOWNLOAD_BYTES) -> tuple[bytes, str, dict]:
-    """Download url; return (bytes, file name, extra sidecar keys); raise ReportError saying why not."""
+    """Given an http(s) URL, download it (60 s timeout, at most `max_bytes`) and return (bytes, file name,
+    extra sidecar keys: final_url, last_modified, content_type when known). Raises ReportError saying why not:
+    an HTTP error, no connection, larger than `max_bytes`, or empty."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
@@ -228,7 +230,9 @@ def add_report(
     report (empty, binary data under a text or PDF name, a broken Word package: see
     sources.content_problem) or that are already in the reports tree under another path (by sha256).
     An existing file is never replaced: the same bytes under the same name are reported as already
-    present; anything else gets a free name, so that an older version of a report stays beside it."""
+    present; anything else gets a free name, so that an older version of a report stays beside it.
+    `source_url` is recorded as where it was published; `name` overrides the file name. Returns Added.
+    Also raises ReportError when the file cannot be read or downloaded (see read_local, fetch_url)."""
     fetched = utc_now()
     if source_url is not None:
         check_web_address(source_url, "--source-url")

@@ -36,6 +36,9 @@ HOST = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+gov\.cn)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Division:
+    """One administrative division of data/divisions/divisions.csv: its 6-digit GB/T 2260 (民政部) code, name
+    (宁夏回族自治区), level (province, city or county) and parent's code ("" for a province)."""
+
     code: str
     name: str
     level: str
@@ -51,11 +54,17 @@ class Clue:
     codes: tuple[str, ...]
 
     def label(self) -> str:
+        """Return the clue as `source:said` (name:沙坡头区, phone:0955), as listed in a region's "clues"."""
         return f"{self.source}:{self.said}"
 
 
 @dataclass(frozen=True)
 class Divisions:
+    """The divisions dataset (data/divisions/) with its lookup tables: by_code {code: Division}; by_name {every
+    name a text may use, aliases and short names included: codes it may mean}; phones {telephone area code:
+    division code}; websites {gov.cn domain: code}; slugs {code: hand-set slug}; ethnic (see
+    ethnic_suffix_pattern); children {parent code, "" for the country: child codes}."""
+
     by_code: dict[str, Division]
     by_name: dict[str, tuple[str, ...]]
     phones: dict[str, str]
@@ -72,6 +81,7 @@ class Divisions:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
+    """Given a UTF-8 CSV file with a header row, return its rows as {column: text}. Raises OSError if unreadable."""
     with open(path, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
@@ -131,7 +141,9 @@ def lengths_to_starts(lengths: dict[str, tuple[int, ...]]) -> re.Pattern:
 
 
 def load_divisions(data_dir: Path = DATA_DIR) -> Divisions:
-    """Read the divisions dataset and its small tables from `data_dir`."""
+    """Given the folder of the divisions dataset (data/divisions: divisions.csv, aliases.csv,
+    phone_area_codes.csv, websites.csv, slug_overrides.csv, ethnic_groups.txt), return it as Divisions, read
+    once per folder (cached). Raises OSError if a file is missing, KeyError if a CSV lacks a column."""
     return _load_divisions(Path(data_dir))
 
 
@@ -170,6 +182,7 @@ def consistent(a: str, b: str, d: Divisions) -> bool:
 
 
 def depth(code: str, d: Divisions) -> int:
+    """Given a division code, return its level as a number: 0 province, 1 city, 2 county. KeyError if unknown."""
     return LEVELS.index(d.by_code[code].level)
 
 
@@ -254,6 +267,7 @@ def pick(candidates: list[str], clues: list[Clue], d: Divisions, within_only: bo
 
 
 def division_ref(code: str | None, d: Divisions) -> dict | None:
+    """Given a division code or None, return {"name", "code"} for it (as a region level holds it), or None."""
     return {"name": d.by_code[code].name, "code": code} if code else None
 
 
@@ -264,12 +278,15 @@ def code_to_levels(code: str, d: Divisions) -> dict:
 
 
 def common_ancestor(codes: list[str], d: Divisions) -> str | None:
+    """Given one or more division codes, return the finest division containing them all (a code contains itself),
+    or None when they lie in different provinces."""
     chains = [ancestors(c, d) for c in codes]
     shared = [c for c in chains[0] if all(c in chain for chain in chains)]
     return shared[0] if shared else None
 
 
 def full_name(code: str, d: Divisions) -> str:
+    """Given a division code, return its name with its ancestors', coarsest first (宁夏回族自治区 中卫市 沙坡头区)."""
     return " ".join(d.by_code[c].name for c in reversed(ancestors(code, d)))
 
 

@@ -1,4 +1,4 @@
-"""Near-duplicate texts in pure Python: character shingles, one-permutation MinHash, LSH banding."""
+"""Similar texts in pure Python: near-duplicate reports (shingles, MinHash, LSH) and near-identical labels."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import zlib
 from array import array
 from collections import defaultdict
+from difflib import SequenceMatcher
 from itertools import combinations
 
 NOT_TEXT = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]+")
@@ -78,3 +79,10 @@ def find_similar(
             if share >= threshold and share > best.get(me, (None, 0.0))[1]:
                 best[me] = (other, share)
     return best
+
+
+def label_similarity(printed: str, form: str) -> float:
+    """How alike a printed row label and a template label are, 0..1: the share of their characters
+    in common runs (difflib's ratio), so a typo or a dropped character (`其他法律行政止公开` for
+    `其他法律行政法规禁止公开`) still scores high while another row's label scores low."""
+    return SequenceMatcher(None, printed, form, autojunk=False).ratio()

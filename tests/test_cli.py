@@ -41,8 +41,8 @@ def test_parse_error_names_file_and_place(capsys, tmp_path):
     assert run(capsys, "parse", str(bad)) == (
         2,
         "",
-        f"error: {bad}:line 1: no report title with the agency name "
-        "(expected e.g. 'XX局2023年政府信息公开工作年度报告')\n",
+        f"error: {bad}:line 1: cannot tell the agency: no title names it "
+        "(expected e.g. 'XX局2023年政府信息公开工作年度报告'), nor the body, the signature or a publisher line\n",
     )
 
 

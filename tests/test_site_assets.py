@@ -46,8 +46,9 @@ def test_built_site_has_no_source_maps_unused_scripts_or_full_plotly(default_sit
     site = root / "site"
     assert not list(site.rglob("*.map"))
     assert not [p for p in site.rglob("*.js") if b"sourceMappingURL" in p.read_bytes()[-300:]]
-    lunr = sorted(p.relative_to(site / "assets/javascripts/lunr").as_posix() for p in site.rglob("lunr/**/*.js"))
-    assert lunr == ["min/lunr.stemmer.support.min.js", "min/lunr.zh.min.js"]
+    # Material's search is off (search is Pagefind, builder/search.py): none of its scripts is published
+    assert not list(site.glob("assets/javascripts/lunr/**/*.js"))
+    assert not list(site.glob("assets/javascripts/workers/search.*.js"))
     assert not (site / "assets" / "plotly.min.js").exists()
     assert not (site / "assets" / "vendor" / "README").exists()
 

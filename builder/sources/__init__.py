@@ -176,7 +176,10 @@ def preload_readers(paths: list[Path]) -> None:
 def read(
     path: Path, display: str | None = None, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PDF_PAGES
 ) -> Document:
-    """Read one report file of any supported format into a Document; raise ReportError if it cannot be read.
+    """Given a report file and the name to show for it, return its Document (meta with sha256, bytes and the
+    sidecar's provenance). Raises ReportError naming the file when it cannot be read: see read_file_bytes
+    (missing, a folder, over `max_bytes`, empty), an unsupported suffix, bytes that cannot be a report
+    (content_problem), a PDF over `max_pages` or encrypted, an unexpected encoding, or a reader's failure.
 
     The format is sniffed from the content, not trusted from the name: an HTML page saved as `.pdf`
     is read as HTML (with a note), binary data named `.txt` is refused saying what it is."""
@@ -334,7 +337,9 @@ def binary_kind(data: bytes) -> str | None:
 
 
 def read_format(path: Path, data: bytes, fmt: str, max_pages: int = MAX_PDF_PAGES) -> Document:
-    """Given a file and the format its content holds, return its Document from that format's reader."""
+    """Given a file, its bytes and the format its content holds, return its Document from that format's reader
+    (UTF-16/32 text decoded here). Raises ReportError without a path (read() adds it): from check_pdf,
+    check_text or check_gb_text, from the reader, or for a scan on which OCR found no text."""
     if fmt == "pdf":
         check_pdf(data, max_pages)
     elif fmt == "text":
@@ -365,7 +370,9 @@ def unicode_text_document(path: Path, data: bytes, encoding: str) -> Document:
 
 
 def check_pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> None:
-    """Refuse a PDF that cannot be a report before the slow reader sees it: too many pages, or a password."""
+    """Given a PDF's bytes, refuse it before the slow reader sees it (pypdfium2 counts its pages): raises
+    ReportError (without a path; read() adds it) for more than `max_pages` pages or a password. A PDF pypdfium2
+    cannot open for another reason passes, for pdfplumber to try."""
     import pypdfium2
 
     try:
@@ -383,14 +390,16 @@ def check_pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> None:
 
 
 def check_text(data: bytes) -> None:
-    """Refuse binary data given a text name, saying what it is."""
+    """Given bytes to be read as text, raise ReportError saying what they are if they start like a binary
+    format (a PNG image, a ZIP archive, …)."""
     kind = binary_kind(data)
     if kind:
         raise ReportError("", f"binary file ({kind}), not text")
 
 
 def check_gb_text(text: str, data: bytes) -> None:
-    """Refuse text that decodes as GB18030 only into rare characters: another encoding (Big5, Shift-JIS)."""
+    """Given text decoded as GB18030 and its bytes, raise ReportError when over 15% of its (at least 50) non-ASCII
+    characters are outside GB2312: it is another encoding (Big5, Shift-JIS), named by charset_normalizer's guess."""
     wide = [c for c in text[:20000] if ord(c) > 0x7F]
     rare = sum(1 for c in wide if not in_gb2312(c))
     if len(wide) >= 50 and rare > 0.15 * len(wide):
@@ -448,7 +457,8 @@ def guess_encoding(data: bytes) -> str | None:
 
 
 def sanity_notes(data: bytes, fmt: str) -> list[str]:
-    """Notes on damage a reader got past: a PDF cut short."""
+    """Given a file's bytes and the format it was read as, return notes on damage the reader got past (today
+    one: a PDF without %%EOF near its end, cut short)."""
     if fmt == "pdf" and b"%%EOF" not in data[-2048:]:
         return ["the PDF ends without %%EOF: it may be truncated, and pages after the cut are missing"]
     return []

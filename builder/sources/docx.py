@@ -131,7 +131,10 @@ def body_to_blocks(body) -> list[tuple[int | None, tuple[str, ...], tuple | None
 
 
 def read_docx(path) -> Document:
-    """Read a .docx report into a Document; page headers and footers are not part of the body."""
+    """Given a .docx file, return its Document: one Line per body paragraph (one cell) or table row (its cells,
+    `table` numbering the table, `grid` their grid columns), in body order, text as Word shows it; meta holds
+    the core properties' title and created. Page headers and footers are not part of the body. Raises
+    ReportError if python-docx cannot open the file or the body holds no text."""
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:

@@ -232,6 +232,7 @@ def body_to_blocks(body) -> list[tuple[int | None, tuple[str, ...], tuple | None
 
 
 def tables_inside(table) -> bool:
+    """Given a <table>, return True when another <table> is nested in it (then it is a layout table)."""
     return any(True for _ in table.iter("table") if _ is not table)
 
 
@@ -275,7 +276,11 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def read_html(path) -> Document:
-    """Read a saved HTML report page into a Document of paragraphs and table rows."""
+    """Given a saved HTML page, return its Document: one Line per paragraph of the article (one cell) or
+    <table> row (its cells, `table` numbering the table, `grid` their grid columns), site chrome dropped; meta
+    holds the page's title, published time and URL where stated, encoding the one decoded with (see
+    bytes_to_text). Raises ReportError if the file cannot be read, is empty, cannot be parsed, or its body
+    holds no text."""
     try:
         data = Path(path).read_bytes()
     except OSError as e:

@@ -32,6 +32,7 @@ class Row:
 
 
 def available() -> bool:
+    """Return True when rapidocr-onnxruntime (the `ocr` extra) can be imported, so scanned PDFs can be read."""
     try:
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
@@ -41,6 +42,8 @@ def available() -> bool:
 
 @lru_cache(maxsize=1)
 def engine():
+    """Return the rapidocr RapidOCR engine, made once per process (loading its PP-OCR models takes seconds).
+    Raises ImportError without the `ocr` extra."""
     from rapidocr_onnxruntime import RapidOCR
 
     return RapidOCR()
@@ -111,6 +114,8 @@ def split_numbers(box: tuple) -> list[tuple]:
 
 
 def is_number(text: str) -> bool:
+    """Given an OCR'd text, return True when, spaces removed, it is one number as printed in a table (`12`,
+    `1,234`, `0.5`, `-3`, with a stray `?` or a `%`)."""
     return bool(NUMBER.match(text.replace(" ", "")))
 
 

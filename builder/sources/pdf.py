@@ -95,6 +95,9 @@ def chars_to_segments(chars: list[dict]) -> list[str]:
 
 
 def text_line_to_item(line: dict, page_number: int) -> Item:
+    """Given a line from pdfplumber's extract_text_lines(return_chars=True) and its 1-based page number, return
+    an Item: one cell per gap-separated piece (see chars_to_segments), else the line's text as one cell; its
+    size is the line's commonest font size in points (10 when it has no visible char)."""
     segments = chars_to_segments(line["chars"])
     sizes = [c["size"] for c in line["chars"] if c["text"].strip()]
     size = max(Counter(round(s, 1) for s in sizes).most_common(1)[0][0], 1) if sizes else 10.0
@@ -164,6 +167,8 @@ def join_lone_rows(pages: list[list[Item]]) -> list[list[Item]]:
 
 
 def is_margin(item: Item, height: float) -> bool:
+    """Given an item and its page height (points), return True when it is a text line (not a table row) in the
+    top or bottom MARGIN_SHARE (8%) of the page, where running headers, footers and page numbers live."""
     return item.table is None and (item.bottom < height * MARGIN_SHARE or item.top > height * (1 - MARGIN_SHARE))
 
 
@@ -214,6 +219,9 @@ def mark_unruled_tables(items: list[Item]) -> list[Item]:
 
 
 def mark_run(items: list[Item], start: int, end: int, run: int) -> list[Item]:
+    """Given a page's items and a run items[start:end], return the items with the run marked as unruled table
+    ("gap", page, run), but only if it has at least two multi-cell lines and a cell that is a number;
+    otherwise the items unchanged."""
     block = items[start:end]
     if sum(len(it.cells) > 1 for it in block) < 2 or not any(NUMBER.match(c) for it in block for c in it.cells):
         return items  # a lone gapped line (a signature, a date) is narrative, not a table
@@ -287,10 +295,15 @@ def grid_ends(items: list[Item]) -> dict:
 
 
 def shift_grid(grid: tuple | None, shift: int) -> tuple | None:
+    """Given a row's grid ((first column, span) per cell) or None, return it with every first column moved by
+    `shift` (negative: left), so the part of a table on the next page lines up by its right edge with the part
+    before the page break."""
     return tuple((start + shift, span) for start, span in grid) if grid and shift else grid
 
 
 def repeats_first_row(lines: list[Line], table: int, cells: tuple[str, ...]) -> bool:
+    """Given the lines so far, a table number and a row's cells, return True when the row repeats that table's
+    first row and holds no number: the header row Word repeats at the top of a continued table's page."""
     first = next((line for line in lines if line.table == table), None)
     return first is not None and first.cells == cells and not any(NUMBER.match(c) for c in cells)
 
@@ -338,6 +351,7 @@ class TurnedPage(DerivedPage):
 
     @property
     def objects(self) -> dict:
+        """The parent page's objects ({kind: [object dicts]}, as pdfplumber keeps them) turned, computed once."""
         if not hasattr(self, "_objects"):
             self._objects = {k: [self.turn(o) for o in v] for k, v in self.parent_page.objects.items()}
         return self._objects
@@ -378,7 +392,12 @@ def dedupe_page(page):
 
 
 def read_pdf(path) -> Document:
-    """Read a PDF report into a Document; a scan without text layer is read by OCR when available."""
+    """Given a PDF file, return its Document through pdfplumber: one Line per text line (paragraphs wrapped at
+    the margin joined) or table row (ruled, with its grid columns; or unruled and read by the gaps), pages
+    printed sideways turned upright, page numbers and running headers/footers dropped, `page` set; meta holds
+    title, created and pages. A scan without any text layer, or text mostly in fonts with no Unicode map, is
+    read by OCR (read_scanned, read_unmapped). Raises ReportError if pdfplumber cannot open or read it, or it
+    holds no text."""
     try:
         pdf = pdfplumber.open(path)
     except (PdfminerException, PDFSyntaxError, OSError, ValueError) as e:
@@ -415,6 +434,7 @@ def read_pdf(path) -> Document:
 
 
 def pdf_meta(pdf) -> dict:
+    """Given an open pdfplumber PDF, return {title, created, pages} from its info dictionary, blank ones left out."""
     info = pdf.metadata or {}
     meta = {"title": info.get("Title"), "created": info.get("CreationDate"), "pages": len(pdf.pages)}
     return {k: v for k, v in meta.items() if v}

@@ -6,12 +6,28 @@ import re
 from pathlib import Path
 
 from builder.model import Document, Line, ReportError
+from builder.stream import StreamLine, spaced_row
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 # Control characters other than tab, line and page breaks: many of them mean binary data, not text.
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# A crawler's metadata lines above the page text, and the provenance key each one gives.
+CRAWLER_FIELDS = {
+    "标题": "title",
+    "发布时间": "published",
+    "发布日期": "published",
+    "发布机构": "publisher",
+    "原文链接": "url",
+    "文号": "document_number",
+    "栏目": None,
+    "本地目录": None,
+    "来源": "publisher",
+    "索引号": None,
+}
+CRAWLER_LINE = re.compile(r"^\s*(" + "|".join(CRAWLER_FIELDS) + r")\s*[:：]\s*(.*?)\s*$")
+CRAWLER_NOISE = re.compile(r"^\s*(=+\s*正文\s*=+|页面链接与图片详见.*|=+)\s*$")
 
 
 def detect_encoding(data: bytes) -> str:
@@ -45,7 +61,8 @@ def bytes_to_text(data: bytes, path: str) -> tuple[str, str]:
 
 
 def line_to_cells(line: str) -> tuple[str, ...]:
-    """Given one line, return its cells: split on tabs, else on `|` for pipe tables, else one cell."""
+    """Given one line, return its cells: split on tabs, else on `|` for pipe tables, else on the
+    spaces between a row's numbers, else one cell."""
     if "\t" in line:
         return tuple(c.strip() for c in line.split("\t"))
     if line.count("|") >= 1 and not line.lstrip().startswith(("http", "<")):
@@ -53,22 +70,53 @@ def line_to_cells(line: str) -> tuple[str, ...]:
         if line.lstrip().startswith("|"):
             cells = cells[1:]
         return tuple(cells)
-    return (line.strip(),)
+    return spaced_row(line) or (line.strip(),)
 
 
-def text_to_lines(text: str) -> tuple[Line, ...]:
-    """Given the decoded text, return its numbered Lines (blank and Markdown rule lines dropped)."""
+def crawler_header(raw_lines: list[str]) -> tuple[dict, int]:
+    """Given a file's lines, return (provenance from a crawler's metadata lines at the top, how many
+    lines they take): `标题:` is the page title, `发布时间:` the date published, `发布机构:` the
+    publisher, `原文链接:` the source address, `文号:` the document number. None of them is report text."""
+    meta, used = {}, 0
+    for raw in raw_lines[:20]:
+        m = CRAWLER_LINE.match(raw)
+        if m:
+            key = CRAWLER_FIELDS[m.group(1)]
+            if key and m.group(2) and key not in meta:
+                meta[key] = m.group(2)
+        elif not (CRAWLER_NOISE.match(raw) or not raw.strip()):
+            break
+        used += 1
+    if not {"title", "url", "published"} & meta.keys() and used < 2:
+        return {}, 0  # a lone `来源：` line is the report's own text, not a crawler's header
+    return meta, used
+
+
+def text_to_lines(text: str, skip: int = 0) -> tuple[Line, ...]:
+    """Given the decoded text, return its numbered Lines (blank and Markdown rule lines dropped,
+    and the first `skip` lines: a crawler's metadata)."""
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or MARKDOWN_RULE.match(raw):
+        if number <= skip or not raw.strip() or MARKDOWN_RULE.match(raw):
             continue
-        lines.append(Line(number, line_to_cells(raw.replace("\u3000", " "))))
+        lines.append(raw_to_line(number, raw.replace("\u3000", " ")))
     return tuple(lines)
 
 
+def raw_to_line(number: int, raw: str) -> Line:
+    """Given one line of text, return its Line; a row whose cells only spaces separate is a
+    StreamLine (`spaced`): a blank cell left no trace there, so its numbers' columns are read by the sums."""
+    cells = line_to_cells(raw)
+    if len(cells) > 1 and "\t" not in raw and "|" not in raw:
+        return StreamLine(number, cells, kind="row")
+    return Line(number, cells)
+
+
 def read_text(path: Path) -> Document:
+    """Given a .txt or .md file, return its Document; a crawler's metadata lines become its meta."""
     text, encoding = bytes_to_text(path.read_bytes(), str(path))
-    return Document(str(path), "text", text_to_lines(text), encoding=encoding)
+    meta, skip = crawler_header(text.splitlines())
+    return Document(str(path), "text", text_to_lines(text, skip), encoding=encoding, meta=meta)
 
 
 def join_wrapped(parts) -> str:
