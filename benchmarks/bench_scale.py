@@ -1,7 +1,9 @@
 """Builds N synthetic reports end to end and a bare MkDocs floor in one run: bench_scale.py 100 1000.
 
-For each N: writes the corpus (benchmarks/corpus.py) into a temporary project, runs `python -m builder build`
-there (wall time, peak memory of the largest process, the stage times the build prints), measures the output
+For each N: writes the corpus (benchmarks/corpus.py) into a temporary project, times `parse_document(read(path))`
+over the corpus in this process (the parser alone, one core), runs `python -m builder build` there (wall time,
+peak memory of the largest process, the stage times the build prints), changes one number in one report and
+builds again (the incremental rebuild: its stage times against the full build's), measures the output
 (site size, HTML pages, largest HTML page, a report page, the search index), then builds the floor: a bare
 `mkdocs build` with the same mkdocs.yml and theme over as many Markdown pages as the site has HTML pages,
 each made from one corpus report (its paragraphs and tables as Markdown), and prints the ratio.
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
 import shutil
 import subprocess
@@ -36,6 +40,53 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return seconds, peak, proc.stdout + proc.stderr
+
+
+STAGES_LINE = re.compile(r"^stages \(s\): (.*)$", re.M)
+
+
+def log_to_stages(log: str) -> dict[str, float]:
+    """Given a build's output, return the stage times of its `stages (s): read 0.12, parse 3.40, …` line."""
+    found = STAGES_LINE.search(log)
+    if not found:
+        return {}
+    return {name: float(value) for name, value in (part.rsplit(" ", 1) for part in found[1].split(", "))}
+
+
+def builder_seconds(stages: dict[str, float]) -> float:
+    """The builder's own stages: every stage but MkDocs."""
+    return sum(v for k, v in stages.items() if k != "mkdocs")
+
+
+def change_one_number(path: Path) -> None:
+    """Add one to the first number of the first table row of a report (a correction of one cell)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        numbers = [j for j, c in enumerate(cells) if c.strip().isdigit()]
+        if len(numbers) >= 6:
+            cells[numbers[0]] = str(int(cells[numbers[0]]) + 1)
+            lines[i] = "\t".join(cells)
+            break
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def parse_in_process(corpus: list[Path]) -> dict:
+    """Parse every corpus file in this process; return the rate by wall clock and by CPU time (the machine is
+    shared, so CPU time is the per-core figure)."""
+    from builder import sources
+    from builder.parse import parse_document
+
+    parse_document(sources.read(corpus[0]))  # warm: template, caches
+    wall, cpu = time.perf_counter(), time.process_time()
+    for path in corpus:
+        parse_document(sources.read(path))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "parse_in_process_s": round(wall, 2),
+        "per_s_wall": round(len(corpus) / wall),
+        "per_s_cpu": round(len(corpus) / cpu),
+    }
 
 
 def tree_bytes(folder: Path, pattern: str = "*") -> tuple[int, int, int]:
@@ -87,7 +138,13 @@ def bench(n: int, workdir: Path) -> dict:
     shutil.copytree(ROOT / "docs", project / "docs")
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copy(ROOT / "data" / "agencies.yaml", project / "data" / "agencies.yaml")
-    seconds, peak, log = run([sys.executable, "-m", "builder", "build", "--root", str(project)], project)
+    in_process = parse_in_process(corpus)
+    command = [sys.executable, "-m", "builder", "build", "--root", str(project)]
+    seconds, peak, log = run(command, project)
+    stages = log_to_stages(log)
+    change_one_number(corpus[len(corpus) // 2])
+    again_s, _, again_log = run(command, project)
+    again = log_to_stages(again_log)
     site = project / "site"
     site_bytes, files, _ = tree_bytes(site)
     html_bytes, pages, largest = tree_bytes(site, "*.html")
@@ -97,6 +154,14 @@ def bench(n: int, workdir: Path) -> dict:
         "n": n,
         "build_s": round(seconds, 1),
         "peak_mib": round(peak),
+        "stages_s": stages,
+        "parse_in_process": in_process,
+        "parse_stage_vs_in_process_per_core": round(
+            stages.get("parse", 0) / (in_process["parse_in_process_s"] / (os.cpu_count() or 1)), 2
+        ),
+        "rebuild_one_changed_s": round(again_s, 1),
+        "rebuild_stages_s": again,
+        "rebuild_builder_share": round(builder_seconds(again) / max(builder_seconds(stages), 1e-9), 4),
         "site_mb": round(site_bytes / 1e6, 1),
         "files": files,
         "html_pages": pages,
@@ -104,7 +169,7 @@ def bench(n: int, workdir: Path) -> dict:
         "largest_html_kb": round(largest / 1e3),
         "report_page_kb": round(report_pages[0].stat().st_size / 1e3) if report_pages else None,
         "search_index_mb": round(search.stat().st_size / 1e6, 2) if search.exists() else None,
-        "log_tail": log.strip().splitlines()[-8:],
+        "log_tail": [line for line in again_log.strip().splitlines() if not line.startswith("  ")][-6:],
     }
     result["floor_s"] = round(floor_build(project, pages, corpus), 1)
     result["ratio"] = round(seconds / result["floor_s"], 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import insort
 from pathlib import Path
 
 import yaml
@@ -76,15 +77,24 @@ def unique_path(path: str, taken: set[str]) -> str:
     return f"{path}-{n}"
 
 
-def new_entry(registry: dict, name: str, region: dict, status: str = "unconfirmed", divisions=None) -> dict:
+def new_entry(
+    registry: dict,
+    name: str,
+    region: dict,
+    status: str = "unconfirmed",
+    divisions=None,
+    index: RegistryIndex | None = None,
+) -> dict:
     """Given the registry, a name and its region (as from regions.resolve_region), return a new registry entry
     {id, name, names, sector, region, paths, status} with an id and path unique in the registry (not yet added).
-    An unresolved region gives the path unresolved/<sector slug>; `divisions` defaults to the GB/T 2260 table."""
+    An unresolved region gives the path unresolved/<sector slug>; `divisions` defaults to the GB/T 2260 table;
+    `index` (the registry's RegistryIndex) saves scanning the registry for the paths and ids taken."""
     d = divisions or load_divisions()
     sector = name_to_sector(name, registry["sectors"])
     places = region_slugs(region, d) if region.get("status") == "resolved" else ["unresolved"]
-    path = unique_path("/".join([*places, sector_slug(name, sector, d)]), all_paths(registry))
-    ids = {e["id"] for e in registry["agencies"]}
+    taken = index.paths if index else all_paths(registry)
+    path = unique_path("/".join([*places, sector_slug(name, sector, d)]), taken)
+    ids = index.positions if index else {e["id"] for e in registry["agencies"]}
     return {
         "id": unique_path(path.replace("/", "-"), ids),
         "name": normalize_name(name),
@@ -102,8 +112,11 @@ def warning(code: str, name: str, message: str, **extra) -> dict:
     return {"code": code, "name": name, "message": message, **extra}
 
 
-def match_agency(registry: dict, name: str, region: dict, divisions=None) -> tuple[dict, list[dict]]:
-    """Given the registry, an agency name and its resolved region, return (entry, warnings).
+def match_agency(
+    registry: dict, name: str, region: dict, divisions=None, index: RegistryIndex | None = None
+) -> tuple[dict, list[dict]]:
+    """Given the registry, an agency name and its resolved region, return (entry, warnings); `index` (the
+    registry's RegistryIndex, kept by assign_agencies) saves scanning the registry.
 
     An entry is matched only when its region is the same and it bears the name, or it is the one entry of that
     region and sector (then the name is added to its names, with a warning). Anything else, an unresolved or
@@ -113,9 +126,9 @@ def match_agency(registry: dict, name: str, region: dict, divisions=None) -> tup
     if region.get("status") != "resolved" or code is None:
         candidates = [c["code"] for c in region.get("candidates", [])]
         message = f"{key}: region {region.get('status')}; new unconfirmed agency, not merged"
-        entry = new_entry(registry, name, region, divisions=divisions)
+        entry = new_entry(registry, name, region, divisions=divisions, index=index)
         return entry, [warning("region_" + str(region.get("status")), key, message, candidates=candidates)]
-    local = [e for e in registry["agencies"] if region_code(e["region"]) == code]
+    local = index.in_region(code) if index else [e for e in registry["agencies"] if region_code(e["region"]) == code]
     named = [e for e in local if key in map(normalize_name, e["names"])]
     if len(named) == 1:
         return named[0], []
@@ -124,7 +137,7 @@ def match_agency(registry: dict, name: str, region: dict, divisions=None) -> tup
     if not named and len(same_sector) == 1:
         entry = {**same_sector[0], "names": [*same_sector[0]["names"], key]}
         return entry, [warning("new_name", key, f"{key}: taken as a new name of {entry['id']} ({entry['name']})")]
-    entry = new_entry(registry, name, region, divisions=divisions)
+    entry = new_entry(registry, name, region, divisions=divisions, index=index)
     why = "several entries match" if named or len(same_sector) > 1 else "no entry matches"
     return entry, [warning("new_agency", key, f"{key}: {why}; new unconfirmed agency {entry['id']}")]
 
@@ -214,11 +227,68 @@ def unconfirmed_warning(name: str, entry: dict, region: dict) -> dict:
     return warning(code, key, message, candidates=candidates)
 
 
+class RegistryIndex:
+    """The registry's entries by id, region and unconfirmed name, and the paths taken, kept current as entries are
+    put: matching a report then costs the same whatever the registry's size (assign_agencies).
+
+    Takes the registry; `agencies` is its list of entries as entries are put (with_entry's result)."""
+
+    def __init__(self, registry: dict):
+        self.agencies: list[dict] = []
+        self.positions: dict[str, list[int]] = {}  # id -> where entries of that id are in `agencies`
+        self.by_region: dict[str | None, list[int]] = {}
+        self.unconfirmed: dict[str, list[int]] = {}  # normalized name -> unconfirmed entries bearing it
+        self.paths: set[str] = set()
+        for entry in registry["agencies"]:
+            self.agencies.append(entry)
+            self.note(len(self.agencies) - 1)
+
+    def note(self, i: int) -> None:
+        """Add the entry at position `i` to the lookups."""
+        entry = self.agencies[i]  # positions kept in registry order, as a scan of the registry would find them
+        insort(self.positions.setdefault(entry["id"], []), i)
+        insort(self.by_region.setdefault(region_code(entry["region"]), []), i)
+        if entry.get("status") == "unconfirmed":
+            for key in dict.fromkeys(map(normalize_name, entry["names"])):
+                insort(self.unconfirmed.setdefault(key, []), i)
+        self.paths.update(entry.get("paths", []))
+
+    def forget(self, i: int) -> None:
+        """Remove the entry at position `i` from the lookups (paths stay taken)."""
+        entry = self.agencies[i]
+        self.positions[entry["id"]].remove(i)
+        self.by_region[region_code(entry["region"])].remove(i)
+        if entry.get("status") == "unconfirmed":
+            for key in dict.fromkeys(map(normalize_name, entry["names"])):
+                self.unconfirmed[key].remove(i)
+
+    def put(self, entry: dict) -> None:
+        """Replace the entries of `entry`'s id by it, or add it at the end (as with_entry does)."""
+        places = self.positions.get(entry["id"]) or []
+        if not places:
+            self.agencies.append(entry)
+            self.note(len(self.agencies) - 1)
+        for i in list(places):
+            self.forget(i)
+            self.agencies[i] = entry
+            self.note(i)
+
+    def in_region(self, code: str | None) -> list[dict]:
+        """The entries whose region's finest code is `code`, in registry order."""
+        return [self.agencies[i] for i in self.by_region.get(code, [])]
+
+    def earlier_unconfirmed(self, name: str) -> dict | None:
+        """The unconfirmed entry already made for this exact name, if there is exactly one (earlier_unconfirmed)."""
+        same = self.unconfirmed.get(normalize_name(name), [])
+        return self.agencies[same[0]] if len(same) == 1 else None
+
+
 def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tuple[dict, dict[str, list[dict]]]:
     """Given parsed reports and the registry, return (registry with any new unconfirmed entries,
     {report id: agency warnings}). Changes each report dict in place: it gets agency_id, agency_path,
     agency_status, region ({province, city, county}, GB/T 2260) and region_name."""
     warnings: dict[str, list[dict]] = {}
+    index = RegistryIndex(registry)
     for report in reports:
         region = resolve_region(
             report["agency"],
@@ -227,14 +297,14 @@ def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tupl
             report.get("contact", {}).get("phone"),
             divisions=divisions,
         )
-        entry, found = match_agency(registry, report["agency"], region, divisions=divisions)
+        entry, found = match_agency(registry, report["agency"], region, divisions=divisions, index=index)
         if entry.get("status") == "unconfirmed":
             # The same name, still unplaceable, is the unconfirmed entry an earlier build made: reuse it,
             # so its address stays fixed. Still flagged until a person confirms it, in the same words.
-            entry = earlier_unconfirmed(registry, report["agency"]) or entry
+            entry = index.earlier_unconfirmed(report["agency"]) or entry
             renamed = [w for w in found if w["code"] == "new_name"]
             found = [*renamed, unconfirmed_warning(report["agency"], entry, region)]
-        registry = with_entry(registry, entry)
+        index.put(entry)
         report["agency_id"] = entry["id"]
         report["agency_path"] = agency_path(entry)
         report["agency_status"] = entry.get("status", "unconfirmed")
@@ -244,4 +314,4 @@ def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tupl
         )
         if found:
             warnings[report["id"]] = found
-    return registry, warnings
+    return {**registry, "agencies": index.agencies}, warnings

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from builder import isolation, search, sources, swap, views
+from builder import isolation, parsecache, search, sources, swap, views
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report
 from builder.model import ReportError
@@ -50,6 +54,26 @@ class BuildRefused(Exception):
 
 
 @dataclass
+class Stages:
+    """Seconds spent in each stage of a build (read, parse, check, aggregate, pages, mkdocs, swap), in order."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        """Add the time the `with` block takes to stage `name`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def line(self) -> str:
+        """The stage times as printed on one line: `stages (s): read 0.12, parse 3.40, …`."""
+        return "stages (s): " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in self.seconds.items())
+
+
+@dataclass
 class Summary:
     """What a build did: an Outcome per file, the files skipped with why, the findings counted by rule."""
 
@@ -60,6 +84,10 @@ class Summary:
     revisions: dict[str, list[dict]] = field(default_factory=dict)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # byte-identical copies, not parsed
     root: Path | None = None  # the project folder built
+    files: list[Path] = field(default_factory=list)  # the report files found, in order
+    parsed: int = 0  # files parsed by this build
+    cached: int = 0  # files whose parse result was read back from the parse cache
+    stages: Stages = field(default_factory=Stages)
 
     @property
     def reports(self) -> list[dict]:
@@ -81,6 +109,10 @@ class Summary:
             + (f", {plural(len(self.duplicates), 'duplicate file')} not parsed" if self.duplicates else "")
             + f", in {self.seconds:.1f} s"
         )
+        if self.cached:
+            out.append(f"{plural(self.parsed, 'file')} parsed, {self.cached} unchanged (read from the parse cache)")
+        if self.stages.seconds:
+            out.append(self.stages.line())
         older = sum(len(v) for v in self.revisions.values())
         if older:
             kept = "a revision" if older == 1 else "revisions"
@@ -143,6 +175,19 @@ def no_tables(report: dict) -> str | None:
 
 
 DEFAULT_LIMITS = isolation.Limits()
+CACHE_DIR = Path(".cache") / "parse"  # under the project folder: parse results by file content and parser version
+DOCS_CACHE = Path(".cache") / "docs"  # under the project folder: the pages MkDocs reads, rewritten only where changed
+
+
+def parse_to_cache(path: Path, display: str, max_bytes: int, max_pages: int, target: Path) -> None:
+    """In a worker: parse one file and write its Outcome (report or error) to `target` in the parse cache, so
+    the result goes to disk, not through the parent. A MemoryError is left to the worker to report."""
+    parsecache.store(target, outcome_to_entry(parse_file(path, display, max_bytes, max_pages)))
+
+
+def outcome_to_entry(outcome: Outcome) -> dict:
+    """Given a parse Outcome, return what the cache keeps of it (the file name is the caller's)."""
+    return {"report": outcome.report, "error": outcome.error}
 
 
 def parse_all(
@@ -151,32 +196,86 @@ def parse_all(
     limits: isolation.Limits = DEFAULT_LIMITS,
     max_bytes: int = sources.MAX_BYTES,
     max_pages: int = sources.MAX_PDF_PAGES,
+    cache_dir: Path | None = None,
+    stages: Stages | None = None,
 ) -> Summary:
-    """Given the reports folder, parse every report file in it, each in a worker within `limits`, and return
-    the Summary (outcomes in file order, revisions grouped, ids unique). Duplicates and files over `max_bytes`
-    are listed, not parsed; PDFs over `max_pages` are refused. `progress(done, total, name)` is called as each
-    file finishes. Raises nothing for a bad file: it is listed in the summary."""
+    """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
+    over `max_bytes` are listed, not parsed; PDFs over `max_pages` are refused.
+
+    Results are kept in `cache_dir` (builder.parsecache; a temporary folder when None) by file content and
+    parser version: a file parsed before with the same parser is read back, not parsed. The workers start
+    before any report is loaded and write their results there; `stages` gets the time of `read` (finding,
+    hashing, screening the files) and `parse`. Entries no file uses any more are removed."""
+    if cache_dir is None:
+        with tempfile.TemporaryDirectory(prefix="builder-parse-") as tmp:
+            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp), stages)
+    stages = stages or Stages()
+    with stages.timing("read"):
+        summary, names, outcomes, todo, entries = screen_folder(folder, max_bytes, max_pages, cache_dir)
+    summary.stages = stages
+    with stages.timing("parse"):
+        missing = [path for path in todo if not entries[path].is_file()]
+        parse_missing(missing, names, entries, progress, limits, max_bytes, max_pages, outcomes)
+        summary.parsed, summary.cached = len(missing), len(todo) - len(missing)
+        for path in todo:
+            if path not in outcomes:
+                outcomes[path] = load_outcome(path, names, entries, limits, max_bytes, max_pages)
+        parsecache.prune(cache_dir, set(entries.values()))
+        summary.outcomes = [outcomes[path] for path in summary.files if path in outcomes]
+        mark_revisions(summary)
+        dedupe_ids(summary.reports)  # a safety net: after grouping revisions, ids are unique
+    return summary
+
+
+def screen_folder(folder: Path, max_bytes: int, max_pages: int, cache_dir: Path):
+    """Find the report files in `folder`, set aside the skipped, refused and duplicate ones, and give each file
+    to parse its parse-cache entry. Return (Summary with files, skipped and duplicates, {path: name},
+    {path: Outcome} of refused files, [paths to parse], {path: cache entry file})."""
     files, skipped = sources.find_reports(folder)
-    summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped])
+    summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped], files=files)
     names = {path: str(path.relative_to(folder)) for path in files}
-    outcomes, todo, duplicates = screen_files(files, names, max_bytes)
-    summary.duplicates = duplicates
+    outcomes, todo, summary.duplicates = screen_files(files, names, max_bytes)
+    sources.preload_readers(todo)
+    load_template()  # cached: loaded once here, shared by every forked worker
+    version, entries = parsecache.parser_version(), {}
+    for path in list(todo):
+        try:
+            entries[path] = parsecache.entry_file(
+                cache_dir, parsecache.entry_key(path, names[path], max_pages, version)
+            )
+        except OSError as exc:
+            outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
+            todo.remove(path)
+    return summary, names, outcomes, todo, entries
+
+
+def parse_missing(missing, names, entries, progress, limits, max_bytes, max_pages, outcomes) -> None:
+    """Parse the files not in the cache in the worker pool, each result written to its entry; a file the
+    worker gave no result for (time or memory limit, crash) gets its Outcome in `outcomes`, not cached."""
+    calls = [(path, names[path], max_bytes, max_pages, entries[path]) for path in missing]
+
     finished = 0
 
     def done(i: int, result: isolation.Result) -> None:
         nonlocal finished
         finished += 1
-        progress(finished, len(todo), names[todo[i]])
+        progress(finished, len(missing), names[missing[i]])
 
-    sources.preload_readers(todo)
-    load_template()  # cached: loaded once here, shared by every forked worker
-    results = isolation.run_each(parse_file, [(path, names[path], max_bytes, max_pages) for path in todo], limits, done)
-    for path, result in zip(todo, results, strict=True):
-        outcomes[path] = result.value if result.error is None else Outcome(names[path], error=result.error)
-    summary.outcomes = [outcomes[path] for path in files if path in outcomes]
-    mark_revisions(summary)
-    dedupe_ids(summary.reports)  # a safety net: after grouping revisions, ids are unique
-    return summary
+    for path, result in zip(missing, isolation.run_each(parse_to_cache, calls, limits, done), strict=True):
+        if result.error is not None:
+            outcomes[path] = Outcome(names[path], error=result.error)
+
+
+def load_outcome(path, names, entries, limits, max_bytes, max_pages) -> Outcome:
+    """Read one file's Outcome back from its cache entry; an entry that cannot be read is parsed again."""
+    entry = parsecache.load(entries[path])
+    if entry is None:
+        result = isolation.run_each(parse_to_cache, [(path, names[path], max_bytes, max_pages, entries[path])], limits)
+        entry = (
+            parsecache.load(entries[path]) if result[0].error is None else {"report": None, "error": result[0].error}
+        )
+        entry = entry or {"report": None, "error": "the parse result could not be read back from the cache"}
+    return Outcome(names[path], report=entry["report"], error=entry["error"])
 
 
 def mark_revisions(summary: Summary) -> None:
@@ -282,47 +381,45 @@ def write_stage(
     docs_dir: Path,
     template: Template,
     redirects: list[tuple[str, str]],
+    docs: DocsFolder,
     sectors: list[dict] = (),
 ) -> None:
-    """Write everything a build produces into `stage`, a folder that must not exist yet: json/ (one JSON per
-    report), and docs/ (the hand-written `docs_dir` copied, the generated pages, each report's JSON and source
-    file, the views of builder.views for `sectors`, the registry's sectors: compare, rates, downloads, feeds),
-    and summary.txt. Raises OSError (FileExistsError if `stage` exists)."""
-    json_dir, docs = stage / "json", stage / "docs"
+    """Write data/json into a fresh staging folder, and the pages MkDocs reads into `docs` (a persistent folder
+    where only what changed is rewritten): the hand-written pages, each report's JSON, source file and witnesses
+    and numbered-lines source page, the generated pages (stage `pages`); the views of builder.views for `sectors`
+    (the registry's sectors: compare, rates, feeds, downloads of every view) and the whole-set downloads (stage
+    `aggregate`). Raises OSError."""
+    json_dir = stage / "json"
     json_dir.mkdir(parents=True)
-    if docs_dir.is_dir():
-        shutil.copytree(docs_dir, docs)
-    (docs / "data").mkdir(parents=True)
-    for report in summary.reports:
-        public = {k: v for k, v in report.items() if k != "related_pages"}
-        text = json.dumps(public, ensure_ascii=False, indent=1)
-        (json_dir / f"{report['id']}.json").write_text(text, encoding="utf-8")
-        (docs / "data" / f"{report['id']}.json").write_text(text, encoding="utf-8")
-        for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
-            source = docs / site.source_href(report, None if original is report["source"] else original)
-            source.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(reports_dir / original["path"], source)
-        if site.has_source_view(report):
-            lines = source_lines(reports_dir / report["source"]["path"], report)
-            (docs / site.source_view_page(report)).write_text(site.render_source(report, lines), encoding="utf-8")
-    failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
-        {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
-    ]
-    extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors)
-    generated = site.site_pages(summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions)
-    for rel, text in {**generated, **extra.pages}.items():
-        target = docs / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text + extra.appendix.get(rel, ""), encoding="utf-8")
-    for rel, data in extra.files.items():
-        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
-        (docs / rel).write_bytes(data)
-    downloads = docs / "downloads"
-    downloads.mkdir(exist_ok=True)
-    (downloads / "cells.csv").write_text(site.cells_csv(summary.reports, template), encoding="utf-8")
-    (downloads / "findings.csv").write_text(site.findings_csv(summary.reports), encoding="utf-8")
-    shutil.copyfile(SCHEMA_FILE, downloads / "report.schema.json")
-    write_zip(downloads / "reports-json.zip", sorted(json_dir.glob("*.json")))
+    with summary.stages.timing("pages"):
+        for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()) if docs_dir.is_dir() else []:
+            docs.copy(str(path.relative_to(docs_dir)), path)
+        for report in summary.reports:
+            public = {k: v for k, v in report.items() if k != "related_pages"}
+            published = docs.write_text(f"data/{report['id']}.json", json.dumps(public, ensure_ascii=False, indent=1))
+            link_or_copy(published, json_dir / f"{report['id']}.json")
+            for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
+                served = site.source_href(report, None if original is report["source"] else original)
+                docs.copy(served, reports_dir / original["path"])
+            if site.has_source_view(report):
+                lines = source_lines(reports_dir / report["source"]["path"], report)
+                docs.write_text(site.source_view_page(report), site.render_source(report, lines))
+        failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
+            {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
+        ]
+        pages = site.site_pages(summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions)
+    with summary.stages.timing("aggregate"):
+        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors)
+        for rel, data in extra.files.items():
+            docs.write_bytes(rel, data)
+        docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))
+        docs.write_text("downloads/findings.csv", site.findings_csv(summary.reports))
+        docs.copy("downloads/report.schema.json", SCHEMA_FILE)
+        docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
+    with summary.stages.timing("pages"):
+        for rel, text in {**pages, **extra.pages}.items():
+            docs.write_text(rel, text + extra.appendix.get(rel, ""))
+    docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
 
 
@@ -339,6 +436,90 @@ def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
         return [(line.number, line.cells) for line in sources.read(path, report["source"]["path"]).lines]
     except (OSError, ReportError):
         return []
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Make `target` the same file as `source` (a hard link; a copy where links are impossible). Safe because
+    DocsFolder replaces a file by a rename, never rewrites it in place."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+class DocsFolder:
+    """The folder MkDocs reads, kept between builds (ROOT/.cache/docs): a file is written only when its content
+    changed, so unchanged pages keep their bytes and times; files a build no longer writes are removed at the end.
+
+    Takes the folder; `written` counts the files this build wrote. A build killed while writing leaves files
+    that the next build compares and rewrites: the folder is never published, only read by MkDocs."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.kept: set[Path] = set()
+        self.written = 0
+
+    def write_text(self, rel: str, text: str) -> Path:
+        """Write `text` (UTF-8) to `rel` under the folder unless the file already holds it; return its path."""
+        return self.write_bytes(rel, text.encode("utf-8"))
+
+    def write_bytes(self, rel: str, data: bytes) -> Path:
+        """Write `data` to `rel` unless the file already holds it (by a rename: a hard link to the old file keeps
+        the old bytes); return its path."""
+        target = self.folder / rel
+        self.kept.add(target)
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return target
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{os.getpid()}.tmp")  # short: the file's own name may be near the limit
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        self.written += 1
+        return target
+
+    def write_with(self, rel: str, write: Callable[[Path], None]) -> Path:
+        """Have `write` write a file (too large to hold in memory) beside `rel`, then keep it only if it differs
+        from the file there; return its path."""
+        target = self.folder / rel
+        self.kept.add(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{os.getpid()}.tmp")  # short: the file's own name may be near the limit
+        write(tmp)
+        if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+            tmp.unlink()
+        else:
+            os.replace(tmp, target)
+            self.written += 1
+        return target
+
+    def copy(self, rel: str, source: Path) -> Path:
+        """Copy `source` to `rel` with its time, unless a file of the same size and time is there; return its path."""
+        target = self.folder / rel
+        self.kept.add(target)
+        try:
+            theirs, ours = source.stat(), target.stat()
+            if (theirs.st_size, theirs.st_mtime_ns) == (ours.st_size, ours.st_mtime_ns):
+                return target
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{os.getpid()}.tmp")  # short: the file's own name may be near the limit
+        shutil.copy2(source, tmp)
+        os.replace(tmp, target)
+        self.written += 1
+        return target
+
+    def remove_others(self) -> None:
+        """Remove every file this build did not write or keep, then the folders left empty."""
+        for path in sorted(self.folder.rglob("*"), reverse=True):
+            if path.is_symlink() or path.is_file():
+                if path not in self.kept:
+                    path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
 
 def write_zip(target: Path, files: list[Path]) -> None:
@@ -435,27 +616,35 @@ def build(
     template = load_template()
     registry_file, json_dir = root / "data" / "agencies.yaml", root / "data" / "json"
     recover_interrupted(root, [json_dir, root / "site"], [registry_file])
-    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages)
-    summary.root = root
+    stages = Stages()
+    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages, root / CACHE_DIR, stages)
+    summary.root, summary.stages = root, stages
     check_shrink(summary, json_dir, allow_shrink)
-    registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
-    known = {e["id"] for e in registry["agencies"]}
-    registry, summary.rule_counts = enrich(summary.reports, registry, template)
+    with stages.timing("check"):
+        registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
+        known = {e["id"] for e in registry["agencies"]}
+        registry, summary.rule_counts = enrich(summary.reports, registry, template)
     tag = swap.new_tag()
     stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)
     try:
-        write_stage(stage, summary, reports_dir, root / "docs", template, redirects(registry), registry["sectors"])
+        docs = DocsFolder(root / DOCS_CACHE)
+        write_stage(
+            stage, summary, reports_dir, root / "docs", template, redirects(registry), docs, registry["sectors"]
+        )
         folders = {json_dir: stage / "json"}
         if site:
-            run_mkdocs(root / "mkdocs.yml", stage / "docs", stage / "site")
-            search.index_site(stage / "site")
+            with stages.timing("mkdocs"):
+                run_mkdocs(root / "mkdocs.yml", docs.folder, stage / "site")
+            with stages.timing("search"):
+                search.index_site(stage / "site")
             folders[root / "site"] = stage / "site"
-        new_entries = [e for e in registry["agencies"] if e["id"] not in known]
-        files = {}
-        if new_entries:
-            staged_registry.write_text(registry_with(registry_file, new_entries), encoding="utf-8")
-            files[registry_file] = staged_registry
-        swap.publish(root, folders, files, tag)
+        with stages.timing("swap"):
+            new_entries = [e for e in registry["agencies"] if e["id"] not in known]
+            files = {}
+            if new_entries:
+                staged_registry.write_text(registry_with(registry_file, new_entries), encoding="utf-8")
+                files[registry_file] = staged_registry
+            swap.publish(root, folders, files, tag)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         if not (root / swap.JOURNAL).exists():  # not committed: the next build must not publish it
@@ -478,15 +667,20 @@ def recover_interrupted(root: Path, folders: list[Path], files: list[Path]) -> N
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:
     """Given an output stream (default stderr), return a progress(done, total, name) callback for build():
-    a bar redrawn in place on a terminal, one plain line per file otherwise (CI logs)."""
+    a bar with the rate and the time left (tqdm) on a terminal, one plain line per file otherwise (CI logs)."""
     if stream.isatty():
+        from tqdm import tqdm
 
-        def bar(n: int, total: int, name: str) -> None:
-            filled = int(30 * n / max(total, 1))
-            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {n}/{total} {name[:40]:<40}")
+        bar = None
+
+        def update(n: int, total: int, name: str) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, file=stream, unit="file", dynamic_ncols=True, desc="parsing")
+            bar.set_postfix_str(name[-40:], refresh=False)
+            bar.update(n - bar.n)
             if n == total:
-                stream.write("\n")
-            stream.flush()
+                bar.close()
 
-        return bar
+        return update
     return lambda n, total, name: print(f"[{n}/{total}] {name}", file=stream, flush=True)

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 
 # Marks a converter leaves around numbers: stray question marks, footnote stars, spaces.
 _NOISE = re.compile(r"[?？*\s,，]")
@@ -60,6 +61,7 @@ class Cell:
         return self.value is None and self.readable and self.problem is None
 
 
+@lru_cache(maxsize=2**16)  # a Cell is frozen, and the same few cell texts recur in every report
 def read_cell(raw: str, kind: str | None = None) -> Cell:
     """Given a cell's raw text, return the Cell: `?0` -> 0, `` -> blank, `5人次` -> 5 (unit 人次),
     `abc`, `O`, `1e9` -> unreadable (letters are never read as digits). Given the column's `kind`
@@ -125,6 +127,7 @@ def column_kind(spec: dict) -> str:
     return CHANGE if spec.get("signed") else COUNT
 
 
+@lru_cache(maxsize=2**16)
 def is_label(raw: str) -> bool:
     """True when a cell is a row label rather than a (possibly damaged) value: it is no number and holds
     at least two Chinese characters besides a unit. `O`, `1e9`, `5人次`, `-5`, `约5`, `口` (OCR's box for a

@@ -1,4 +1,4 @@
-"""Runs one call per input in its own child process, with a time and a memory limit, a few at a time."""
+"""Runs one call per input in a pool of long-lived child processes, each call within a time and a memory limit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 
 MIN_MEMORY_BYTES = 64 * 2**20  # below this a worker cannot even start the readers
@@ -50,50 +50,137 @@ def run_each(
 ) -> list[Result]:
     """Given a function and its argument tuples, return one Result per call, in order; `done` hears of each as it ends.
 
-    Each call runs in a fresh child process, so a call that hangs, eats memory or crashes the
-    interpreter is stopped and reported alone. `func` should not raise; if it does, the error is kept.
+    The calls run in a pool of `limits.workers` long-lived child processes (see Pool), so a call that
+    hangs, eats memory or crashes the interpreter is stopped and reported alone, and its worker replaced.
+    With `limits.workers == 0` they run here, in order, without limits. `func` should not raise; if it
+    does, the error is kept.
     """
-    if limits.workers == 0:
+    if limits.workers == 0 or not calls:
         results = []
         for i, args in enumerate(calls):
             results.append(call_inline(func, args))
             done(i, results[-1])
         return results
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    results: list[Result | None] = [None] * len(calls)
-    queue = list(enumerate(calls))[::-1]
-    running: dict[Connection, tuple[int, multiprocessing.Process, float]] = {}
-    try:
-        while queue or running:
-            while queue and len(running) < limits.workers:
-                i, args = queue.pop()
-                reader, writer = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=child_main, args=(writer, func, args, limits.memory_bytes, os.getpid()), daemon=True
-                )
-                proc.start()
-                writer.close()
-                running[reader] = (i, proc, time.monotonic() + limits.seconds)
-            next_deadline = min(deadline for _, _, deadline in running.values())
-            for reader in wait(list(running), timeout=max(0.0, next_deadline - time.monotonic())):
-                i, proc, _ = running.pop(reader)
-                results[i] = receive(reader, proc, limits)
-                done(i, results[i])
-            now = time.monotonic()
-            for reader, (i, proc, deadline) in list(running.items()):
-                if now >= deadline:
-                    del running[reader]
-                    stop(proc)
-                    reader.close()
-                    results[i] = Result(
-                        error=f"stopped after {limits.seconds:g} s (time limit; raise it with --timeout)"
-                    )
-                    done(i, results[i])
-    finally:
-        for reader, (_, proc, _) in running.items():
-            stop(proc)
-            reader.close()
-    return results  # type: ignore[return-value]
+    with Pool(func, replace(limits, workers=min(limits.workers, len(calls)))) as pool:
+        return pool.run(calls, done)
+
+
+class Pool:
+    """Long-lived worker processes that run `func` on one argument tuple at a time, each within `limits`.
+
+    Start it (`with Pool(func, limits) as pool`) before the parent holds much: each worker is forked once
+    and keeps what the parent had loaded then (the template, the readers), instead of a fork per call
+    copying a parent that grew. A worker caps its memory at what it started with plus
+    `limits.memory_bytes` and dies with the parent (PR_SET_PDEATHSIG). A call over `limits.seconds` has its
+    worker killed; a worker that dies (killed, crashed, out of memory) is replaced, and the other calls go
+    on. `func` runs in the worker: let it write large results to disk and return something small.
+    """
+
+    def __init__(self, func: Callable, limits: Limits):
+        self.func, self.limits = func, limits
+        self.ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.idle: list[Worker] = []
+        self.started = 0  # workers started in all, replacements included
+
+    def __enter__(self) -> Pool:
+        self.idle = [self.start_worker() for _ in range(self.limits.workers)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for worker in self.idle:
+            worker.close()
+        self.idle = []
+
+    def start_worker(self) -> Worker:
+        """Fork one worker and return it, idle."""
+        parent_end, child_end = self.ctx.Pipe(duplex=True)
+        proc = self.ctx.Process(
+            target=worker_main, args=(child_end, self.func, self.limits.memory_bytes, os.getpid()), daemon=True
+        )
+        proc.start()
+        child_end.close()
+        self.started += 1
+        return Worker(proc, parent_end)
+
+    def run(self, calls: Sequence[tuple], done: Callable[[int, Result], None] = lambda i, r: None) -> list[Result]:
+        """Run every call on the workers; return one Result per call, in order; `done` hears of each as it ends."""
+        results: list[Result | None] = [None] * len(calls)
+        queue = list(enumerate(calls))[::-1]
+        busy: dict[Connection, tuple[int, Worker, float]] = {}
+
+        def finish(i: int, result: Result) -> None:
+            results[i] = result
+            done(i, result)
+
+        try:
+            while queue or busy:
+                while queue and self.idle:
+                    i, args = queue.pop()
+                    worker = self.idle.pop()
+                    if not worker.send((i, args)):  # it died while idle: replace it, try again
+                        worker.close()
+                        self.idle.append(self.start_worker())
+                        queue.append((i, args))
+                        continue
+                    busy[worker.conn] = (i, worker, time.monotonic() + self.limits.seconds)
+                next_deadline = min(deadline for _, _, deadline in busy.values())
+                for conn in wait(list(busy), timeout=max(0.0, next_deadline - time.monotonic())):
+                    i, worker, _ = busy.pop(conn)
+                    result, alive = worker.receive(self.limits)
+                    self.idle.append(worker if alive else self.replace(worker))
+                    finish(i, result)
+                now = time.monotonic()
+                for conn, (i, worker, deadline) in list(busy.items()):
+                    if now >= deadline:
+                        del busy[conn]
+                        self.idle.append(self.replace(worker))
+                        finish(
+                            i,
+                            Result(
+                                error=f"stopped after {self.limits.seconds:g} s (time limit; raise it with --timeout)"
+                            ),
+                        )
+        finally:
+            for _, worker, _ in busy.values():
+                worker.close()
+        return results  # type: ignore[return-value]
+
+    def replace(self, worker: Worker) -> Worker:
+        """Stop a worker (over time, dead, or out of memory) and return a fresh one in its place."""
+        worker.close()
+        return self.start_worker()
+
+
+@dataclass
+class Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    proc: multiprocessing.process.BaseProcess
+    conn: Connection
+
+    def send(self, task: tuple) -> bool:
+        """Give the worker a task; False if it is gone."""
+        try:
+            self.conn.send(task)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def receive(self, limits: Limits) -> tuple[Result, bool]:
+        """Given that the pipe is ready, return (the task's Result, whether the worker can take another)."""
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, OSError):
+            self.proc.join(5)
+            return Result(error=death_reason(self.proc.exitcode, limits)), False
+        if status == "ok":
+            return Result(value=payload), True
+        return Result(error=payload), status == "error"  # "fatal": the worker ran out of memory and exits
+
+    def close(self) -> None:
+        """Stop the worker and close its pipe."""
+        self.conn.close()
+        stop(self.proc)
 
 
 def call_inline(func: Callable, args: tuple) -> Result:
@@ -105,26 +192,40 @@ def call_inline(func: Callable, args: tuple) -> Result:
         return Result(error=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def child_main(conn: Connection, func: Callable, args: tuple, memory_bytes: int, parent: int) -> None:
-    """In the child: die with the parent, limit memory, run the call, send back ("ok", value) or ("error", why)."""
+def worker_main(conn: Connection, func: Callable, memory_bytes: int, parent: int) -> None:
+    """In a worker: die with the parent, limit memory, then run tasks `(i, args)` from the pipe until it closes,
+    answering each with ("ok", value), ("error", why), or ("fatal", why) before exiting after running out of memory."""
     die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the children
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
     faulthandler.disable()  # a crash is reported by the parent in one line, not as a dumped traceback
     limit_memory(memory_bytes)
-    try:
-        message = ("ok", func(*args))
-    except MemoryError:
-        message = ("error", memory_error(memory_bytes))
-    except BaseException as exc:  # anything, so the parent always hears why
-        message = ("error", f"unexpected {type(exc).__name__}: {exc}")
-    try:
-        conn.send(message)
-    except MemoryError:
-        conn.send(("error", memory_error(memory_bytes)))
-    except Exception as exc:  # e.g. a value that cannot be pickled
-        conn.send(("error", f"result could not be sent back: {type(exc).__name__}: {exc}"))
+    while True:
+        try:
+            _, args = conn.recv()
+        except (EOFError, OSError):
+            break
+        message = run_task(func, args, memory_bytes)
+        try:
+            conn.send(message)
+        except MemoryError:
+            message = ("fatal", memory_error(memory_bytes))
+            conn.send(message)
+        except Exception as exc:  # e.g. a value that cannot be pickled
+            conn.send(("error", f"result could not be sent back: {type(exc).__name__}: {exc}"))
+        if message[0] == "fatal":
+            break
     conn.close()
     os._exit(0)  # skip atexit and inherited finalizers: the parent owns them
+
+
+def run_task(func: Callable, args: tuple, memory_bytes: int) -> tuple[str, object]:
+    """Run one call in a worker; return the message for the parent (see worker_main). Never raises."""
+    try:
+        return ("ok", func(*args))
+    except MemoryError:
+        return ("fatal", memory_error(memory_bytes))
+    except BaseException as exc:  # anything, so the parent always hears why
+        return ("error", f"unexpected {type(exc).__name__}: {exc}")
 
 
 def die_with_parent(parent: int) -> None:
@@ -157,21 +258,6 @@ def limit_memory(memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (current + memory_bytes, resource.RLIM_INFINITY))
     except (ImportError, OSError, ValueError):
         pass
-
-
-def receive(reader: Connection, proc, limits: Limits) -> Result:
-    """Given a child's pipe that is ready, return its Result; a child that died says how."""
-    try:
-        status, payload = reader.recv()
-    except (EOFError, OSError):
-        proc.join(5)
-        return Result(error=death_reason(proc.exitcode, limits))
-    finally:
-        reader.close()
-    proc.join(5)
-    if proc.is_alive():
-        stop(proc)
-    return Result(value=payload) if status == "ok" else Result(error=payload)
 
 
 def death_reason(exitcode: int | None, limits: Limits) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -72,6 +72,12 @@ class Divisions:
     slugs: dict[str, str]
     ethnic: re.Pattern
     children: dict[str, tuple[str, ...]]
+    # for find_mentions: {first character: the lengths of the names starting with it, longest first}, and a
+    # pattern matching any such first character (so a scan jumps from one possible start to the next)
+    name_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    name_starts: re.Pattern | None = None
+    # {parent code: {code: slug}} of the sibling sets slugged so far (sibling_slugs), filled as asked
+    slug_memo: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -120,6 +126,20 @@ def children_index(by_code: dict[str, Division]) -> dict[str, tuple[str, ...]]:
     return {parent: tuple(codes) for parent, codes in index.items()}
 
 
+def name_lengths(names) -> dict[str, tuple[int, ...]]:
+    """Given names, return {first character: the lengths of the names starting with it, longest first}: at a
+    place in a text, find_mentions looks up a few slices instead of trying every name."""
+    index: dict[str, set[int]] = {}
+    for name in names:
+        index.setdefault(name[0], set()).add(len(name))
+    return {char: tuple(sorted(lengths, reverse=True)) for char, lengths in index.items()}
+
+
+def lengths_to_starts(lengths: dict[str, tuple[int, ...]]) -> re.Pattern:
+    """Given name_lengths, return a pattern matching any character a name starts with."""
+    return re.compile("[" + "".join(map(re.escape, sorted(lengths))) + "]")
+
+
 def load_divisions(data_dir: Path = DATA_DIR) -> Divisions:
     """Given the folder of the divisions dataset (data/divisions: divisions.csv, aliases.csv,
     phone_area_codes.csv, websites.csv, slug_overrides.csv, ethnic_groups.txt), return it as Divisions, read
@@ -132,14 +152,18 @@ def _load_divisions(data_dir: Path) -> Divisions:
     rows = read_csv(data_dir / "divisions.csv")
     by_code = {r["code"]: Division(r["code"], r["name"], r["level"], r["parent_code"]) for r in rows}
     ethnic = ethnic_suffix_pattern((data_dir / "ethnic_groups.txt").read_text(encoding="utf-8").split())
+    by_name = names_index(by_code, read_csv(data_dir / "aliases.csv"), ethnic)
+    lengths = name_lengths(by_name)
     return Divisions(
         by_code=by_code,
-        by_name=names_index(by_code, read_csv(data_dir / "aliases.csv"), ethnic),
+        by_name=by_name,
         phones={r["area_code"]: r["code"] for r in read_csv(data_dir / "phone_area_codes.csv")},
         websites={r["domain"]: r["code"] for r in read_csv(data_dir / "websites.csv")},
         slugs={r["code"]: r["slug"] for r in read_csv(data_dir / "slug_overrides.csv")},
         ethnic=ethnic,
         children=children_index(by_code),
+        name_lengths=lengths,
+        name_starts=lengths_to_starts(lengths),
     )
 
 
@@ -165,20 +189,19 @@ def depth(code: str, d: Divisions) -> int:
 def find_mentions(text: str, d: Divisions, min_county_name: int = 1) -> list[tuple[str, int]]:
     """Given a text, return the division names it mentions as (name, position), longest match first, so that
     沙坡头区 is not also read as 坡头区 and 城东区 not as 东区."""
-    first_chars: dict[str, list[str]] = {}
-    for name in d.by_name:
-        first_chars.setdefault(name[0], []).append(name)
-    for names in first_chars.values():
-        names.sort(key=len, reverse=True)
-    found, i = [], 0
-    while i < len(text):
-        name = next((n for n in first_chars.get(text[i], []) if text.startswith(n, i)), None)
+    lengths = d.name_lengths or name_lengths(d.by_name)
+    starts = d.name_starts or lengths_to_starts(lengths)
+    found = []
+    at = starts.search(text)
+    while at:
+        i = at.start()
+        name = next((text[i : i + n] for n in lengths[text[i]] if text[i : i + n] in d.by_name), None)
         if name is None:
-            i += 1
+            at = starts.search(text, i + 1)
             continue
         if len(name) >= min_county_name or any(d.by_code[c].level != "county" for c in d.by_name[name]):
             found.append((name, i))
-        i += len(name)
+        at = starts.search(text, i + len(name))
     return found
 
 
@@ -328,13 +351,16 @@ def base_slug(division: Division, d: Divisions) -> str:
 
 
 def sibling_slugs(parent_code: str, d: Divisions) -> dict[str, str]:
-    """Given a parent code, return the slug of each division under it."""
+    """Given a parent code, return the slug of each division under it (worked out once per parent)."""
+    if parent_code in d.slug_memo:
+        return d.slug_memo[parent_code]
     siblings = [d.by_code[c] for c in d.children.get(parent_code, ())]
     bases = {x.code: base_slug(x, d) for x in siblings}
     counts: dict[str, int] = {}
     for s in bases.values():
         counts[s] = counts.get(s, 0) + 1
-    return {c: (s if counts[s] == 1 else f"{s}-{c}") for c, s in bases.items()}
+    d.slug_memo[parent_code] = {c: (s if counts[s] == 1 else f"{s}-{c}") for c, s in bases.items()}
+    return d.slug_memo[parent_code]
 
 
 def all_division_slugs(divisions: Divisions | None = None) -> dict[str, str]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ _ORDINAL = re.compile(
 _FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "／": "/", "—": "-"})
 
 
+@lru_cache(maxsize=2**16)  # the same labels recur in every report: read each once per process
 def normalize_label(text: str) -> str:
     """Given a printed label, return it comparable: NFKC, no spaces, quotes folded, no `*#`."""
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
@@ -44,6 +45,7 @@ class Label:
     label: str
     variants: tuple[str, ...]
 
+    @cache  # noqa: B019 (a Label is frozen and lives as long as the template: its forms are read once)
     def forms(self) -> tuple[str, ...]:
         """Every normalized spelling, longest first, so a fuller match wins."""
         forms = {strip_ordinal(normalize_label(x)) for x in (self.label, *self.variants)}

@@ -10,6 +10,8 @@ from builder.stream import StreamLine, spaced_row
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+# Control characters other than tab, line and page breaks: many of them mean binary data, not text.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 # A crawler's metadata lines above the page text, and the provenance key each one gives.
 CRAWLER_FIELDS = {
@@ -52,7 +54,7 @@ def bytes_to_text(data: bytes, path: str) -> tuple[str, str]:
         text = data.decode(encoding)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ReportError(path, f"unreadable text: {exc}") from None
-    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\r\n\f")
+    controls = len(CONTROLS.findall(text, 0, 20000))
     if controls > 20:
         raise ReportError(path, f"binary data, not text ({controls} control characters in the first 20000)")
     return text, encoding

@@ -1,0 +1,107 @@
+"""Parse results kept on disk, keyed by what they were parsed from, so an unchanged report is never parsed again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from builder.provenance import sidecar_path
+
+PACKAGE = Path(__file__).resolve().parent
+# Every file whose content can change what parsing a report gives: the parser's modules (a test checks that
+# parsing imports no other builder module and reads no other project file), the template, and the place
+# readings used in report ids. A change in any of them gives another parser version, so no entry goes stale.
+PARSER_FILES = (
+    *(
+        f"builder/{name}.py"
+        for name in ("parse", "cells", "model", "slugs", "template", "config", "provenance", "stream", "similarity")
+    ),
+    "builder/sources/*.py",
+    "builder/template/*.yaml",
+    "data/divisions/place_pinyin.csv",
+    "data/divisions/divisions.csv",
+)
+# The libraries the readers call: another version may read a file otherwise.
+PARSER_LIBRARIES = (
+    "pypinyin",
+    "pdfplumber",
+    "pdfminer.six",
+    "pypdfium2",
+    "python-docx",
+    "lxml",
+    "charset-normalizer",
+    "rapidocr-onnxruntime",
+    "pyyaml",
+    "jsonschema",
+)
+
+
+@cache
+def parser_version() -> str:
+    """Return the parser's version: a sha256 over PARSER_FILES (names and bytes), the readers' library versions
+    and Python's version. Computed once per process."""
+    digest = hashlib.sha256(f"python {sys.version_info[:2]}".encode())
+    for pattern in PARSER_FILES:
+        for path in sorted(PACKAGE.parent.glob(pattern)):
+            digest.update(f"\0{path.relative_to(PACKAGE.parent)}\0".encode())
+            digest.update(path.read_bytes())
+    for library in PARSER_LIBRARIES:
+        try:
+            digest.update(f"\0{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{library} absent".encode())
+    return digest.hexdigest()
+
+
+def entry_key(path: Path, display: str, max_pages: int, version: str) -> str:
+    """Given a report file, the name it is shown under, the page limit and the parser version, return the key
+    of its parse result: a sha256 over all that and the file's bytes, and the bytes of its provenance sidecar
+    or, without one, the file's modification time (what builder.provenance records). Raises OSError if the
+    file cannot be read."""
+    recorded = sidecar_digest(path) or int(path.stat().st_mtime)
+    parts = [version, display, hashlib.sha256(path.read_bytes()).hexdigest(), recorded, max_pages]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def sidecar_digest(path: Path) -> str | None:
+    """The sha256 of a report file's provenance sidecar, or None when it has none (or a name too long for one)."""
+    try:
+        return hashlib.sha256(sidecar_path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def entry_file(folder: Path, key: str) -> Path:
+    """Given the cache folder and a key, return the file that holds (or will hold) that entry."""
+    return folder / key[:2] / f"{key}.json"
+
+
+def store(target: Path, value: dict) -> None:
+    """Write one entry (JSON) whole: to a temporary file beside it, then one rename, so a reader never sees half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def load(target: Path) -> dict | None:
+    """Return the entry in `target`, or None when there is none or it cannot be read (then it is parsed again)."""
+    try:
+        return json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def prune(folder: Path, keep: set[Path]) -> int:
+    """Remove every entry in the cache folder except the files in `keep`; return how many were removed."""
+    removed = 0
+    for path in folder.glob("*/*"):
+        if path not in keep:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
