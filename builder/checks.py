@@ -152,8 +152,15 @@ def is_template_report(report: dict) -> bool:
 
 def rule_values(report: dict, template: Template, table: str) -> dict[Address, object]:
     """A table's cells as the rules read them: {(row, column): number, None for blank, or UNKNOWN for a
-    cell whose number is unknown (unreadable or refused: its own finding says so, the sum cannot be checked)."""
-    values = {(row, col): v for row, cells in table_grid(report, table, template).items() for col, v in cells.items()}
+    cell whose number is unknown (unreadable or refused: its own finding says so, the sum cannot be checked;
+    or in a row the reader did not find, whose row-missing finding says so: its blanks are not the agency's)."""
+    grid = table_grid(report, table, template)
+    found = report["tables"].get(table, {}).get("rows") or {}
+    values = {
+        (row, col): (v if row in found or not found else UNKNOWN)
+        for row, cells in grid.items()
+        for col, v in cells.items()
+    }
     values.update({(row, col): UNKNOWN for t, row, col in unknown_cells(report) if t == table})
     return values
 

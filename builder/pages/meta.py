@@ -57,9 +57,23 @@ READING = {
 }
 
 
-def finding_fault(rule: str) -> str:
-    """Given a rule id, return whose the finding is: report, reading, missing or note."""
-    return next((fault for fault, rules in FAULT_RULES.items() if rule in rules), "note")
+def finding_fault(rule: str, report: dict | None = None) -> str:
+    """Given a rule id (and the report it was found on), return whose the finding is: report, reading, missing
+    or note. On a report read by OCR, a sum that does not add up or a table without numbers is the site's
+    reading until a person checks the scan: OCR drops and misreads digits, the agency's print may be right."""
+    fault = next((fault for fault, rules in FAULT_RULES.items() if rule in rules), "note")
+    if fault == "report" and report is not None and read_by_ocr(report) and rule in OCR_SENSITIVE:
+        return "reading"
+    return fault
+
+
+# Findings about the numbers themselves, which OCR can cause: see finding_fault.
+OCR_SENSITIVE = {"B1-balance", "B2-outcomes", "B3-total-column", "C1-totals", "table-empty", "carryover-mismatch"}
+
+
+def read_by_ocr(report: dict) -> bool:
+    """True when the report's text was read by OCR (a scan, or a PDF whose fonts have no Unicode map)."""
+    return any(str(n).startswith("read by OCR") for n in report.get("notes", []))
 
 
 def report_title(report: dict) -> str:
@@ -98,8 +112,8 @@ def http_link(url: str | None, text: str | None = None) -> Markup | None:
 def reading_method(report: dict) -> str:
     """How the site read a report's file: the reader, and OCR when a scan had no text layer."""
     source = report["source"]
-    if any(str(n).startswith("read by OCR") for n in report.get("notes", [])):
-        return "扫描件，光学字符识别（OCR）：每个数字都可能读错 scan read by OCR: any number may be misread"
+    if read_by_ocr(report):
+        return "光学字符识别（OCR，扫描件或无法读取的文字层）：每个数字都可能读错 read by OCR: any number may be wrong"
     return READING.get(source.get("format"), str(source.get("format", "")))
 
 

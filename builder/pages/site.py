@@ -125,7 +125,8 @@ def finding_cell_paths(finding: dict, template: Template, version: str) -> list[
 
 def render_report(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
     page = report_page(report)
-    findings = [{**f, "fault": meta.finding_fault(f["rule"])} for f in number_findings(report.get("findings", []))]
+    numbered = number_findings(report.get("findings", []))
+    findings = [{**f, "fault": meta.finding_fault(f["rule"], report)} for f in numbered]
     marks: dict[str, list[dict]] = defaultdict(list)
     for f in findings:
         for path in finding_cell_paths(f, template, report["template"]):
@@ -480,7 +481,7 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
     rows = []
     for r in sorted(reports, key=lambda r: (r["agency"], r["year"])):
         for f in number_findings(r.get("findings", [])):
-            f["fault"] = meta.finding_fault(f["rule"])
+            f["fault"] = meta.finding_fault(f["rule"], r)
             table, row = f.get("table"), f.get("row")
             anchor = f"{template.tables[table]['letter']}-{row}" if table in template.tables and row else f["anchor"]
             rows.append(
