@@ -56,3 +56,11 @@ def test_a_sum_on_an_ocr_report_is_the_sites_reading_not_the_agencys():
     assert meta.finding_fault("table-empty", scanned) == "reading"
     assert meta.finding_fault("B1-balance", {"notes": []}) == "report"
     assert meta.finding_fault("signed-late", scanned) == "report"  # a date is not misread into a wrong sum
+
+
+def test_a_pre_template_report_is_not_called_consistent():
+    from builder.pages.site import quality_badge
+
+    assert quality_badge({"template": "pre2019", "findings": []}).startswith("未核对")
+    assert quality_badge({"template": "2021", "findings": []}).startswith("✓")
+    assert quality_badge({"template": "2021", "findings": [{"severity": "error"}]}) == "✗ 1 处错误 error"

@@ -333,13 +333,16 @@ def status_view(report: dict) -> dict:
 
 
 def quality_badge(report: dict) -> str:
-    """One short word on a report's quality: its error and warning counts, or that it adds up."""
+    """One short phrase on a report's quality, Chinese first: its error and warning counts, that it adds up,
+    or, for a report before the 2019 template (whose own tables the rules cannot check), that it was not checked."""
     counts = Counter(f["severity"] for f in report.get("findings", []))
     if counts["error"]:
-        return f"✗ {counts['error']} error{'s' if counts['error'] > 1 else ''}"
+        return f"✗ {counts['error']} 处错误 error{'s' if counts['error'] > 1 else ''}"
     if counts["warning"]:
-        return f"! {counts['warning']} warning{'s' if counts['warning'] > 1 else ''}"
-    return "✓ adds up"
+        return f"! {counts['warning']} 处提示 warning{'s' if counts['warning'] > 1 else ''}"
+    if report.get("template") == "pre2019":
+        return "未核对 not checked (pre-2019)"
+    return "✓ 勾稽相符 adds up"
 
 
 def list_entry(report: dict, from_page: str) -> dict:
