@@ -58,6 +58,8 @@ class Cell:
 
     @property
     def blank(self) -> bool:
+        """True when the cell was printed blank (``, `-`, `—`, `/`, `无`, or a unit alone such as `件`): no value,
+        yet neither unreadable nor refused. Blank is null in the JSON, never 0."""
         return self.value is None and self.readable and self.problem is None
 
 

@@ -110,6 +110,9 @@ def make_finding(
 
 
 def table_status(report: dict, table: str) -> str:
+    """Given a report and a table key, return the table's status as parse recorded it in
+    report["tables"]: `ok`, `empty` (printed with headings but no numbers) or `missing`; `missing` when the
+    report records nothing for that table."""
     return report.get("tables", {}).get(table, {}).get("status", "missing")
 
 
@@ -122,14 +125,20 @@ def table_grid(report: dict, table: str, template: Template) -> dict[str, dict]:
 
 
 def row_line(report: dict, table: str, row: str | None) -> int | None:
+    """Given a report, a table key and a row key, return the 1-based source line where parse found that
+    row, or None when the row (or the table) was not found."""
     return report.get("tables", {}).get(table, {}).get("rows", {}).get(row)
 
 
 def table_name(template: Template, table: str) -> str:
+    """Given a table key, return its short name for messages from the template's letter: `表A`, `表B`
+    or `表C`. Raises KeyError for a table the template does not have."""
     return f"表{template.tables[table]['letter']}"
 
 
 def table_label(template: Template, table: str) -> str:
+    """Given a table key, return its name and printed title for messages:
+    `表B（收到和处理政府信息公开申请情况）`. Raises KeyError for a table the template does not have."""
     return f"{table_name(template, table)}（{template.tables[table]['title']}）"
 
 
@@ -144,6 +153,9 @@ def show(value) -> str:
 
 
 def is_template_report(report: dict) -> bool:
+    """Given a report, return True when it follows one of the national templates (`2021`,
+    国办公开办函〔2021〕30号, or `2019`), whose tables and 勾稽关系 the checks know; False for `pre2019`
+    reports, whose tables are the agency's own."""
     return report.get("template") in ("2021", "2019")
 
 
@@ -222,6 +234,9 @@ def check_sums(report: dict, template: Template, rule: Rule) -> list[dict]:
 
 
 def check_table_missing(report: dict, template: Template) -> list[dict]:
+    """Given a template report, return a `table-missing` finding for each of 表A–表C (sections
+    二–四 of the template) that parse did not find: its numbers are missing, never 0. [] for other reports.
+    Raises ConfigError only when checks.yaml is invalid (make_finding reads the rule's severity)."""
     if not is_template_report(report):
         return []
     return [
@@ -232,6 +247,9 @@ def check_table_missing(report: dict, template: Template) -> list[dict]:
 
 
 def check_table_empty(report: dict, template: Template) -> list[dict]:
+    """Given a template report, return a `table-empty` finding for each of 表A–表C printed with
+    headings but no numbers (status `empty`), at the table's first source line: its numbers are missing,
+    never 0. [] for other reports."""
     if not is_template_report(report):
         return []
     found = []
@@ -258,6 +276,9 @@ def check_sections_missing(report: dict, template: Template) -> list[dict]:
 
 
 def check_rows_missing(report: dict, template: Template) -> list[dict]:
+    """Given a template report, return a `row-missing` finding for each row of its template
+    version (2021 or 2019) that parse did not find in a table it did find (status `ok`); the row's numbers
+    are missing, never 0. [] for other reports."""
     if not is_template_report(report):
         return []
     found = []
@@ -316,10 +337,16 @@ def unknown_cells(report: dict) -> set[tuple[str, str, str | None]]:
 
 
 def cell_value(report: dict, template: Template, table: str, row: str, column: str | None):
+    """Given a cell's address (table, row, column; column None for 表A's one-number rows), return
+    the report's number there (int or float, in the column's unit, e.g. 万元), or None when it is blank,
+    unknown or absent. Raises ValueError when a 表C row has not one value per column (table_grid)."""
     return table_grid(report, table, template).get(row, {}).get(column)
 
 
 def check_cells_inferred(report: dict, template: Template) -> list[dict]:
+    """Given a report, return a `cell-inferred` finding for each cell whose column parse
+    inferred from the template's sums because the printed row lost its blank cells (cell note position
+    `inferred`), with the number placed and its source line."""
     found = []
     for table, row, column, note in cell_notes(report):
         if note.get("position") == "inferred":
@@ -334,6 +361,9 @@ def check_cells_inferred(report: dict, template: Template) -> list[dict]:
 
 
 def check_cells_ambiguous(report: dict, template: Template) -> list[dict]:
+    """Given a report, return a `cell-ambiguous` finding for each cell that more than one
+    layout of its row fits equally well by the template's sums (cell note position `ambiguous`): the message
+    gives the number read and the other readings (note `alternatives`)."""
     found = []
     for table, row, column, note in cell_notes(report):
         if note.get("position") == "ambiguous":
@@ -350,6 +380,10 @@ def check_cells_ambiguous(report: dict, template: Template) -> list[dict]:
 
 
 def check_cells_unreadable(report: dict, template: Template) -> list[dict]:
+    """Given a report, return a `cell-unreadable` finding for each cell whose printed text
+    is not a number (cell note `unreadable`; its value is null), except a row's extra cells (see
+    check_cells_unplaced). When its letters look like OCR's mistakes for digits (ocr_digits), the message says
+    which digits they might be, without reading them so."""
     found = []
     for table, row, column, note in cell_notes(report):
         if note.get("unreadable") and column != "_unplaced":
@@ -416,6 +450,9 @@ def check_cells_impossible(report: dict, template: Template) -> list[dict]:
 
 
 def check_cells_unplaced(report: dict, template: Template) -> list[dict]:
+    """Given a report, return a `cell-unplaced` finding for each row that printed more
+    numbers than the table has columns (cell note `table.row._unplaced`), listing the raw texts left out.
+    Raises KeyError for a table or row the template does not have."""
     found = []
     for table, row, column, note in cell_notes(report):
         if column == "_unplaced":
@@ -467,6 +504,9 @@ def check_year_impossible(report: dict, template: Template) -> list[dict]:
 
 
 def check_signed_before_year_end(report: dict, template: Template) -> list[dict]:
+    """Given a report, return a `signed-before-year-end` finding when its signing date
+    (date_signed, a real calendar date) falls in or before the year it reports on, since a report on year N
+    is written in N+1 (《条例》第五十条); [] when there is no such date or no year."""
     date, year = calendar_date(report.get("date_signed")), report.get("year")
     if not date or not year or date.year > year:
         return []
@@ -476,6 +516,10 @@ def check_signed_before_year_end(report: dict, template: Template) -> list[dict]
 
 
 def check_signed_late(report: dict, template: Template) -> list[dict]:
+    """Given a report, return a `signed-late` finding when it was signed more than checks.yaml's
+    `late_grace_days` (30) after the 《条例》第五十条 deadline in the year after the one reported on: 1月31日
+    for a department, 3月31日 for a government (agency_kind, from the agency's name). `left` is the days
+    past the deadline; [] when there is no calendar date or no year."""
     date, year = calendar_date(report.get("date_signed")), report.get("year")
     if not date or not year:
         return []
@@ -492,6 +536,9 @@ def check_signed_late(report: dict, template: Template) -> list[dict]:
 
 
 def check_title_year_mismatch(report: dict, template: Template) -> list[dict]:
+    """Given a report whose year was read from its title (year_source `title`), return a
+    `title-year-mismatch` finding when the body states another statistical year (year_in_body), with the
+    title's year as `left` and the body's as `right`; else []."""
     year, body = report.get("year"), report.get("year_in_body")
     if report.get("year_source") != "title" or body is None or body == year:
         return []
@@ -500,6 +547,8 @@ def check_title_year_mismatch(report: dict, template: Template) -> list[dict]:
 
 
 def check_title_year_missing(report: dict, template: Template) -> list[dict]:
+    """Given a report whose title has no year, so that its year was read from the body
+    (year_source `body`), return a `title-year-missing` finding naming the body line; else []."""
     if report.get("year_source") != "body":
         return []
     line = report.get("year_in_body_line")
@@ -559,6 +608,9 @@ def accepted_values(report: dict, template: Template, claim: dict) -> list[tuple
 
 
 def path_label(template: Template, path: str) -> str:
+    """Given a cell path `table.row[.column]` (as in checks.yaml's claims), return its name for
+    messages: `表B“一、本年新收政府信息公开申请数量 / 总计”`. Raises ValueError for a path without a row and
+    KeyError for a table or row the template does not have."""
     table, row, *col = path.split(".")
     return f"{table_name(template, table)}“{cell_name(template, table, row, col[0] if col else None)}”"
 
@@ -626,6 +678,9 @@ def row_with_columns(template: Template, table: str, row: str, columns: list[str
 
 
 def check_template_2019(report: dict, template: Template) -> list[dict]:
+    """Given a report on the 2019 template (国办公开办函〔2019〕60号), return one `template-2019`
+    finding per table naming its rows and columns that the 2021 template lacks or counts otherwise
+    (fields_not_comparable), which are not charted beside 2021 figures; [] for other reports."""
     if report.get("template") != "2019":
         return []
     found = []
@@ -640,6 +695,9 @@ def check_template_2019(report: dict, template: Template) -> list[dict]:
 
 
 def check_template_pre2019(report: dict, template: Template) -> list[dict]:
+    """Given a report from before the national templates (template `pre2019`), return one
+    `template-pre2019` finding: its tables are the agency's own, shown as printed, with no 勾稽关系 checks and
+    no comparison across years; else []."""
     if report.get("template") != "pre2019":
         return []
     message = "2019年以前的报告：统计表由机关自拟，照原样展示，不做勾稽核对，不进入跨年比较"
@@ -803,10 +861,16 @@ def check_carryover(reports: list[dict], template: Template, key: Callable[[dict
 
 
 def narrative_text(report: dict, sections: list[str]) -> str:
+    """Given a report and section keys (checks.yaml settings.copy.sections), return the text of
+    those sections in the report's order, joined by newlines ('' when none is there)."""
     return "\n".join(s.get("text", "") for s in report.get("sections", []) if s["key"] in sections)
 
 
 def copy_message(share: float, other: dict, same_agency: bool) -> str:
+    """Given the share of text two reports have in common (0 to 1), the other report and whether it is
+    the same agency's previous year, return the copy finding's message:
+    `正文约 85% 的文字与本机关上一年度报告相同（id）`, or naming the other agency and year. Raises KeyError
+    when the other report lacks `id` (or `agency` and `year`)."""
     whose = "本机关上一年度报告" if same_agency else f"{other['agency']}{other['year']}年报告"
     return f"正文约 {share:.0%} 的文字与{whose}相同（{other['id']}）"
 
@@ -901,6 +965,9 @@ REGISTRY_CHECKS = {"agency-unconfirmed": check_agency_warnings, "agency-new-name
 
 
 def agency_name(report: dict) -> str:
+    """Given a report, return the agency's name as printed in its title, the default key by which
+    check_corpus groups reports of one agency (the build passes the registry's agency_id instead). Raises
+    KeyError when the report has no `agency`."""
     return report["agency"]
 
 

@@ -53,6 +53,10 @@ def table_a_schema(template: Template) -> dict:
 
 
 def table_b_schema(template: Template) -> dict:
+    """Given the template, return the JSON Schema of 表B (三、收到和处理政府信息公开申请情况): an object
+    {row key: {column key: number or null}}, each row requiring every column (自然人, the five 法人或其他组织
+    columns, 总计). The rows are those of both template versions and none is required, since each version has
+    rows the other lacks. Raises KeyError when the template has no `applications` table."""
     columns = template.columns("applications")
     row = {
         "type": "object",
@@ -74,6 +78,10 @@ def table_b_schema(template: Template) -> dict:
 
 
 def table_c_schema(template: Template) -> dict:
+    """Given the template, return the JSON Schema of 表C (四、政府信息公开行政复议、行政诉讼情况): an object
+    {row key: [number or null, …]}, each row a list with one number per column in printed order (结果维持,
+    结果纠正, 其他结果, 尚未审结, 总计); every row of the 2021 template (行政复议, 未经复议直接起诉, 复议后起诉)
+    is required. Raises KeyError when the template has no `review_litigation` table."""
     columns = template.columns("review_litigation")
     triple = {
         "type": "array",
@@ -92,6 +100,12 @@ def table_c_schema(template: Template) -> dict:
 
 
 def report_schema(template: Template | None = None) -> dict:
+    """Given a template (default: load_template()), return the JSON Schema (draft 2020-12) of a parsed report
+    as a dict. Required: schema_version, id, agency, year, template, source, sections, tables (each table's
+    status), cells (notes keyed table.row.column) and notes; 表A–表C, built from the template, are checked
+    when present; the keys the build adds (agency_id, page, region, findings) are optional. report.schema.json
+    is this dict as written by write_schema.
+    Raises ConfigError (file, key path, expected) when the default template.yaml is invalid."""
     template = template or load_template()
     string_or_null = {"type": ["string", "null"]}
     line = {"type": ["integer", "null"], "description": "1-based line (or block) of the source where this was read"}
@@ -272,4 +286,7 @@ def report_schema(template: Template | None = None) -> dict:
 
 
 def write_schema() -> None:
+    """Write report_schema() of the default template to SCHEMA_FILE (report.schema.json) as UTF-8 JSON, indented
+    by one space and ending in a newline; return None. Raises OSError when the file cannot be written, and
+    ConfigError as report_schema does."""
     SCHEMA_FILE.write_text(json.dumps(report_schema(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
