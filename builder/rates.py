@@ -53,6 +53,8 @@ class Value:
 
 @dataclass(frozen=True)
 class Definitions:
+    """The key figures and rates of builder/template/rates.yaml, in the order the pages show them."""
+
     figures: tuple[Figure, ...]
     rates: tuple[Rate, ...]
 

@@ -60,6 +60,8 @@ def number(value) -> str:
 
 @cache
 def environment() -> Environment:
+    """The Jinja2 environment of the page templates (builder/pages/*.j2): every {{ }} is escaped by escape_text, an
+    undefined name raises (StrictUndefined), blocks trimmed so the Markdown stays as written."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         finalize=escape_text,  # the one place report text is escaped: every {{ }} goes through it
@@ -73,6 +75,7 @@ def environment() -> Environment:
 
 
 def render(name: str, **context) -> str:
+    """Given a template file name under builder/pages and its context, return the rendered Markdown page."""
     return environment().get_template(name).render(**context)
 
 
@@ -226,6 +229,8 @@ def table_groups(report: dict, template: Template, key: str, version: str) -> li
 
 
 def row_view(report, template, table, row, cells, paths) -> dict:
+    """Given a report, a table key, a row key, its cell values and their report paths, return what the page shows
+    of the row: key, anchor (`B-granted`), label as the template prints it, source line and PDF page, cell views."""
     return {
         "key": row,
         "anchor": f"{template.tables[table]['letter']}-{row}",

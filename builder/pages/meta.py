@@ -118,6 +118,7 @@ def reading_method(report: dict) -> str:
 
 
 def date_part(value: str | None) -> str | None:
+    """Given a date or timestamp as text (`2024-01-20T08:00:00Z`), return its date part `2024-01-20`, or None."""
     return str(value)[:10] if value else None
 
 

@@ -42,6 +42,7 @@ ARITHMETIC = ("B1-balance", "B2-outcomes", "B3-total-column", "C1-totals")
 
 
 def agency_page(report: dict) -> str:
+    """The docs path of a report's agency page: `<agency_path>/index.md` (agency_path from builder.agencies)."""
     return f"{report['agency_path']}/index.md"
 
 
@@ -88,6 +89,8 @@ def link(from_page: str, to_page: str) -> Markup:
 
 
 def finding_anchor(finding: dict, n: int) -> str:
+    """Given a finding and its number among findings of the same name (0 for the first), return its page anchor:
+    `f-b1-balance-applications-total`, ASCII, stable across builds."""
     parts = [finding["rule"], finding.get("table") or "", finding.get("row") or "", str(finding.get("column") or "")]
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(p for p in parts if p).lower()).strip("-")
     return f"f-{slug}" + (f"-{n}" if n else "")
@@ -124,6 +127,9 @@ def finding_cell_paths(finding: dict, template: Template, version: str) -> list[
 
 
 def render_report(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
+    """Given a report (with its findings), the template and its older revisions, return its page's Markdown: the
+    header (agency, year, source and how it was read), the three template tables in template order with each cell
+    linked to its source line or PDF page and marked by its findings, the findings by whose fault, the narrative."""
     page = report_page(report)
     numbered = number_findings(report.get("findings", []))
     findings = [{**f, "fault": meta.finding_fault(f["rule"], report)} for f in numbered]
@@ -325,6 +331,7 @@ def shown_cells(cells: tuple[str, ...]) -> list[str]:
 
 
 def status_view(report: dict) -> dict:
+    """Given a report, return {table key: ✓, no numbers, missing or —} for tables A, B and C, as lists show them."""
     marks = {"ok": "✓", "empty": "no numbers", "missing": "missing"}
     return {
         k: marks.get(report["tables"].get(k, {}).get("status"), "—")
@@ -346,6 +353,8 @@ def quality_badge(report: dict) -> str:
 
 
 def list_entry(report: dict, from_page: str) -> dict:
+    """Given a report and the docs page that lists it, return the row the list shows: agency, year, template, signing
+    date, source file, table statuses, quality badge and a link relative to `from_page`."""
     return {
         "agency": report["agency"],
         "year": report["year"],
@@ -410,6 +419,9 @@ def region_tree(reports: list[dict]) -> dict[str, dict]:
 
 
 def render_region(folder: str, node: dict, tree: dict) -> str:
+    """Given a region's folder, its node of region_tree and the whole tree, return the region page's Markdown: its
+    child regions, its agencies and reports, and the sums of tables B and C over the reports that add up (each
+    sum says how many reports it counts and names those left out)."""
     page = f"{folder}/index.md"
     children = sorted((f, n) for f, n in tree.items() if f.rsplit("/", 1)[0] == folder and f != folder)
     reports = [r for group in node["agencies"].values() for r in group]
@@ -499,6 +511,8 @@ def quality_rows(reports: list[dict], from_page: str, template: Template) -> lis
 
 
 def findings_csv(reports: list[dict]) -> str:
+    """Given the reports, return every finding as CSV text (one row per finding: report id, agency, year, anchor,
+    rule, severity, table, row, column, both sides, message, source line, related report, share)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     columns = ["rule", "severity", "table", "row", "column", "left", "right", "message", "line", "related", "share"]
