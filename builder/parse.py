@@ -894,9 +894,12 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
             cells = by_grid.get(key) or [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
                 extra = cells[len(group.columns) :]
-                if any(not c.blank for c in extra):
-                    notes.append(f"line {row.line}: row {key} has more cells than columns")
                 cells = cells[: len(group.columns)]
+                if any(c is not None and not c.blank for c in extra):
+                    # more numbers than columns: which belongs where is unknown, so none is published
+                    notes.append(f"line {row.line}: row {key} has more cells than columns")
+                    printed = " ".join(t for t in tokens if t.strip())
+                    cells = [Cell(printed, None, readable=False) for _ in group.columns]
             cells += [None] * (len(group.columns) - len(cells))
             kinds = [column_kind(template.spec("active_disclosure", "columns", col)) for col in group.columns]
             cells = [cell and fit_cell(cell, kind) for cell, kind in zip(cells, kinds, strict=True)]

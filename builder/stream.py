@@ -326,8 +326,15 @@ def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] |
 
 def split_spaced_numbers(cells: list[str]) -> list[str]:
     """Given a row's value cells, return them with a cell of several space-separated numbers
-    (`12 3`: a lost tab or column rule) cut into one cell a number: two numbers are never one."""
-    return [part for cell in cells for part in (cell.split() if SPACED_NUMBERS.match(cell) else [cell])]
+    (`12 3`: a lost tab or column rule) cut into one cell a number: two numbers are never one. A part with a
+    leading zero (`1 00`: one number a PDF's letter-spacing broke) is no number of its own: such a cell is
+    kept whole, and the cell reader refuses it (unreadable, with a finding), never reads 1."""
+    return [part for cell in cells for part in (cell.split() if is_spaced_numbers(cell) else [cell])]
+
+
+def is_spaced_numbers(cell: str) -> bool:
+    """True when `cell` is several numbers separated by spaces, each one a number as printed (no leading 0)."""
+    return bool(SPACED_NUMBERS.match(cell)) and all(p == "0" or not p.startswith("0") for p in cell.split())
 
 
 # --- cutting glued digits ------------------------------------------------------------------------

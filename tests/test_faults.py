@@ -64,3 +64,24 @@ def test_a_pre_template_report_is_not_called_consistent():
     assert quality_badge({"template": "pre2019", "findings": []}).startswith("未核对")
     assert quality_badge({"template": "2021", "findings": []}).startswith("✓")
     assert quality_badge({"template": "2021", "findings": [{"severity": "error"}]}) == "✗ 1 处错误 error"
+
+
+def penalty_row(printed: str) -> dict:
+    seed = SEEDS[0].read_text(encoding="utf-8").replace("行政处罚\t0\t\t", f"行政处罚\t{printed}\t\t", 1)
+    assert f"行政处罚\t{printed}" in seed
+    return parse_text(seed)
+
+
+def test_a_number_broken_by_a_space_is_never_read_as_its_first_digits():
+    report = penalty_row("1 00")  # 1100 in a PDF whose letter-spacing made a gap: never 1
+    assert report["active_disclosure"]["administrative_penalty"] is None
+    assert report["cells"]["active_disclosure.administrative_penalty"]["raw"] == "1 00"
+    rules = {f["rule"] for f in check_report(report, load_template())}
+    assert "cell-unreadable" in rules
+
+
+def test_more_numbers_than_columns_publish_none_of_them():
+    report = penalty_row("5\t7")
+    assert report["active_disclosure"]["administrative_penalty"] is None
+    assert "cell-unreadable" in {f["rule"] for f in check_report(report, load_template())}
+    assert penalty_row("12")["active_disclosure"]["administrative_penalty"] == 12
