@@ -177,8 +177,8 @@ def test_a_phrase_finds_exactly_the_pages_that_contain_it(site, visit):
     containing = {
         path.parent.relative_to(folder).as_posix() + "/"
         for path in folder.rglob("index.html")
-        if phrase in path.read_text(encoding="utf-8")
-    }
+        if phrase in (html := path.read_text(encoding="utf-8")) and "data-pagefind-body" in html
+    }  # a report's numbered source lines repeat its text and are not indexed (search: exclude)
     assert len(containing) == 3, containing  # seeds 000, 001 and 003 tell of their open day
     found = [relative(base, r["href"]) for r in visit.search(base, phrase)]
     assert set(found) == containing
