@@ -280,10 +280,12 @@ def test_screenshots(server, browser, name, size, tmp_path):
     try:
         v.page.goto(PAGES[name](base, summary))
         v.page.wait_for_load_state("networkidle")
-        charts = v.page.locator(".chart[data-figure]").count()
-        if charts:
-            v.page.locator(".chart[data-figure]").last.scroll_into_view_if_needed()
-            v.page.wait_for_function(f"window.__chartsDrawn >= {charts}")
+        charts = v.page.locator(".chart[data-figure]")
+        for i in range(charts.count()):  # charts are drawn as they come into view: visit each, wait for it
+            charts.nth(i).scroll_into_view_if_needed()
+            v.page.wait_for_selector(f".chart[data-figure] >> nth={i}", state="attached")
+            v.page.wait_for_function(f"window.__chartsDrawn >= {i + 1}")
+        v.page.evaluate("window.scrollTo(0, 0)")
         screenshot(v.page, f"{name}-{size}", tmp_path)
         assert v.outside == []
     finally:
