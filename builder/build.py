@@ -410,7 +410,8 @@ def write_stage(
     where only what changed is rewritten): the hand-written pages, each report's JSON, source file and witnesses
     and numbered-lines source page, the generated pages (stage `pages`); the views of builder.views for `sectors`
     (the registry's sectors: compare, rates, feeds, downloads of every view) and the whole-set downloads (stage
-    `aggregate`). Report pages are read back from `memo` where their inputs are unchanged. Raises OSError."""
+    `aggregate`). Report pages and the views of each report, agency and region are read back from `memo` where
+    their inputs are unchanged. Raises OSError."""
     json_dir = stage / "json"
     json_dir.mkdir(parents=True)
     with summary.stages.timing("pages"):
@@ -439,7 +440,8 @@ def write_stage(
             render=report_renderer(memo),
         )
     with summary.stages.timing("aggregate"):
-        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors)
+        remember = views.compute_now if memo is None else memo.get
+        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors, remember=remember)
         for rel, data in extra.files.items():
             docs.write_bytes(rel, data)
         docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))

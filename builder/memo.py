@@ -10,6 +10,7 @@ would give, byte for byte.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Callable
@@ -51,6 +52,31 @@ def exact_json(value: Any) -> str | None:
     return text if json.loads(text) == value else None
 
 
+BYTES = "\0bytes"  # a result's bytes are stored as {BYTES: base64}
+
+
+def encode(value: Any) -> Any:
+    """`value` with every bytes inside it (in dicts and lists) as {BYTES: its base64}."""
+    if isinstance(value, bytes):
+        return {BYTES: base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    return value
+
+
+def decode(value: Any) -> Any:
+    """The inverse of encode."""
+    if isinstance(value, dict):
+        if list(value) == [BYTES]:
+            return base64.b64decode(value[BYTES])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
 class Memo:
     """A folder of results keyed by their inputs (see the module docstring). `used` holds the entry files read or
     written in this build, so that `prune` can remove the others."""
@@ -63,9 +89,9 @@ class Memo:
 
     def get(self, kind: str, inputs: Any, compute: Callable[[], Any]) -> Any:
         """Return the result of `compute()` for `inputs` of `kind` (e.g. "findings"), read back from the folder
-        when an entry for the same code version, kind and inputs is there, else computed and stored. A result
-        that JSON cannot give back equal is returned and not stored; an entry that cannot be read is computed
-        again."""
+        when an entry for the same code version, kind and inputs is there, else computed and stored (bytes
+        inside it as base64). A result that cannot be given back equal is returned and not stored; an entry that
+        cannot be read is computed again."""
         serial = exact_json(inputs)
         if serial is None:
             self.misses += 1
@@ -76,11 +102,12 @@ class Memo:
         entry = parsecache.load(target)
         if entry is not None and "result" in entry:
             self.hits += 1
-            return entry["result"]
+            return decode(entry["result"])
         self.misses += 1
         result = compute()
-        if exact_json(result) is not None:
-            parsecache.store(target, {"result": result})
+        stored = encode(result)
+        if (serial := exact_json(stored)) is not None and decode(json.loads(serial)) == result:
+            parsecache.store(target, {"result": stored})
         return result
 
     def prune(self) -> int:

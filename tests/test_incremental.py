@@ -9,6 +9,7 @@ import pytest
 
 from benchmarks.bench_scale import change_one_number
 from builder import build as build_module
+from builder import views
 from builder.build import DOCS_CACHE, MEMO_DIR, build
 from builder.memo import Memo, exact_json
 from builder.pages import site
@@ -19,9 +20,10 @@ pytestmark = pytest.mark.slow  # whole builds (without MkDocs)
 
 
 def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]]:
-    """Build `root` without the site; return (summary, {"check": ids checked, "render": ids rendered})."""
-    calls: dict[str, list[str]] = {"check": [], "render": []}
-    check, render = build_module.check_report, site.render_report
+    """Build `root` without the site; return (summary, {"check": ids checked, "render": ids rendered, "views": ids
+    whose views (rates, charts, downloads) were made})."""
+    calls: dict[str, list[str]] = {"check": [], "render": [], "views": []}
+    check, render, report_views = build_module.check_report, site.render_report, views.report_views
 
     def counted_check(report, template):
         calls["check"].append(report["id"])
@@ -31,7 +33,12 @@ def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]
         calls["render"].append(report["id"])
         return render(report, template, revisions)
 
+    def counted_views(report, template):
+        calls["views"].append(report["id"])
+        return report_views(report, template)
+
     monkeypatch.setattr(build_module, "check_report", counted_check)
+    monkeypatch.setattr(views, "report_views", counted_views)
     monkeypatch.setattr(site, "render_report", counted_render)
     return build(root, site=False), calls
 
@@ -49,11 +56,11 @@ def project(tmp_path_factory) -> Path:
 def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(project, tmp_path, monkeypatch):
     cold, calls = counted_build(project, monkeypatch)
     ids = sorted(r["id"] for r in cold.reports)
-    assert sorted(calls["check"]) == sorted(calls["render"]) == ids and len(ids) == 13
+    assert sorted(calls["check"]) == sorted(calls["render"]) == sorted(calls["views"]) == ids and len(ids) == 13
     first = outputs(project)
 
     warm, calls = counted_build(project, monkeypatch)  # every finding and report page read back
-    assert calls == {"check": [], "render": []}
+    assert calls == {"check": [], "render": [], "views": []}
     assert outputs(project) == first
     assert warm.rule_counts == cold.rule_counts
 
@@ -61,12 +68,12 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     change_one_number(changed_file)
     again, calls = counted_build(project, monkeypatch)
     changed = next(r for r in again.reports if r["source"]["file"].endswith(changed_file.name))
-    assert calls == {"check": [changed["id"]], "render": [changed["id"]]}
+    assert calls == {"check": [changed["id"]], "render": [changed["id"]], "views": [changed["id"]]}
     warm_outputs = outputs(project)
 
     shutil.rmtree(project / MEMO_DIR)  # the same inputs built cold: byte for byte the same
     _, calls = counted_build(project, monkeypatch)
-    assert sorted(calls["render"]) == ids
+    assert sorted(calls["render"]) == sorted(calls["views"]) == ids
     assert outputs(project) == warm_outputs
 
     report_pages = {f"docs/{site.report_page(r)}" for r in again.reports}
@@ -96,3 +103,10 @@ def test_a_result_is_read_back_only_for_the_same_kind_and_inputs(tmp_path):
     fresh = Memo(tmp_path)
     fresh.get("findings", {"id": "a"}, lambda: pytest.fail("computed again"))
     assert fresh.prune() == 2 and len(list(tmp_path.rglob("*.json"))) == 1
+
+
+def test_bytes_in_a_result_are_read_back_as_the_same_bytes(tmp_path):
+    result = ["section", {"a.xlsx": b"PK\x03\x04\x00\xff", "a.csv": "年度".encode()}]
+    assert Memo(tmp_path).get("report-views", ["a"], lambda: result) == result
+    again = Memo(tmp_path).get("report-views", ["a"], lambda: pytest.fail("computed again"))
+    assert again == result and isinstance(again[1]["a.xlsx"], bytes)
