@@ -410,8 +410,8 @@ def write_stage(
     where only what changed is rewritten): the hand-written pages, each report's JSON, source file and witnesses
     and numbered-lines source page, the generated pages (stage `pages`); the views of builder.views for `sectors`
     (the registry's sectors: compare, rates, feeds, downloads of every view) and the whole-set downloads (stage
-    `aggregate`). Report pages and the views of each report, agency and region are read back from `memo` where
-    their inputs are unchanged. Raises OSError."""
+    `aggregate`). Report pages, numbered-lines pages and the views of each report, agency and region are read
+    back from `memo` where their inputs are unchanged. Raises OSError."""
     json_dir = stage / "json"
     json_dir.mkdir(parents=True)
     with summary.stages.timing("pages"):
@@ -426,7 +426,9 @@ def write_stage(
                 docs.copy(served, reports_dir / original["path"])
             if site.has_source_view(report):
                 lines = source_lines(reports_dir / report["source"]["path"], report)
-                docs.write_text(site.source_view_page(report), site.render_source(report, lines))
+                inputs = [report, [[n, list(cells)] for n, cells in lines]]  # the lines as JSON gives them back
+                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: site.render_source(r, ls))
+                docs.write_text(site.source_view_page(report), page)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]

@@ -21,9 +21,10 @@ pytestmark = pytest.mark.slow  # whole builds (without MkDocs)
 
 def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]]:
     """Build `root` without the site; return (summary, {"check": ids checked, "render": ids rendered, "views": ids
-    whose views (rates, charts, downloads) were made})."""
-    calls: dict[str, list[str]] = {"check": [], "render": [], "views": []}
+    whose views (rates, charts, downloads) were made, "source": ids whose numbered-lines page was rendered})."""
+    calls: dict[str, list[str]] = {"check": [], "render": [], "views": [], "source": []}
     check, render, report_views = build_module.check_report, site.render_report, views.report_views
+    render_source = site.render_source
 
     def counted_check(report, template):
         calls["check"].append(report["id"])
@@ -37,7 +38,12 @@ def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]
         calls["views"].append(report["id"])
         return report_views(report, template)
 
+    def counted_source(report, lines):
+        calls["source"].append(report["id"])
+        return render_source(report, lines)
+
     monkeypatch.setattr(build_module, "check_report", counted_check)
+    monkeypatch.setattr(site, "render_source", counted_source)
     monkeypatch.setattr(views, "report_views", counted_views)
     monkeypatch.setattr(site, "render_report", counted_render)
     return build(root, site=False), calls
@@ -57,10 +63,11 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     cold, calls = counted_build(project, monkeypatch)
     ids = sorted(r["id"] for r in cold.reports)
     assert sorted(calls["check"]) == sorted(calls["render"]) == sorted(calls["views"]) == ids and len(ids) == 13
+    assert calls["source"]  # the text reports have a numbered-lines page
     first = outputs(project)
 
     warm, calls = counted_build(project, monkeypatch)  # every finding and report page read back
-    assert calls == {"check": [], "render": [], "views": []}
+    assert calls == {"check": [], "render": [], "views": [], "source": []}
     assert outputs(project) == first
     assert warm.rule_counts == cold.rule_counts
 
@@ -68,12 +75,17 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     change_one_number(changed_file)
     again, calls = counted_build(project, monkeypatch)
     changed = next(r for r in again.reports if r["source"]["file"].endswith(changed_file.name))
-    assert calls == {"check": [changed["id"]], "render": [changed["id"]], "views": [changed["id"]]}
+    assert calls == {
+        "check": [changed["id"]],
+        "render": [changed["id"]],
+        "views": [changed["id"]],
+        "source": [changed["id"]],
+    }
     warm_outputs = outputs(project)
 
     shutil.rmtree(project / MEMO_DIR)  # the same inputs built cold: byte for byte the same
     _, calls = counted_build(project, monkeypatch)
-    assert sorted(calls["render"]) == sorted(calls["views"]) == ids
+    assert sorted(calls["render"]) == sorted(calls["views"]) == ids and calls["source"]
     assert outputs(project) == warm_outputs
 
     report_pages = {f"docs/{site.report_page(r)}" for r in again.reports}
