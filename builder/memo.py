@@ -22,8 +22,9 @@ from typing import Any
 from builder import parsecache
 
 PACKAGE = Path(__file__).resolve().parent
-# Libraries whose version can change a rendered page or a finding (templates, escaping, the checks' YAML).
-LIBRARIES = ("jinja2", "markupsafe", "pyyaml")
+# Libraries whose version can change a rendered page, a finding or a download (templates, escaping, the checks'
+# YAML, charts, tables, spreadsheets).
+LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "plotly", "pandas", "numpy", "xlsxwriter")
 
 
 @cache
