@@ -22,7 +22,8 @@ import yaml
 
 from builder import isolation, parsecache, search, sources, swap, views
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
-from builder.checks import check_agency_warnings, check_corpus, check_report
+from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
+from builder.memo import Memo
 from builder.model import ReportError
 from builder.pages import site
 from builder.parse import parse_document
@@ -177,6 +178,7 @@ def no_tables(report: dict) -> str | None:
 DEFAULT_LIMITS = isolation.Limits()
 CACHE_DIR = Path(".cache") / "parse"  # under the project folder: parse results by file content and parser version
 DOCS_CACHE = Path(".cache") / "docs"  # under the project folder: the pages MkDocs reads, rewritten only where changed
+MEMO_DIR = Path(".cache") / "memo"  # under the project folder: findings and report pages by their inputs (builder.memo)
 
 
 def parse_to_cache(path: Path, display: str, max_bytes: int, max_pages: int, target: Path) -> None:
@@ -352,15 +354,17 @@ def dedupe_ids(reports: list[dict]) -> None:
 # --- enriching: agencies, regions and findings -----------------------------------------------------
 
 
-def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dict, Counter]:
-    """Given parsed reports, the registry and the template, give every report, in place, its agency and
-    region (builder.agencies), its page address (site.assign_report_pages), its findings (builder.checks: its
-    own, its agency warnings, and those across reports of one agency) and related_pages; return (registry
+def enrich(reports: list[dict], registry: dict, template: Template, memo: Memo | None = None) -> tuple[dict, Counter]:
+    """Given parsed reports, the registry, the template and a memo of findings (None: none kept), give every
+    report, in place, its agency and region (builder.agencies), its page address (site.assign_report_pages), its
+    findings (builder.checks: its own, read back from `memo` when the report and the year of the build are
+    unchanged; its agency warnings; those across reports of one agency) and related_pages; return (registry
     with any new unconfirmed agencies, the number of findings per rule)."""
     registry, warnings = assign_agencies(reports, registry)
     site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
-        report["findings"] = check_report(report, template) + check_agency_warnings(warnings.get(report["id"], []))
+        own = memo_get(memo, "findings", [report, current_year()], lambda r=report: check_report(r, template))
+        report["findings"] = own + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
     pages_by_id = {r["id"]: site.report_page(r) for r in reports}
     for report in reports:
@@ -369,6 +373,23 @@ def enrich(reports: list[dict], registry: dict, template: Template) -> tuple[dic
             f["related"]: pages_by_id[f["related"]] for f in report["findings"] if f.get("related") in pages_by_id
         }
     return registry, Counter(f["rule"] for r in reports for f in r["findings"])
+
+
+def memo_get(memo: Memo | None, kind: str, inputs, compute: Callable[[], object]):
+    """`memo.get(kind, inputs, compute)`, or `compute()` when there is no memo."""
+    return compute() if memo is None else memo.get(kind, inputs, compute)
+
+
+def report_renderer(memo: Memo | None) -> Callable[[dict, Template, list[dict] | None], str]:
+    """site.render_report, its pages read back from `memo` when the report (with its findings and related pages)
+    and its revisions are unchanged."""
+
+    def render(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
+        return memo_get(
+            memo, "report-page", [report, revisions], lambda: site.render_report(report, template, revisions)
+        )
+
+    return render
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -383,12 +404,14 @@ def write_stage(
     redirects: list[tuple[str, str]],
     docs: DocsFolder,
     sectors: list[dict] = (),
+    memo: Memo | None = None,
 ) -> None:
     """Write data/json into a fresh staging folder, and the pages MkDocs reads into `docs` (a persistent folder
     where only what changed is rewritten): the hand-written pages, each report's JSON, source file and witnesses
     and numbered-lines source page, the generated pages (stage `pages`); the views of builder.views for `sectors`
     (the registry's sectors: compare, rates, feeds, downloads of every view) and the whole-set downloads (stage
-    `aggregate`). Raises OSError."""
+    `aggregate`). Report pages, numbered-lines pages and the views of each report, agency and region are read
+    back from `memo` where their inputs are unchanged. Raises OSError."""
     json_dir = stage / "json"
     json_dir.mkdir(parents=True)
     with summary.stages.timing("pages"):
@@ -403,13 +426,24 @@ def write_stage(
                 docs.copy(served, reports_dir / original["path"])
             if site.has_source_view(report):
                 lines = source_lines(reports_dir / report["source"]["path"], report)
-                docs.write_text(site.source_view_page(report), site.render_source(report, lines))
+                inputs = [report, [[n, list(cells)] for n, cells in lines]]  # the lines as JSON gives them back
+                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: site.render_source(r, ls))
+                docs.write_text(site.source_view_page(report), page)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]
-        pages = site.site_pages(summary.reports, failed, template, summary.rule_counts, redirects, summary.revisions)
+        pages = site.site_pages(
+            summary.reports,
+            failed,
+            template,
+            summary.rule_counts,
+            redirects,
+            summary.revisions,
+            render=report_renderer(memo),
+        )
     with summary.stages.timing("aggregate"):
-        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors)
+        remember = views.compute_now if memo is None else memo.get
+        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors, remember=remember)
         for rel, data in extra.files.items():
             docs.write_bytes(rel, data)
         docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))
@@ -623,14 +657,24 @@ def build(
     with stages.timing("check"):
         registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
         known = {e["id"] for e in registry["agencies"]}
-        registry, summary.rule_counts = enrich(summary.reports, registry, template)
+        memo = Memo(root / MEMO_DIR)
+        registry, summary.rule_counts = enrich(summary.reports, registry, template, memo)
     tag = swap.new_tag()
     stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)
     try:
         docs = DocsFolder(root / DOCS_CACHE)
         write_stage(
-            stage, summary, reports_dir, root / "docs", template, redirects(registry), docs, registry["sectors"]
+            stage,
+            summary,
+            reports_dir,
+            root / "docs",
+            template,
+            redirects(registry),
+            docs,
+            registry["sectors"],
+            memo,
         )
+        memo.prune()
         folders = {json_dir: stage / "json"}
         if site:
             with stages.timing("mkdocs"):

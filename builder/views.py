@@ -6,7 +6,9 @@ from __future__ import annotations
 import html
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -530,6 +532,26 @@ def feed_files(reports: list[dict], revisions: dict, template: Template, site_ur
 # --- everything ----------------------------------------------------------------------------------------
 
 
+Remember = Callable[[str, object, Callable[[], object]], object]
+
+
+def compute_now(kind: str, inputs: object, compute: Callable[[], object]) -> object:
+    """The default `remember` of build_views: compute every time."""
+    return compute()
+
+
+def sectioned(section: Callable[[dict[str, bytes]], str]) -> list:
+    """Given a section function that adds its files to a dict, return [its Markdown, the files it added]."""
+    files: dict[str, bytes] = {}
+    return [section(files), files]
+
+
+def report_views(report: dict, template: Template) -> list:
+    """[the section appended to a report's page, every file of the report: its chart CSVs and cell downloads]."""
+    section, files = sectioned(partial(report_section, report, template))
+    return [section, {**files, **report_files(report, template)}]
+
+
 def with_sector(report: dict, sectors: list[dict]) -> dict:
     """A shallow copy of the report with `sector`: the registry sector its agency's name ends with, or ''."""
     sector = name_to_sector(report["agency"], list(sectors))
@@ -542,27 +564,37 @@ def build_views(
     revisions: dict | None = None,
     site_url: str | None = None,
     sectors: list[dict] = (),
+    remember: Remember = compute_now,
 ) -> Views:
     """Every view of the reports: sections for report, agency and region pages, the compare, rates,
     dictionary and download pages, and every file behind them. `sectors` is the registry's list (for the
-    sector column and rankings). Pure: same reports, same bytes."""
+    sector column and rankings). The section and files of each report, agency and region are made by
+    `remember(kind, inputs, compute)`, which returns compute() (the build reads them back from its memo when
+    the inputs are unchanged). Pure: same reports, same bytes."""
     reports = sorted((with_sector(r, sectors) for r in reports), key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
     views = Views()
     files = views.files
     for r in reports:
-        views.appendix[report_page(r)] = report_section(r, template, files)
-        files.update(report_files(r, template))
+        views.appendix[report_page(r)], own = remember("report-views", [r], partial(report_views, r, template))
+        files.update(own)
     by_agency: dict[str, list[dict]] = defaultdict(list)
     for r in reports:
         by_agency[agency_page(r)].append(r)
     for page, group in by_agency.items():
-        views.appendix[page] = agency_section(page, sorted(group, key=lambda r: r["year"]), template, files)
+        group = sorted(group, key=lambda r: r["year"])
+        section = partial(agency_section, page, group, template)
+        views.appendix[page], own = remember("agency-views", [page, group], partial(sectioned, section))
+        files.update(own)
     for folder, node in region_tree(reports).items():
         group = sorted(
             (r for agency in node["agencies"].values() for r in agency), key=lambda r: (r["agency"], r["year"])
         )
-        views.appendix[f"{folder}/index.md"] = region_section(folder, group, template, files)
+        section = partial(region_section, folder, group, template)
+        views.appendix[f"{folder}/index.md"], own = remember(
+            "region-views", [folder, group], partial(sectioned, section)
+        )
+        files.update(own)
     figures = aggregate.figures_frame(reports, template)
     whole = {
         "figures": "downloads/figures.csv",

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from markupsafe import Markup
 
@@ -610,13 +611,17 @@ def site_pages(
     rule_counts: Counter,
     redirects: list[tuple[str, str]] = (),
     revisions: dict | None = None,
+    render: Callable[[dict, Template, list[dict] | None], str] | None = None,
 ) -> dict[str, str]:
-    """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects)."""
+    """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects). Report pages are
+    made by `render` (default render_report; the build passes one that reads unchanged pages back from its
+    memo)."""
+    render = render or render_report
     reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
     if len({report_page(r) for r in reports}) < len(reports):  # addresses not yet settled by the build
         assign_report_pages(reports)
     revisions = revisions or {}
-    out = {report_page(r): render_report(r, template, revisions.get(r["id"])) for r in reports}
+    out = {report_page(r): render(r, template, revisions.get(r["id"])) for r in reports}
     by_agency: dict[str, list[dict]] = defaultdict(list)
     for r in reports:
         by_agency[agency_page(r)].append(r)

@@ -1,0 +1,55 @@
+"""Times the builder's own stages on N synthetic reports: a full build, then a rebuild after one number in one
+report changed (benchmarks/bench_scale.py's change), both `python -m builder build --no-site` (MkDocs, which
+rebuilds every page whatever changed, is left out): bench_incremental.py 300.
+
+Prints one JSON line per N: the stage times of both builds and the rebuild's builder time as a share of the
+full build's (issue 14's target: at most 2 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_scale import builder_seconds, change_one_number, log_to_stages, run  # noqa: E402
+from benchmarks.corpus import write_corpus  # noqa: E402
+
+
+def bench(n: int, workdir: Path) -> dict:
+    """Build n synthetic reports without the site, change one number in one report, build again; return the
+    stage times of both builds and the rebuild's share."""
+    project = workdir / f"n{n}" / "project"
+    (project / "data").mkdir(parents=True)
+    corpus = write_corpus(n, project / "data" / "reports")
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copy(ROOT / "data" / "agencies.yaml", project / "data" / "agencies.yaml")
+    command = [sys.executable, "-m", "builder", "build", "--no-site", "--root", str(project)]
+    full_s, _, log = run(command, project)
+    change_one_number(corpus[len(corpus) // 2])
+    again_s, _, again_log = run(command, project)
+    full, again = log_to_stages(log), log_to_stages(again_log)
+    return {
+        "n": n,
+        "full_s": round(full_s, 1),
+        "full_stages_s": full,
+        "rebuild_s": round(again_s, 1),
+        "rebuild_stages_s": again,
+        "rebuild_builder_share": round(builder_seconds(again) / max(builder_seconds(full), 1e-9), 4),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="+")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.n:
+            print(json.dumps(bench(n, Path(tmp)), ensure_ascii=False), flush=True)
