@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 import xlsxwriter
 
-from builder.aggregate import TABLE_KEYS, cell_unit, table_cells
+from builder.aggregate import CELL_COLUMNS, TABLE_KEYS, cell_unit, table_cells
 from builder.rates import load_definitions
 from builder.template import VERSIONS, Template
 
@@ -22,16 +22,8 @@ LICENCE = (
 LICENCE_EN = "Data: CC0 1.0 (public domain dedication). The reports are official documents of state organs."
 # A fixed date inside XLSX and zip files, so the same data gives the same bytes (tests/test_determinism.py).
 FIXED_DATE = datetime(2000, 1, 1)
-DICTIONARY_COLUMNS = {
-    "table": "表",
-    "table_name": "表名",
-    "row": "行",
-    "row_name": "行名",
-    "column": "列",
-    "column_name": "列名",
-    "unit": "单位",
-    "templates": "适用模板",
-}
+# The data dictionary names a cell as cells.csv does (aggregate.CELL_COLUMNS), without its value.
+DICTIONARY_COLUMNS = {k: v for k, v in CELL_COLUMNS.items() if k not in ("value", "raw")} | {"templates": "适用模板"}
 
 
 def header(labels: dict[str, str], keys) -> list[str]:
