@@ -8,11 +8,8 @@ full build's (issue 14's target: at most 2 %).
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +44,6 @@ def bench(n: int, workdir: Path) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", type=int, nargs="+")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in args.n:
-            print(json.dumps(bench(n, Path(tmp)), ensure_ascii=False), flush=True)
+    from benchmarks.bench_scale import main
+
+    main(bench, __doc__.splitlines()[0])

@@ -176,10 +176,15 @@ def bench(n: int, workdir: Path) -> dict:
     return result
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(bench, description: str) -> None:
+    """Run `bench(n, workdir)` for every N on the command line, printing one JSON line each."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("n", type=int, nargs="+")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.n:
             print(json.dumps(bench(n, Path(tmp)), ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main(bench, __doc__.splitlines()[0])

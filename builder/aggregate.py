@@ -36,6 +36,20 @@ CELL_COLUMNS = {
 }
 
 
+def cell_identity(template: Template, table: str, row: str, column: str | None) -> dict:
+    """Given a cell of the template, return how the downloads name it: table key and name (`表B 收到和处理…`),
+    row key and label, column key and label, and its unit (件, 万元, …)."""
+    return {
+        "table": table,
+        "table_name": f"表{template.tables[table]['letter']} {template.tables[table]['title']}",
+        "row": row,
+        "row_name": template.cell_label(table, row),
+        "column": column,
+        "column_name": template.column_label(table, column),
+        "unit": cell_unit(template, table, row, column),
+    }
+
+
 def page_url(report: dict) -> str:
     """The report page's address relative to the site root, as MkDocs serves it: `a/b/2023/`."""
     return report_page(report).removesuffix(".md") + "/"
@@ -91,13 +105,7 @@ def report_cell_rows(report: dict, template: Template) -> Iterator[dict]:
             note = report.get("cells", {}).get(path) or report.get("cells", {}).get(f"{table}.{row}") or {}
             yield {
                 **identity,
-                "table": table,
-                "table_name": f"表{template.tables[table]['letter']} {template.tables[table]['title']}",
-                "row": row,
-                "row_name": template.cell_label(table, row),
-                "column": column,
-                "column_name": template.column_label(table, column),
-                "unit": cell_unit(template, table, row, column),
+                **cell_identity(template, table, row, column),
                 "value": cell_value(report, template, path),
                 "raw": note.get("raw", ""),
             }

@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 import xlsxwriter
 
-from builder.aggregate import CELL_COLUMNS, TABLE_KEYS, cell_unit, table_cells
+from builder.aggregate import CELL_COLUMNS, TABLE_KEYS, cell_identity, table_cells
 from builder.rates import load_definitions
 from builder.template import VERSIONS, Template
 
@@ -98,16 +98,7 @@ def dictionary_frame(template: Template) -> pd.DataFrame:
             for row, column in table_cells(template, table, version):
                 entry = seen.setdefault(
                     (table, row, column),
-                    {
-                        "table": table,
-                        "table_name": f"表{template.tables[table]['letter']} {template.tables[table]['title']}",
-                        "row": row,
-                        "row_name": template.cell_label(table, row),
-                        "column": column,
-                        "column_name": template.column_label(table, column),
-                        "unit": cell_unit(template, table, row, column),
-                        "templates": [],
-                    },
+                    {**cell_identity(template, table, row, column), "templates": []},
                 )
                 entry["templates"].append(version)
     rows = [{**e, "templates": "、".join(e["templates"])} for e in seen.values()]

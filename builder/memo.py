@@ -15,7 +15,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +30,8 @@ LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "plotly", "pandas", "numpy", "xls
 def code_version() -> str:
     """Return a sha256 over every file of the builder package (names and bytes; caches excluded), the versions
     of LIBRARIES and parsecache.parser_version(). Computed once per process."""
-    digest = hashlib.sha256(parsecache.parser_version().encode())
-    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(f"\0{path.relative_to(PACKAGE)}\0".encode())
-        digest.update(path.read_bytes())
-    for library in LIBRARIES:
-        try:
-            digest.update(f"\0{library} {metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"\0{library} absent".encode())
-    return digest.hexdigest()
+    paths = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return parsecache.files_and_libraries_hash(parsecache.parser_version(), paths, PACKAGE, LIBRARIES)
 
 
 def exact_json(value: Any) -> str | None:

@@ -45,12 +45,18 @@ PARSER_LIBRARIES = (
 def parser_version() -> str:
     """Return the parser's version: a sha256 over PARSER_FILES (names and bytes), the readers' library versions
     and Python's version. Computed once per process."""
-    digest = hashlib.sha256(f"python {sys.version_info[:2]}".encode())
-    for pattern in PARSER_FILES:
-        for path in sorted(PACKAGE.parent.glob(pattern)):
-            digest.update(f"\0{path.relative_to(PACKAGE.parent)}\0".encode())
-            digest.update(path.read_bytes())
-    for library in PARSER_LIBRARIES:
+    paths = [path for pattern in PARSER_FILES for path in sorted(PACKAGE.parent.glob(pattern))]
+    return files_and_libraries_hash(f"python {sys.version_info[:2]}", paths, PACKAGE.parent, PARSER_LIBRARIES)
+
+
+def files_and_libraries_hash(seed: str, paths: list[Path], base: Path, libraries) -> str:
+    """Return a sha256 over `seed`, each file's name (relative to `base`) and bytes, and each library's installed
+    version (or `absent`): the version of code that a cache entry was made by."""
+    digest = hashlib.sha256(seed.encode())
+    for path in paths:
+        digest.update(f"\0{path.relative_to(base)}\0".encode())
+        digest.update(path.read_bytes())
+    for library in libraries:
         try:
             digest.update(f"\0{library} {metadata.version(library)}".encode())
         except metadata.PackageNotFoundError:
