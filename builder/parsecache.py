@@ -19,7 +19,18 @@ PACKAGE = Path(__file__).resolve().parent
 PARSER_FILES = (
     *(
         f"builder/{name}.py"
-        for name in ("parse", "cells", "model", "slugs", "template", "config", "provenance", "stream", "similarity")
+        for name in (
+            "parse",
+            "cells",
+            "model",
+            "slugs",
+            "template",
+            "config",
+            "provenance",
+            "stream",
+            "similarity",
+            "solver",
+        )
     ),
     "builder/sources/*.py",
     "builder/template/*.yaml",

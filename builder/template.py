@@ -81,7 +81,7 @@ class Equation:
     """One instance of a consistency rule (勾稽关系) in one column (rules `over: columns`) or one row (`over:
     rows`) of a table: the sum of the `left` cells equals the sum of the `right` cells. `over` names that
     column or row; cells are (row, column) addresses. The arithmetic of every rule is here and only here:
-    the parser places cells with it (builder.parse.solve) and the checks report with it (builder.checks)."""
+    the parser places cells with it (builder.solver.solve) and the checks report with it (builder.checks)."""
 
     rule: str
     over: str

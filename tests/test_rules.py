@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from builder.checks import check_report, load_checks
-from builder.parse import equations, parse_document
+from builder.parse import parse_document
+from builder.solver import equations
 from builder.template import TEMPLATE_FILE, UNKNOWN, Equation, load_template
 from tests.tablegen import APPLICANTS, T, document, table_b_rows
 

@@ -82,7 +82,7 @@ def render(name: str, **context) -> str:
 # --- table views -------------------------------------------------------------------------------
 
 
-# How a cell was read, when it was not read plainly (cell notes, builder.parse.cell_note): its class on
+# How a cell was read, when it was not read plainly (cell notes, builder.solver.cell_note): its class on
 # the page (a dotted underline, docs/assets/site.css), the mark beside it, and what the hover says. The
 # hover text is the site's own words only: what the report printed is in the cell notes under the tables.
 READINGS = {
