@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from builder.config import REGISTRY_SCHEMA, read_config
-from builder.regions import Divisions, find_mentions, load_divisions, region_code, region_slugs, resolve_region
+from builder.regions import Divisions, find_mentions, load_divisions, region_code, region_slugs
 from builder.slugs import compact_slug
 
 REGISTRY = Path(__file__).resolve().parent.parent / "data" / "agencies.yaml"
@@ -116,7 +116,7 @@ def match_agency(
     registry: dict, name: str, region: dict, divisions=None, index: RegistryIndex | None = None
 ) -> tuple[dict, list[dict]]:
     """Given the registry, an agency name and its resolved region, return (entry, warnings); `index` (the
-    registry's RegistryIndex, kept by assign_agencies) saves scanning the registry.
+    registry's RegistryIndex, kept by identity.resolve_identities) saves scanning the registry.
 
     An entry is matched only when its region is the same and it bears the name, or it is the one entry of that
     region and sector (then the name is added to its names, with a warning). Anything else, an unresolved or
@@ -195,24 +195,6 @@ def with_entry(registry: dict, entry: dict) -> dict:
     return {**registry, "agencies": [entry if e["id"] == entry["id"] else e for e in registry["agencies"]]}
 
 
-def report_region_text(report: dict) -> str:
-    """Given a parsed report dict, return the text that tells where it is from: its title, contact address and
-    the narrative of every section, one per line (missing parts are empty lines)."""
-    parts = [report.get("title", ""), report.get("contact", {}).get("address", "")]
-    parts += [s.get("text", "") for s in report.get("sections", [])]
-    return "\n".join(parts)
-
-
-def earlier_unconfirmed(registry: dict, name: str) -> dict | None:
-    """Given the registry and an agency name, return the unconfirmed entry an earlier build made for this name
-    (compared after normalize_name), if there is exactly one; else None."""
-    key = normalize_name(name)
-    same = [
-        e for e in registry["agencies"] if e.get("status") == "unconfirmed" and key in map(normalize_name, e["names"])
-    ]
-    return same[0] if len(same) == 1 else None
-
-
 def unconfirmed_warning(name: str, entry: dict, region: dict) -> dict:
     """Given a report's agency name, its unconfirmed registry entry and its resolved region, return the warning
     it gets in every build until a person confirms the entry: the build that made the entry and every later
@@ -229,7 +211,7 @@ def unconfirmed_warning(name: str, entry: dict, region: dict) -> dict:
 
 class RegistryIndex:
     """The registry's entries by id, region and unconfirmed name, and the paths taken, kept current as entries are
-    put: matching a report then costs the same whatever the registry's size (assign_agencies).
+    put: matching a report then costs the same whatever the registry's size (identity.resolve_identities).
 
     Takes the registry; `agencies` is its list of entries as entries are put (with_entry's result)."""
 
@@ -278,40 +260,6 @@ class RegistryIndex:
         return [self.agencies[i] for i in self.by_region.get(code, [])]
 
     def earlier_unconfirmed(self, name: str) -> dict | None:
-        """The unconfirmed entry already made for this exact name, if there is exactly one (earlier_unconfirmed)."""
+        """The unconfirmed entry already made for this exact name, if there is exactly one; else None."""
         same = self.unconfirmed.get(normalize_name(name), [])
         return self.agencies[same[0]] if len(same) == 1 else None
-
-
-def assign_agencies(reports: list[dict], registry: dict, divisions=None) -> tuple[dict, dict[str, list[dict]]]:
-    """Given parsed reports and the registry, return (registry with any new unconfirmed entries,
-    {report id: agency warnings}). Changes each report dict in place: it gets agency_id, agency_path,
-    agency_status, region ({province, city, county}, GB/T 2260) and region_name."""
-    warnings: dict[str, list[dict]] = {}
-    index = RegistryIndex(registry)
-    for report in reports:
-        region = resolve_region(
-            report["agency"],
-            report_region_text(report),
-            report.get("website"),
-            report.get("contact", {}).get("phone"),
-            divisions=divisions,
-        )
-        entry, found = match_agency(registry, report["agency"], region, divisions=divisions, index=index)
-        if entry.get("status") == "unconfirmed":
-            # The same name, still unplaceable, is the unconfirmed entry an earlier build made: reuse it,
-            # so its address stays fixed. Still flagged until a person confirms it, in the same words.
-            entry = index.earlier_unconfirmed(report["agency"]) or entry
-            renamed = [w for w in found if w["code"] == "new_name"]
-            found = [*renamed, unconfirmed_warning(report["agency"], entry, region)]
-        index.put(entry)
-        report["agency_id"] = entry["id"]
-        report["agency_path"] = agency_path(entry)
-        report["agency_status"] = entry.get("status", "unconfirmed")
-        report["region"] = entry["region"]
-        report["region_name"] = " ".join(
-            entry["region"][lvl]["name"] for lvl in ("province", "city", "county") if entry["region"].get(lvl)
-        )
-        if found:
-            warnings[report["id"]] = found
-    return {**registry, "agencies": index.agencies}, warnings

@@ -21,8 +21,9 @@ from pathlib import Path
 import yaml
 
 from builder import isolation, parsecache, search, sources, swap, views
-from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
+from builder.agencies import REGISTRY, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
+from builder.identity import resolve_identities
 from builder.memo import Memo
 from builder.model import ReportError
 from builder.pages import site
@@ -356,23 +357,29 @@ def dedupe_ids(reports: list[dict]) -> None:
 
 def enrich(reports: list[dict], registry: dict, template: Template, memo: Memo | None = None) -> tuple[dict, Counter]:
     """Given parsed reports, the registry, the template and a memo of findings (None: none kept), give every
-    report, in place, its agency and region (builder.agencies), its page address (site.assign_report_pages), its
-    findings (builder.checks: its own, read back from `memo` when the report and the year of the build are
-    unchanged; its agency warnings; those across reports of one agency) and related_pages; return (registry
-    with any new unconfirmed agencies, the number of findings per rule)."""
-    registry, warnings = assign_agencies(reports, registry)
-    site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
+    report, in place, its identity (builder.identity: agency, region and page address, the JSON keys of
+    Identity.report_fields) and its findings (builder.checks: its own, read back from `memo` when the report and
+    the year of the build are unchanged; its agency warnings; those across reports of one agency); return
+    (registry with any new unconfirmed agencies, the number of findings per rule)."""
+    identities = resolve_identities(reports, registry)
     for report in reports:
+        report.update(identities.by_report[report["id"]].report_fields())
         own = memo_get(memo, "findings", [report, current_year()], lambda r=report: check_report(r, template))
-        report["findings"] = own + check_agency_warnings(warnings.get(report["id"], []))
+        report["findings"] = own + check_agency_warnings(identities.warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
-    pages_by_id = {r["id"]: site.report_page(r) for r in reports}
     for report in reports:
         report["findings"] += across.get(report["id"], [])
-        report["related_pages"] = {
-            f["related"]: pages_by_id[f["related"]] for f in report["findings"] if f.get("related") in pages_by_id
-        }
-    return registry, Counter(f["rule"] for r in reports for f in r["findings"])
+    return identities.registry, Counter(f["rule"] for r in reports for f in r["findings"])
+
+
+def report_links(reports: list[dict]) -> dict[str, dict[str, str]]:
+    """Given enriched reports, return what each report's page links to: {report id: {related report id: its
+    docs page}} for the reports its findings name (a copied or twice-published report), those published."""
+    pages = {r["id"]: site.report_page(r) for r in reports}
+    return {
+        r["id"]: {f["related"]: pages[f["related"]] for f in r["findings"] if f.get("related") in pages}
+        for r in reports
+    }
 
 
 def memo_get(memo: Memo | None, kind: str, inputs, compute: Callable[[], object]):
@@ -380,13 +387,20 @@ def memo_get(memo: Memo | None, kind: str, inputs, compute: Callable[[], object]
     return compute() if memo is None else memo.get(kind, inputs, compute)
 
 
-def report_renderer(memo: Memo | None) -> Callable[[dict, Template, list[dict] | None], str]:
-    """site.render_report, its pages read back from `memo` when the report (with its findings and related pages)
-    and its revisions are unchanged."""
+def report_renderer(
+    memo: Memo | None, links: dict[str, dict[str, str]] | None = None
+) -> Callable[[dict, Template, list[dict] | None], str]:
+    """site.render_report with each report's `links` (report_links), its pages read back from `memo` when the
+    report (with its findings), its revisions and its links are unchanged."""
+    links = links or {}
 
     def render(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
+        own = links.get(report["id"], {})
         return memo_get(
-            memo, "report-page", [report, revisions], lambda: site.render_report(report, template, revisions)
+            memo,
+            "report-page",
+            [report, revisions, own],
+            lambda: site.render_report(report, template, revisions, links=own),
         )
 
     return render
@@ -418,8 +432,7 @@ def write_stage(
         for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()) if docs_dir.is_dir() else []:
             docs.copy(str(path.relative_to(docs_dir)), path)
         for report in summary.reports:
-            public = {k: v for k, v in report.items() if k != "related_pages"}
-            published = docs.write_text(f"data/{report['id']}.json", json.dumps(public, ensure_ascii=False, indent=1))
+            published = docs.write_text(f"data/{report['id']}.json", json.dumps(report, ensure_ascii=False, indent=1))
             link_or_copy(published, json_dir / f"{report['id']}.json")
             for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
                 served = site.source_href(report, None if original is report["source"] else original)
@@ -439,7 +452,7 @@ def write_stage(
             summary.rule_counts,
             redirects,
             summary.revisions,
-            render=report_renderer(memo),
+            render=report_renderer(memo, report_links(summary.reports)),
         )
     with summary.stages.timing("aggregate"):
         remember = views.compute_now if memo is None else memo.get

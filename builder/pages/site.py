@@ -127,8 +127,11 @@ def finding_cell_paths(finding: dict, template: Template, version: str) -> list[
 # --- report page ---------------------------------------------------------------------------------
 
 
-def render_report(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
-    """Given a report (with its findings), the template and its older revisions, return its page's Markdown: the
+def render_report(
+    report: dict, template: Template, revisions: list[dict] | None = None, links: dict[str, str] | None = None
+) -> str:
+    """Given a report (with its findings), the template, its older revisions and the pages it links to ({related
+    report id: docs page}, build.report_links), return its page's Markdown: the
     header (agency, year, source and how it was read), the three template tables in template order with each cell
     linked to its source line or PDF page and marked by its findings, the findings by whose fault, the narrative."""
     page = report_page(report)
@@ -173,7 +176,7 @@ def render_report(report: dict, template: Template, revisions: list[dict] | None
         related_links={
             f["related"]: link(page, related_page)
             for f in findings
-            if f.get("related") and (related_page := report.get("related_pages", {}).get(f["related"]))
+            if f.get("related") and (related_page := (links or {}).get(f["related"]))
         },
         template_name=TEMPLATE_NAMES[report["template"]],
         contact_labels=CONTACT_LABELS,
