@@ -119,8 +119,23 @@ def test_normalize_name():
 
 def test_registry_is_sound():
     assert check_registry(REGISTRY) == []
-    paths = [p for e in REGISTRY["agencies"] for p in e["paths"]]
-    assert all(p.isascii() for p in paths) and len(set(paths)) == len(paths)
+
+
+def test_registry_check_names_each_fault_of_a_broken_registry():
+    first, second = REGISTRY["agencies"][:2]
+    broken = {
+        **REGISTRY,
+        "agencies": [
+            *REGISTRY["agencies"],
+            {**second, "id": first["id"], "paths": ["ningxia/Guyuan/卫健"]},  # a taken id, a path not ASCII
+            {**second, "id": "another", "paths": [agency_path(first)]},  # a taken path
+        ],
+    }
+    assert [(w["code"], w["name"], w["message"]) for w in check_registry(broken)] == [
+        ("duplicate_id", second["name"], f"id {first['id']} also used by {first['name']}"),
+        ("bad_path", second["name"], "path 'ningxia/Guyuan/卫健' is not lowercase ASCII a-z0-9-/"),
+        ("duplicate_path", second["name"], f"path {agency_path(first)} also used by {first['name']}"),
+    ]
 
 
 def test_registry_writes_back_as_it_reads(tmp_path):
