@@ -1,12 +1,14 @@
 """The command line run in-process (cli.main): whole messages of parse, check and check --json are pinned."""
 
 import json
+import subprocess
+import sys
 
 from builder import cli, sources
 from builder.checks import check_report
 from builder.parse import parse_document
 from builder.template import load_template
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 
 SEED_002 = SEEDS[2]  # 城东区卫生健康局 2023: signed before the year ended, one row missing, no year in the title
 SIGNED_EARLY = "落款日期 2023-01-18 早于所报告的 2023 年结束，应在 2024 年初"
@@ -55,15 +57,24 @@ def test_parse_missing_file_is_an_error(capsys, tmp_path):
     )
 
 
+SEED_002_CHECKED = (
+    f"{SEED_002}: 城东区卫生健康局 2023 (2021 template): 3 findings\n"
+    f"  error   signed-before-year-end   -:line 60  {SIGNED_EARLY}\n"
+    f"  warning row-missing              applications.other_other  {ROW_MISSING}\n"
+    f"  info    title-year-missing       -:line 1  {NO_TITLE_YEAR}\n"
+)
+
+
 def test_check_prints_each_finding_on_a_line_errors_first_and_exits_1(capsys):
-    code, out, err = run(capsys, "check", str(SEED_002))
-    assert (code, err) == (1, "")
-    assert out == (
-        f"{SEED_002}: 城东区卫生健康局 2023 (2021 template): 3 findings\n"
-        f"  error   signed-before-year-end   -:line 60  {SIGNED_EARLY}\n"
-        f"  warning row-missing              applications.other_other  {ROW_MISSING}\n"
-        f"  info    title-year-missing       -:line 1  {NO_TITLE_YEAR}\n"
+    assert run(capsys, "check", str(SEED_002)) == (1, SEED_002_CHECKED, "")
+
+
+def test_python_dash_m_builder_runs_the_same_command_line():
+    """The one test through a real `python -m builder` process: the entry point, its exit code and streams."""
+    done = subprocess.run(
+        [sys.executable, "-m", "builder", "check", str(SEED_002)], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
+    assert (done.returncode, done.stdout, done.stderr) == (1, SEED_002_CHECKED, "")
 
 
 def test_check_json_prints_the_same_findings_as_one_object(capsys):

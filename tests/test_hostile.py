@@ -253,35 +253,23 @@ def test_a_slow_pdf_is_stopped_after_the_timeout_and_listed(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_build_takes_the_limits(tmp_path):
+def test_cli_build_takes_the_limits(tmp_path, capsys):
+    from builder import cli
+
     root = project(tmp_path, SEEDS[:1])
     (root / "data" / "reports" / "big.txt").write_text(SEED_TEXT + "。" * 2000, encoding="utf-8")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "builder",
-            "build",
-            "--root",
-            str(root),
-            "--no-site",
-            "--timeout",
-            "30",
-            "--max-bytes",
-            "10000",
-            "--jobs",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    argv = ["build", "--root", str(root), "--no-site", "--timeout", "30", "--max-bytes", "10000", "--jobs", "1"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"project folder: {root}"
+    assert re.fullmatch(r"1 report parsed \(0 with warnings\), 1 failed, in \d+\.\d s", out[1])
+    assert out[-1] == "  FAILED big.txt: file too large: 14.2 KB, the limit is 9.8 KB (--max-bytes 10000)"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["build", "--timeout", "0"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "python -m builder build: error: argument --timeout: must be above 0, not 0"
     )
-    assert run.returncode == 0, run.stderr
-    assert "FAILED big.txt: file too large" in run.stdout and "the limit is 9.8 KB (--max-bytes 10000)" in run.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "builder", "build", "--timeout", "0"], capture_output=True, text=True, cwd=ROOT
-    )
-    assert bad.returncode == 2 and "--timeout: must be above 0" in bad.stderr
 
 
 # --- paths: hostile names never write outside the output or onto another page --------------------

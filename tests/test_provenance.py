@@ -1,10 +1,9 @@
 """Provenance (`builder add`, sidecars) and revisions (several files of one agency-year)."""
 
 import functools
+import hashlib
 import http.server
 import json
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -19,6 +18,7 @@ from builder.sources import find_reports, read
 from tests.conftest import ROOT
 
 REPORTS = ROOT / "data" / "reports"
+SOURCE_URL = "https://www.pingtan.gov.cn/x.htm"
 SEED_004 = REPORTS / "004_c9a422416cd4110b.txt"
 PDF_004 = REPORTS / "pdf" / "004_c9a422416cd4110b.pdf"
 TABLES = ("active_disclosure", "applications", "review_litigation")
@@ -112,40 +112,37 @@ def test_add_a_url_that_is_not_found_says_so(server, tmp_path):
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
 
 
-def test_cli_add_downloads_and_reports_what_it_read(server, tmp_path):
+def test_cli_add_downloads_and_reports_what_it_read(server, tmp_path, capsys):
+    from builder import cli
+
     base, www = server
-    (www / "report.html").write_bytes((REPORTS / "pingtan" / "pingtan_2024.html").read_bytes())
-    result = subprocess.run(
+    data = (REPORTS / "pingtan" / "pingtan_2024.html").read_bytes()
+    (www / "report.html").write_bytes(data)
+    argv = ["add", f"{base}/report.html", "--reports", str(tmp_path / "r"), "--source-url", SOURCE_URL]
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    added, digest = tmp_path / "r" / "report.html", hashlib.sha256(data).hexdigest()[:12]
+    assert (out.splitlines(), err) == (
         [
-            sys.executable,
-            "-m",
-            "builder",
-            "add",
-            f"{base}/report.html",
-            "--reports",
-            str(tmp_path / "r"),
-            "--source-url",
-            "https://www.pingtan.gov.cn/x.htm",
+            f"added {added} ({len(data)} bytes, sha256 {digest}…)",
+            f"provenance recorded in {added}.meta.yaml",
+            "reads as 平潭综合实验区 2024 (id pingtanzongheshiyanqu-2024); if another file has this id, the build "
+            "shows the newer (by signing date, publication date, then the time it was added) as the report and the "
+            "older as a revision, or both when nothing tells which is newer",
         ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+        "",
     )
-    assert result.returncode == 0, result.stderr
-    assert "added" in result.stdout and "pingtanzongheshiyanqu-2024" in result.stdout
     record = yaml.safe_load((tmp_path / "r" / "report.html.meta.yaml").read_text(encoding="utf-8"))
-    assert record["url"] == "https://www.pingtan.gov.cn/x.htm"
+    assert record["url"] == SOURCE_URL
     assert record["downloaded_from"] == f"{base}/report.html"
 
 
-def test_cli_add_error_names_the_file(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "builder", "add", str(tmp_path / "nope.txt"), "--reports", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2 and "nope.txt" in result.stderr and "cannot read" in result.stderr
+def test_cli_add_error_names_the_file(tmp_path, capsys):
+    from builder import cli
+
+    missing = tmp_path / "nope.txt"
+    assert cli.main(["add", str(missing), "--reports", str(tmp_path)]) == 2
+    assert capsys.readouterr() == ("", f"error: {missing}: cannot read file: No such file or directory\n")
 
 
 @pytest.mark.parametrize(
