@@ -1,4 +1,5 @@
-"""Shared fixtures: paths of the project's data, a site built from a copy of the default data, --update-golden."""
+"""Shared fixtures: paths of the project's data, a site built from a copy of the default data, --update-golden and
+the goldens and snapshots it rewrites."""
 
 import shutil
 from pathlib import Path
@@ -13,7 +14,8 @@ def pytest_addoption(parser):
     parser.addoption(
         "--update-golden",
         action="store_true",
-        help="rewrite tests/golden/*.json from what the parser makes now (review the diff before committing)",
+        help="rewrite tests/golden/*.json and tests/snapshots/* from what the code makes now (review the diff "
+        "before committing)",
     )
 
 
@@ -49,3 +51,16 @@ def default_site(tmp_path_factory):
 
     root = copy_project(tmp_path_factory.mktemp("default"))
     return root, build(root)
+
+
+def check_snapshot(snapshot: Path, text: str, update: bool) -> None:
+    """Compare `text` whole with the file `snapshot`; with `update` (--update-golden) rewrite the file instead and
+    skip the test, so that a rewrite is never mistaken for a pass. A snapshot that is not there fails: it is
+    made only on purpose."""
+    if update:
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.write_text(text, encoding="utf-8")
+        pytest.skip(f"rewrote {snapshot.name}: review its diff")
+    if not snapshot.is_file():
+        pytest.fail(f"no snapshot {snapshot}: make it with pytest --update-golden and review it")
+    assert text == snapshot.read_text(encoding="utf-8"), f"{snapshot.name} differs: review, then --update-golden"
