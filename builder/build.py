@@ -25,7 +25,7 @@ from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
 from builder.memo import Memo
 from builder.model import ReportError
-from builder.pages import site
+from builder.pages import addresses, exports, reportpage, site
 from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
@@ -356,17 +356,17 @@ def dedupe_ids(reports: list[dict]) -> None:
 
 def enrich(reports: list[dict], registry: dict, template: Template, memo: Memo | None = None) -> tuple[dict, Counter]:
     """Given parsed reports, the registry, the template and a memo of findings (None: none kept), give every
-    report, in place, its agency and region (builder.agencies), its page address (site.assign_report_pages), its
+    report, in place, its agency and region (builder.agencies), its page address (addresses.assign_report_pages), its
     findings (builder.checks: its own, read back from `memo` when the report and the year of the build are
     unchanged; its agency warnings; those across reports of one agency) and related_pages; return (registry
     with any new unconfirmed agencies, the number of findings per rule)."""
     registry, warnings = assign_agencies(reports, registry)
-    site.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
+    addresses.assign_report_pages(reports, registry)  # one page per report, even where agency and year coincide
     for report in reports:
         own = memo_get(memo, "findings", [report, current_year()], lambda r=report: check_report(r, template))
         report["findings"] = own + check_agency_warnings(warnings.get(report["id"], []))
     across = check_corpus(reports, template, key=lambda r: r["agency_id"])
-    pages_by_id = {r["id"]: site.report_page(r) for r in reports}
+    pages_by_id = {r["id"]: addresses.report_page(r) for r in reports}
     for report in reports:
         report["findings"] += across.get(report["id"], [])
         report["related_pages"] = {
@@ -381,12 +381,12 @@ def memo_get(memo: Memo | None, kind: str, inputs, compute: Callable[[], object]
 
 
 def report_renderer(memo: Memo | None) -> Callable[[dict, Template, list[dict] | None], str]:
-    """site.render_report, its pages read back from `memo` when the report (with its findings and related pages)
+    """reportpage.render_report, its pages read back from `memo` when the report (with its findings and related pages)
     and its revisions are unchanged."""
 
     def render(report: dict, template: Template, revisions: list[dict] | None = None) -> str:
         return memo_get(
-            memo, "report-page", [report, revisions], lambda: site.render_report(report, template, revisions)
+            memo, "report-page", [report, revisions], lambda: reportpage.render_report(report, template, revisions)
         )
 
     return render
@@ -422,13 +422,13 @@ def write_stage(
             published = docs.write_text(f"data/{report['id']}.json", json.dumps(public, ensure_ascii=False, indent=1))
             link_or_copy(published, json_dir / f"{report['id']}.json")
             for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
-                served = site.source_href(report, None if original is report["source"] else original)
+                served = addresses.source_href(report, None if original is report["source"] else original)
                 docs.copy(served, reports_dir / original["path"])
-            if site.has_source_view(report):
+            if addresses.has_source_view(report):
                 lines = source_lines(reports_dir / report["source"]["path"], report)
                 inputs = [report, [[n, list(cells)] for n, cells in lines]]  # the lines as JSON gives them back
-                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: site.render_source(r, ls))
-                docs.write_text(site.source_view_page(report), page)
+                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: reportpage.render_source(r, ls))
+                docs.write_text(addresses.source_view_page(report), page)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]
@@ -446,8 +446,8 @@ def write_stage(
         extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors, remember=remember)
         for rel, data in extra.files.items():
             docs.write_bytes(rel, data)
-        docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))
-        docs.write_text("downloads/findings.csv", site.findings_csv(summary.reports))
+        docs.write_text("downloads/cells.csv", exports.cells_csv(summary.reports, template))
+        docs.write_text("downloads/findings.csv", exports.findings_csv(summary.reports))
         docs.copy("downloads/report.schema.json", SCHEMA_FILE)
         docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
     with summary.stages.timing("pages"):
@@ -459,7 +459,7 @@ def write_stage(
 
 def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
     """The lines of a report's file numbered as the parser numbered them, for its page of numbered lines
-    (site.render_source): every line of a text file, decoded as it was read, split at tabs; the paragraphs
+    (reportpage.render_source): every line of a text file, decoded as it was read, split at tabs; the paragraphs
     and table rows of a web page or Word file, as its reader gives them. Empty if the file cannot be read
     again (it was read moments ago: only a file changed during the build)."""
     encoding = report["source"].get("encoding")

@@ -16,7 +16,8 @@ from markupsafe import Markup
 
 from builder import aggregate, charts, downloads, feeds, pages
 from builder.agencies import name_to_sector
-from builder.pages.site import agency_page, link, region_tree, report_page, source_href
+from builder.pages.addresses import agency_page, link, report_page, source_href
+from builder.pages.figures import region_tree
 from builder.rates import load_definitions, rate_value
 from builder.template import Template
 
