@@ -11,7 +11,15 @@ from builder.checks import load_checks
 from builder.pages import meta
 from builder.pages.addresses import agency_page, assign_report_pages, link, redirect_pages, report_page
 from builder.pages.figures import build_info, headline_figures, region_tree, rule_titles
-from builder.pages.lists import list_entry, quality_rows, render_region
+from builder.pages.lists import (
+    PAGE_SIZE,
+    linked_finding,
+    list_entry,
+    page_suffix,
+    paginate,
+    quality_rows,
+    render_region,
+)
 from builder.pages.reportpage import SEVERITY_NAMES, SEVERITY_ORDER, render_report
 from builder.template import Template
 
@@ -24,10 +32,12 @@ def site_pages(
     redirects: list[tuple[str, str]] = (),
     revisions: dict | None = None,
     render: Callable[[dict, Template, list[dict] | None], str] | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> dict[str, str]:
     """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects). Report pages are
     made by `render` (default render_report; the build passes one that reads unchanged pages back from its
-    memo)."""
+    memo). The lists of reports, agencies and findings hold `page_size` rows a page (builder.pages.lists.paginate),
+    so that no page grows with the number of reports."""
     render = render or render_report
     reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
     if len({report_page(r) for r in reports}) < len(reports):  # addresses not yet settled by the build
@@ -53,31 +63,39 @@ def site_pages(
         )
     tree = region_tree(reports)
     for folder, node in tree.items():
-        out[f"{folder}/index.md"] = render_region(folder, node, tree)
+        out.update(render_region(folder, node, tree, page_size))
     provinces = [
         {"name": n["name"], "link": link("index.md", f"{f}/index.md")} for f, n in sorted(tree.items()) if "/" not in f
     ]
-    out["index.md"] = pages.render(
-        "index.md.j2",
-        reports=[list_entry(r, "index.md") for r in reports],
-        agencies=by_agency,
-        failed=failed,
-        provinces=provinces,
-        figures=headline_figures(reports, tree),
-    )
+    figures = headline_figures(reports, tree)
+    for path, chunk, pager in paginate("index.md", reports, page_size):
+        out[path] = pages.render(
+            "index.md.j2",
+            reports=[list_entry(r, path) for r in chunk],
+            failed=failed,
+            provinces=provinces,
+            figures=figures,
+            pager=pager,
+            suffix=page_suffix(pager),
+        )
     out["problems.md"] = pages.render("problems.md.j2", failed=failed)
     severity = {r["id"]: r["severity"] for r in load_checks()["rules"]}
-    out["quality.md"] = pages.render(
-        "quality.md.j2",
-        rows=quality_rows(reports, "quality.md", template),
-        counts=sorted(rule_counts.items(), key=lambda kv: (SEVERITY_ORDER[severity[kv[0]]], kv[0])),
-        severity=severity,
-        severity_names=SEVERITY_NAMES,
-        rule_titles=rule_titles(),
-        fault_names=meta.FAULT_NAMES,
-        fault_explained=meta.FAULT_EXPLAINED,
-        finding_fault=meta.finding_fault,
-    )
+    counts = sorted(rule_counts.items(), key=lambda kv: (SEVERITY_ORDER[severity[kv[0]]], kv[0]))
+    for path, chunk, pager in paginate("quality.md", quality_rows(reports, template), page_size):
+        out[path] = pages.render(
+            "quality.md.j2",
+            rows=[linked_finding(f, path) for f in chunk],
+            counts=counts,
+            severity=severity,
+            severity_names=SEVERITY_NAMES,
+            rule_titles=rule_titles(),
+            fault_names=meta.FAULT_NAMES,
+            fault_explained=meta.FAULT_EXPLAINED,
+            finding_fault=meta.finding_fault,
+            checks_link=link(path, "checks.md"),
+            pager=pager,
+            suffix=page_suffix(pager),
+        )
     out["checks.md"] = pages.render("checks.md.j2", rules=load_checks()["rules"])
     out.update(redirect_pages(list(redirects), reports))
     out["build.json"] = json.dumps(build_info(reports), ensure_ascii=False, indent=1) + "\n"
