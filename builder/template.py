@@ -207,17 +207,27 @@ class Template:
         """The template.yaml entry of one row or column (`kind` is `rows` or `columns`); KeyError if unknown."""
         return self.tables[table][kind][key]
 
+    def grouped_table(self) -> str:
+        """The key of the table whose rows come in groups with their own columns per template version
+        (table A, 主动公开: one group per 第二十条 item): the table with `templates` in template.yaml."""
+        return next(key for key, spec in self.tables.items() if "templates" in spec)
+
     def groups(self, version: str) -> tuple[Group, ...]:
         """The 第二十条 groups of table A in a template version."""
+        return self.groups_of(self.grouped_table(), version)
+
+    def groups_of(self, table: str, version: str) -> tuple[Group, ...]:
+        """The groups of rows sharing columns of a table in a template version; () for a table whose rows all
+        share the table's columns (no `templates` in template.yaml) or a version it does not list."""
         return tuple(
             Group(g["item"], tuple(g["columns"]), tuple(g["rows"]), bool(g.get("scalar")))
-            for g in self.tables["active_disclosure"]["templates"][version]
+            for g in self.tables[table].get("templates", {}).get(version, ())
         )
 
     def rows(self, table: str, version: str) -> tuple[str, ...]:
         """The row keys of a table in a template version, in printed order."""
-        if table == "active_disclosure":
-            return tuple(row for g in self.groups(version) for row in g.rows)
+        if "templates" in self.tables[table]:
+            return tuple(row for g in self.groups_of(table, version) for row in g.rows)
         return tuple(
             key for key, spec in self.tables[table]["rows"].items() if version in spec.get("templates", VERSIONS)
         )
