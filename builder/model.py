@@ -343,14 +343,40 @@ def read_table(report: dict, key: str, template: Template | None = None) -> Tabl
         grid = report[key]
         if not isinstance(grid, dict):
             raise json_error(key, "a mapping of rows", grid)
-        cells = {}
-        for row, data in grid.items():
-            for column, value, form in row_to_cells(template, key, row, data, report.get("template")):
-                line, page = (row_lines or {}).get(row), (row_pages or {}).get(row)
-                cells[(row, column)] = Cell(key, row, column, value, form, None, line, page)
+        cells = {(c.row, c.column): c for row in grid for c in json_row_cells(report, key, row, template)}
     lines = info.get("lines")
     table = Table(key, cells, info.get("status"), tuple(lines) if lines is not None else None, row_lines, row_pages)
     return attach_notes(table, report.get("cells") or {})
+
+
+def json_row_cells(report: dict, table: str, row: str, template: Template) -> list[Cell]:
+    """The Cells of one row of a report's table (as JSON data), with the row's source line and page but no
+    notes; [] when the report has no such row. Raises ValueError as row_to_cells does."""
+    grid = report.get(table)
+    if not isinstance(grid, dict) or row not in grid:
+        return []
+    info = (report.get("tables") or {}).get(table) or {}
+    line, page = (info.get("rows") or {}).get(row), (info.get("pages") or {}).get(row)
+    return [
+        Cell(table, row, column, value, form, None, line, page)
+        for column, value, form in row_to_cells(template, table, row, grid[row], report.get("template"))
+    ]
+
+
+def find_cell(report: dict, path: str, template: Template | None = None) -> Cell | None:
+    """Given a report as JSON data and a cell's path, `table.row.column` (any table: table C and table A's
+    one-number rows by the template's column keys) or `table.row` (a one-number row of table A, as the
+    report's `cells` notes name it), return the Cell with its note and place, or None when the report has
+    no such cell (another template version, a missing table). Reads only that row: the accessor for single
+    cells (checks.yaml claims, rates.yaml figures) beside read_table for whole tables."""
+    template = template or load_template()
+    table, _, rest = path.partition(".")
+    row, _, column = rest.partition(".")
+    for cell in json_row_cells(report, table, row, template):
+        if cell.column == column if column else cell.form == SCALAR:
+            note = (report.get("cells") or {}).get(cell.path)
+            return replace(cell, note=CellNote.from_json(note, cell.path)) if note is not None else cell
+    return None
 
 
 def attach_notes(table: Table, notes: dict) -> Table:

@@ -26,9 +26,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from builder.model import read_table
 from builder.template import Template, load_template
 
-TABLES = ("active_disclosure", "applications", "review_litigation")
 # the clues two files are compared on, in this order (see order_clues for where each is read)
 ORDER_CLUES = ("signed", "published", "fetched")
 CLUE_NAMES = {"signed": "签署日期 signing date", "published": "发布时间 published", "fetched": "获取时间 added"}
@@ -86,18 +86,10 @@ def is_newer(a: dict, b: dict) -> bool:
 
 
 def table_cells(report: dict, table: str, template: Template) -> dict[tuple[str, str | None], object]:
-    """Given a report and one of its tables, return {(row, column or None): value}."""
-    values = report.get(table) or {}
-    columns = template.columns(table)
-    out = {}
-    for row, value in values.items():
-        if isinstance(value, dict):
-            out.update({(row, c): v for c, v in value.items()})
-        elif isinstance(value, list):  # table C: a row is a list in the order of the template's columns
-            out.update({(row, columns[i] if i < len(columns) else str(i)): v for i, v in enumerate(value)})
-        else:
-            out[(row, None)] = value
-    return out
+    """Given a report and one of its tables, return {(row, column): value} (builder.model.read_table), the
+    column None for a one-number row of 表A, as the revision and witness records name it in JSON."""
+    cells = read_table(report, table, template).cells or {}
+    return {(c.row, c.json_column): c.value for c in cells.values()}
 
 
 def change_labels(table: str, row: str, column: str | None, template: Template) -> dict:
@@ -108,7 +100,7 @@ def change_labels(table: str, row: str, column: str | None, template: Template) 
         "table_label": f"表{spec['letter']} {spec['title']}",
         "row_label": template.cell_label(table, row) if known_row else row,
         "column_label": template.column_label(table, column) if column else "",
-        "anchor": f"{spec['letter']}-{row}",
+        "anchor": template.row_anchor(table, row),
     }
 
 
@@ -117,7 +109,7 @@ def changed_cells(old: dict, new: dict, template: Template | None = None) -> lis
     [{table, row, column, old, new, and their labels}] in table and row order (None = blank or absent)."""
     template = template or load_template()
     changes = []
-    for table in TABLES:
+    for table in template.tables:
         before, after = table_cells(old, table, template), table_cells(new, table, template)
         order = list(after) + [k for k in before if k not in after]
         for row, column in order:
@@ -161,7 +153,7 @@ def cell_values(report: dict, template: Template) -> dict[tuple[str, str, str | 
     (blank, missing and unreadable cells, null, are left out)."""
     return {
         (table, row, column): value
-        for table in TABLES
+        for table in template.tables
         for (row, column), value in table_cells(report, table, template).items()
         if value is not None
     }

@@ -266,6 +266,10 @@ class Template:
             return name
         return f"{name} / {self.column_label(table, column)}"
 
+    def row_anchor(self, table: str, row: str) -> str:
+        """The anchor of a table row on a report page: the table's letter and the row key (`B-granted`)."""
+        return f"{self.tables[table]['letter']}-{row}"
+
     def column_label(self, table: str, column: str) -> str:
         """A reader's name for a column (its printed label), or the key itself when the table has no such column."""
         return self.tables[table]["columns"].get(column, {}).get("label", column)
