@@ -193,8 +193,16 @@ RULE = strict(
     description=TEXT,
     sum_label={"description": "the words for a long sum in messages (a string)", "type": "string"},
 )
+HEADLINE = strict(
+    ["label", "table", "row", "column"],
+    label={"description": "the figure's name, Chinese then English (a string)", "type": "string"},
+    table=STR,
+    row=STR,
+    column=STR,
+    describe={"description": "whether a report page's description names the figure (true or false)", "type": "boolean"},
+)
 TEMPLATE_SCHEMA = strict(
-    ["sections", "tables", "rules"],
+    ["sections", "tables", "rules", "headlines"],
     sections={
         "type": "array",
         "items": strict(["key", "number", "heading", "variants"], key=STR, number=STR, heading=STR, variants=STRS),
@@ -206,6 +214,7 @@ TEMPLATE_SCHEMA = strict(
         review_litigation=TABLE,
     ),
     rules={"type": "array", "items": RULE},
+    headlines={"type": "array", "items": HEADLINE},
 )
 
 INT = {"type": "integer"}

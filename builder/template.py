@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from builder.config import TEMPLATE_SCHEMA, ConfigError, key_path, read_config, require_known
 
@@ -63,6 +63,17 @@ class Group:
 
 
 Address = tuple[str, str]  # (row key, column key) of a cell in one table
+
+
+class Headline(NamedTuple):
+    """A headline figure of the site (template.yaml `headlines`): its `label` (Chinese then English), the
+    one cell it reads by table, row and column key, and whether a report page's description names it."""
+
+    label: str
+    table: str
+    row: str
+    column: str
+    describe: bool = True
 
 
 class Unknown:
@@ -249,6 +260,18 @@ class Template:
             out.extend(self.outcome_rows(version) if key == "outcomes" else [key])
         return tuple(out)
 
+    def headlines(self) -> tuple[Headline, ...]:
+        """The headline figures of template.yaml `headlines`, in its order."""
+        return tuple(
+            Headline(h["label"], h["table"], h["row"], h["column"], h.get("describe", True))
+            for h in self.raw["headlines"]
+        )
+
+    def arithmetic_rules(self) -> tuple[str, ...]:
+        """The ids of the consistency rules (勾稽关系), in template.yaml order: a report breaking one of them in a
+        table has figures from it that the site does not sum or chart."""
+        return tuple(rule.id for rule in self.rules)
+
     def rules_for(self, table: str) -> tuple[Rule, ...]:
         """The consistency rules of one table, in template.yaml order."""
         return tuple(r for r in self.rules if r.table == table)
@@ -279,6 +302,7 @@ def check_references(template: Template, path: Path | str) -> None:
     """Raise ConfigError unless every key template.yaml refers to exists (see the two checks below)."""
     check_table_references(template, path)
     check_rule_references(template, path)
+    check_headline_references(template, path)
 
 
 def check_table_references(template: Template, path: Path | str) -> None:
@@ -313,6 +337,16 @@ def check_rule_references(template: Template, path: Path | str) -> None:
         for side in ("left", "right"):
             for i, key in enumerate(rule[side]):
                 require_known(path, ["rules", n, side, i], key, known, what)
+
+
+def check_headline_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless each headline names a table of the template, a row and a column of it."""
+    for n, headline in enumerate(template.raw["headlines"]):
+        require_known(path, ["headlines", n, "table"], headline["table"], template.tables, "a table key")
+        spec = template.tables[headline["table"]]
+        for kind in ("row", "column"):
+            where = ["headlines", n, kind]
+            require_known(path, where, headline[kind], spec[f"{kind}s"], f"a {kind} of {headline['table']}")
 
 
 def load_template(path: Path | None = None) -> Template:

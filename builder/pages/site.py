@@ -16,9 +16,10 @@ from markupsafe import Markup
 from builder import pages
 from builder.agencies import normalize_name, unique_path
 from builder.checks import load_checks
+from builder.model import find_cell
 from builder.pages import meta
 from builder.slugs import compact_slug
-from builder.template import Template
+from builder.template import Template, load_template
 
 TEMPLATE_NAMES = {
     "2021": "2021 (国办公开办函〔2021〕30号)",
@@ -28,15 +29,6 @@ TEMPLATE_NAMES = {
 CONTACT_LABELS = {"address": "地址 Address", "postcode": "邮编 Postcode", "phone": "电话 Phone", "email": "邮箱 Email"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_NAMES = {"error": "错误 error", "warning": "提示 warning", "info": "说明 info"}
-# Headline figures summed on region pages and drawn on agency pages: (label, table, row, column).
-HEADLINES = (
-    ("新收申请 new applications", "applications", "new", "total"),
-    ("办结 completed", "applications", "total", "total"),
-    ("予以公开 granted", "applications", "granted", "total"),
-    ("行政复议 reviews", "review_litigation", "review", 4),
-    ("行政诉讼 lawsuits", "review_litigation", "litigation_direct", 4),
-)
-ARITHMETIC = ("B1-balance", "B2-outcomes", "B3-total-column", "C1-totals")
 
 
 # --- addresses: one place for every page's path --------------------------------------------------
@@ -201,7 +193,7 @@ def report_meta(report: dict) -> dict:
     """A report page's front matter: its title, a description with the key figures, its citation."""
     counts = Counter(f["severity"] for f in report.get("findings", []))
     figures = meta.key_figures(
-        [(label.split()[0], headline(report, t, row, col)) for label, t, row, col in HEADLINES if row != "total"]
+        [(h.label.split()[0], headline(report, *h[1:4])) for h in load_template().headlines() if h.describe]
     )
     checked = (
         f"核查发现 {counts['error']} 项错误、{counts['warning']} 项提示"
@@ -380,18 +372,21 @@ def countable(report: dict, table: str) -> tuple[bool, str]:
     rules = report.get("findings", [])
     if any(f["rule"] == "agency-year-twice" for f in rules):
         return False, "another report of this agency and year is published too"
-    broken = sorted({f["rule"] for f in rules if f["rule"] in ARITHMETIC and f.get("table") == table})
+    broken = sorted(
+        {f["rule"] for f in rules if f["rule"] in load_template().arithmetic_rules() and f.get("table") == table}
+    )
     if broken:
         return False, f"table {letter} does not add up: " + "、".join(rule_titles()[rule] for rule in broken)
     return True, ""
 
 
-def headline(report: dict, table: str, row: str, column) -> int | None:
-    """One headline figure of a report, or None when its table cannot be counted."""
+def headline(report: dict, table: str, row: str, column: str) -> int | None:
+    """One headline figure of a report (a cell by table, row and column key), or None when its table cannot be
+    counted or the report lacks the cell."""
     if not countable(report, table)[0]:
         return None
-    values = report[table][row]
-    return values[column] if isinstance(column, int) else values.get(column)
+    cell = find_cell(report, f"{table}.{row}.{column}")
+    return None if cell is None else cell.value
 
 
 def region_tree(reports: list[dict]) -> dict[str, dict]:
@@ -432,7 +427,7 @@ def render_region(folder: str, node: dict, tree: dict) -> str:
     for year in years:
         year_reports = [r for r in reports if r["year"] == year]
         values = []
-        for _label, t, rrow, col in HEADLINES:
+        for _label, t, rrow, col, _describe in load_template().headlines():
             counted = [v for r in year_reports if (v := headline(r, t, rrow, col)) is not None]
             values.append(sum(counted) if counted else None)
         n_counted = sum(1 for r in year_reports if any(countable(r, t)[0] for t in tables))
@@ -457,7 +452,7 @@ def render_region(folder: str, node: dict, tree: dict) -> str:
     return meta.front_matter({"title": node["name"], "description": description}) + pages.render(
         "region.md.j2",
         node=node,
-        headers=[h[0] for h in HEADLINES],
+        headers=[h.label for h in load_template().headlines()],
         sums=sums,
         excluded=excluded,
         agencies=agencies,
