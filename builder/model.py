@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from builder.cells import PROBLEMS
 from builder.template import VERSIONS, Template, load_template
 
 
@@ -80,8 +81,23 @@ Number = int | float
 # How a row of a table is written in JSON: an object {column: number}, a list in the template's column order
 # (table C), or one bare number (table A's one-number rows, whose column is their 第二十条 group's).
 OBJECT, LIST, SCALAR = "object", "list", "scalar"
-# How a cell was read (Cell.reading), from a plain printed number to one the reader could not settle.
+# How a cell was read (Cell.reading), from a plain printed number to one the reader could not settle; the
+# placements a cell note records (`position`); the severities of a finding.
 READINGS = ("printed", "ocr", "inferred", "ambiguous")
+POSITIONS = ("inferred", "ambiguous")
+SEVERITIES = ("error", "warning", "info")
+LINE = "1-based line (or block) of the source where this was read"
+
+
+def about(description: str, enum: list | None = None, required: bool = False):
+    """A field of a JSON-facing dataclass with what builder.schema needs to describe it: its `description`,
+    its allowed values (`enum`) and whether the JSON must have it (`required`: no default); default None."""
+    json = {"description": description, **({"enum": enum} if enum else {})}
+    if required:
+        return field(metadata={"json": json, "required": True})
+    return field(default=None, metadata={"json": json})
+
+
 UNPLACED = "_unplaced"  # the cell-note key of a row's numbers beyond its columns (`table.row._unplaced`)
 
 
@@ -99,16 +115,18 @@ class CellNote:
     (the number was refused: a key of builder.cells.PROBLEMS), `unit` printed after the number, `ocr` read
     from a scan, `label`/`label_score` the row's printed label when it was matched by similarity."""
 
-    line: int | None = None
-    raw: str | None = None
-    position: str | None = None
-    alternatives: tuple | None = None
-    unreadable: bool | None = None
-    impossible: str | None = None
-    unit: str | None = None
-    ocr: bool | None = None
-    label: str | None = None
-    label_score: float | None = None
+    line: int | None = about(LINE)
+    raw: str | None = about("the text printed in the source, where it differs from the number")
+    position: str | None = about("how the column was placed when not read from its place", enum=list(POSITIONS))
+    alternatives: tuple | None = about("the numbers another placement that fits the sums as well gives (null: blank)")
+    unreadable: bool | None = about("the text is not a number; value null")
+    impossible: str | None = about(
+        "the number was refused (why: builder/cells.py PROBLEMS); value null", enum=list(PROBLEMS)
+    )
+    unit: str | None = about("a unit printed after the number (件, 人次, 万元)")
+    ocr: bool | None = about("the number was read by OCR from a scan")
+    label: str | None = about("the row's label as printed, when it was matched by similarity")
+    label_score: float | None = about("how alike the printed label and the template's are (0 to 1)")
 
     @classmethod
     def from_json(cls, data: dict, path: str) -> CellNote:
@@ -409,17 +427,17 @@ class Finding:
     the other file's number; None when there is no comparison), `related` another report's id, `share` the
     share of text two reports have in common."""
 
-    rule: str
-    severity: str
-    message: str
-    table: str | None = None
-    row: str | None = None
-    column: str | int | None = None
-    left: object = None
-    right: object = None
-    line: int | None = None
-    related: str | None = None
-    share: float | None = None
+    rule: str = about("the rule's id (template.yaml rules, checks.yaml rules)", required=True)
+    severity: str = about("how grave", enum=list(SEVERITIES), required=True)
+    message: str = about("what was found, in words", required=True)
+    table: str | None = about("the table key it is about")
+    row: str | None = about("the row key it is about")
+    column: str | int | None = about("the column key it is about (null for a one-number row of table A)")
+    left: object = about("what the report says (a number, a sum, a count, a year)")
+    right: object = about("what it should equal, or the other file's number")
+    line: int | None = about(LINE)
+    related: str | None = about("the id of another report it concerns")
+    share: float | None = about("the share of text two reports have in common (0 to 1)")
 
     @classmethod
     def from_json(cls, data: dict) -> Finding:

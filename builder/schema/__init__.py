@@ -1,11 +1,15 @@
-"""The JSON Schema of a report, derived from the template definition (report.schema.json is its written copy)."""
+"""The JSON Schema of a report, generated from the report model (builder.model) and the template definition;
+report.schema.json is its written copy (tests/test_schema.py checks the two are equal)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
 from pathlib import Path
 
-from builder.cells import PROBLEMS
+from builder.model import UNPLACED, CellNote, Finding
 from builder.template import VERSIONS, Template, load_template
 
 SCHEMA_FILE = Path(__file__).parent / "report.schema.json"
@@ -14,6 +18,57 @@ NUMBER = {
     "description": "the printed number, its digits exact; null when the cell is blank, missing, unreadable or "
     "refused (see cells)",
 }
+
+
+JSON_TYPES = {int: "integer", str: "string", float: "number", bool: "boolean", tuple: "array"}
+
+
+def field_schema(hint, metadata) -> dict:
+    """Given a model field's type (`int | None`, `str`, `object`, …) and metadata (builder.model.about: its
+    description and allowed values), return its JSON Schema: any value for `object`, the `enum` when the
+    field lists its values, else its JSON types (null where the field may be None)."""
+    about = dict(metadata.get("json", {}))
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if object in kinds or "enum" in about:
+        return about
+    names = [JSON_TYPES[k] for k in kinds if k is not type(None)] + (["null"] if type(None) in kinds else [])
+    return {"type": names[0] if len(names) == 1 else names, **about}
+
+
+def model_schema(cls: type) -> dict:
+    """Given a JSON-facing dataclass of builder.model (CellNote, Finding), return the JSON Schema of its JSON:
+    an object of its fields (field_schema) and no others, those marked required required."""
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    return {
+        "type": "object",
+        "required": [f.name for f in fields if f.metadata.get("required")],
+        "properties": {f.name: field_schema(hints[f.name], f.metadata) for f in fields},
+        "additionalProperties": False,
+    }
+
+
+def cells_schema() -> dict:
+    """The JSON Schema of a report's `cells`: a CellNote by cell path (`table.row.column`, or `table.row` for
+    a one-number row of table A), and under `table.row._unplaced` the raw texts of a row's numbers beyond its
+    columns."""
+    note = model_schema(CellNote)
+    return {
+        "type": "object",
+        "description": "notes on single cells, keyed table.row.column",
+        "patternProperties": {
+            rf"\.{UNPLACED}$": {
+                "type": "object",
+                "required": ["raw"],
+                "properties": {
+                    "raw": {"type": "array", "items": {"type": "string"}},
+                    "line": note["properties"]["line"],
+                },
+                "additionalProperties": False,
+            }
+        },
+        "additionalProperties": note,
+    }
 
 
 def table_a_schema(template: Template) -> dict:
@@ -186,26 +241,7 @@ def report_schema(template: Template | None = None) -> dict:
                     },
                 },
             },
-            "cells": {
-                "type": "object",
-                "description": "notes on single cells, keyed table.row.column",
-                "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                        "line": line,
-                        "raw": {},
-                        "position": {"enum": ["inferred", "ambiguous"]},
-                        "alternatives": {"type": "array"},
-                        "unreadable": {"type": "boolean", "description": "the text is not a number; value null"},
-                        "impossible": {
-                            "enum": list(PROBLEMS),
-                            "description": "the number was refused (why: builder/cells.py PROBLEMS); value null",
-                        },
-                        "unit": {"type": "string", "description": "a unit printed after the number (件, 人次, 万元)"},
-                        "ocr": {"type": "boolean", "description": "the number was read by OCR from a scan"},
-                    },
-                },
-            },
+            "cells": cells_schema(),
             "notes": {"type": "array", "items": {"type": "string"}},
             # Added by the build (data/json), not by `parse`:
             "agency_id": {"type": "string", "description": "the agency's id in data/agencies.yaml"},
@@ -263,23 +299,7 @@ def report_schema(template: Template | None = None) -> dict:
             "findings": {
                 "type": "array",
                 "description": "what the checks found (builder/template/checks.yaml)",
-                "items": {
-                    "type": "object",
-                    "required": ["rule", "severity", "message"],
-                    "properties": {
-                        "rule": {"type": "string"},
-                        "severity": {"enum": ["error", "warning", "info"]},
-                        "table": string_or_null,
-                        "row": string_or_null,
-                        "column": {"type": ["string", "integer", "null"]},
-                        "left": {},
-                        "right": {},
-                        "message": {"type": "string"},
-                        "line": line,
-                        "related": string_or_null,
-                        "share": {"type": ["number", "null"]},
-                    },
-                },
+                "items": model_schema(Finding),
             },
         },
     }
