@@ -168,9 +168,8 @@ def year_series(frame: pd.DataFrame, column: str) -> pd.Series:
 def outcome_group(template: Template, row: str) -> str:
     """The printed outcome group of a table B row: `（三）不予公开` for its sub-rows, `（一）予以公开` for itself."""
     spec = template.spec("applications", "rows", row)
-    if spec.get("group", "").startswith("三、"):
-        return f"{spec['number']}{(spec.get('variants') or [spec['label']])[0]}"
-    return spec["group"]
+    group, _ = template.row_name("applications", row)
+    return group or f"{spec['number']}{(spec.get('variants') or [spec['label']])[0]}"
 
 
 def usable(report: dict, template: Template, cell: str):

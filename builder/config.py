@@ -177,6 +177,7 @@ TABLE = strict(
     letter=STR,
     section=STR,
     templates=mapping_of({"type": "array", "items": GROUP}),
+    named_groups=STRS,
     rows=mapping_of(ROW),
     columns=mapping_of(COLUMN),
 )

@@ -276,15 +276,18 @@ class Template:
         """The consistency rules of one table, in template.yaml order."""
         return tuple(r for r in self.rules if r.table == table)
 
+    def row_name(self, table: str, row: str) -> tuple[str | None, str]:
+        """A row as printed: (the group it is named under, from the table's `named_groups`, or None; its number
+        and label, `1.属于国家秘密`, `一、本年新收政府信息公开申请数量`, `行政许可`)."""
+        spec = self.spec(table, "rows", row)
+        group = spec.get("group")
+        named = group if group in self.tables[table].get("named_groups", ()) else None
+        return named, f"{spec.get('number', '')}{spec['label']}"
+
     def cell_label(self, table: str, row: str, column: str | None = None) -> str:
         """A reader's name for a cell: "（三）不予公开 1.属于国家秘密 / 自然人"."""
-        spec = self.spec(table, "rows", row)
-        name = spec["label"]
-        if spec.get("group") and table == "applications" and not spec["group"].startswith("三、"):
-            name = f"{spec['group']} {spec['number']}.{name}"
-        elif spec.get("number") and table == "applications":
-            sep = "、" if spec["number"] in "一二三四" else ""
-            name = f"{spec['number']}{sep}{name}"
+        group, name = self.row_name(table, row)
+        name = f"{group} {name}" if group else name
         if column is None:
             return name
         return f"{name} / {self.column_label(table, column)}"
@@ -306,11 +309,16 @@ def check_references(template: Template, path: Path | str) -> None:
 
 
 def check_table_references(template: Template, path: Path | str) -> None:
-    """Raise ConfigError unless each table's section is a section key and table A's groups name its own
-    rows and columns."""
+    """Raise ConfigError unless each table's section is a section key, its named groups are groups of its rows,
+    and table A's groups name its own rows and columns."""
     sections = [s["key"] for s in template.sections]
     for table, spec in template.tables.items():
         require_known(path, ["tables", table, "section"], spec["section"], sections, "a section key")
+        groups = {row.get("group") for row in spec["rows"].values()} - {None}
+        for n, group in enumerate(spec.get("named_groups", ())):
+            require_known(
+                path, ["tables", table, "named_groups", n], group, sorted(groups), f"a group of {table}'s rows"
+            )
         for version, groups in spec.get("templates", {}).items():
             require_known(path, ["tables", table, "templates", version], version, VERSIONS, "a template version")
             for n, group in enumerate(groups):
