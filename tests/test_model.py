@@ -107,3 +107,77 @@ def test_a_note_the_model_does_not_know_is_refused_by_name():
     data["cells"]["applications.new.total"] = {"line": 25, "colour": "red"}
     with pytest.raises(ValueError, match=r"cells\.applications\.new\.total"):
         Report.from_json(data)
+
+
+# --- one edit in one file: a row added to a copy of the template ---------------------------------
+
+NEW_ROW = "unable_other"
+# One line added to template.yaml: an outcome row under （四）无法提供. Rule B2 (outcomes) covers it as an
+# outcome, rule B3 (total column) as a row of table B: no other file changes.
+NEW_ROW_LINE = f'      {NEW_ROW}: {{label: 其他无法提供情形, number: "4.", group: （四）无法提供, outcome: true}}\n'
+
+
+@pytest.fixture
+def grown_template(tmp_path):
+    """template.yaml with NEW_ROW added after 3.补正后申请内容仍不明确, loaded from a temporary copy."""
+    from builder.template import TEMPLATE_FILE, load_template
+
+    lines = TEMPLATE_FILE.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("unable_unclear:")) + 1
+    path = tmp_path / "template.yaml"
+    path.write_text("".join(lines[:at] + [NEW_ROW_LINE] + lines[at:]), encoding="utf-8")
+    return load_template(path)
+
+
+def grown_document(template):
+    """A 2021 report whose table B has every row of `template`: NEW_ROW prints 5 for natural persons but 4 as
+    its total, （七）总计 and 一 count the 5; every other cell is 0."""
+    from tests.tablegen import document, row_label_cells
+
+    columns = template.columns("applications")
+    five = {"natural_person": 5, "total": 5}
+    values = {
+        "new": five,
+        "total": five,
+        NEW_ROW: {"natural_person": 5, "total": 4},
+    }
+    header = [["", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]]
+    rows = [
+        row_label_cells(row, template) + [str(values.get(row, {}).get(c, 0)) for c in columns]
+        for row in template.rows("applications", "2021")
+    ]
+    return document(header + rows)
+
+
+def test_a_row_added_to_the_template_is_read_checked_and_shown(grown_template):
+    from builder.checks import check_report
+    from builder.pages import table_views
+    from builder.parse import parse_document
+
+    template = grown_template
+    assert template.cell_label("applications", NEW_ROW) == "（四）无法提供 4.其他无法提供情形"
+    report = parse_document(grown_document(template), template)
+    # the parser reads it, by its label, in its place among the outcomes
+    assert Report.from_json(report, template).cell("applications", NEW_ROW, "total").value == 4
+    assert report["applications"][NEW_ROW]["natural_person"] == 5
+    assert (
+        report["tables"]["applications"]["rows"][NEW_ROW] > report["tables"]["applications"]["rows"]["unable_unclear"]
+    )
+    # the checks report it: B3 in its own row, B2 counting it among the outcomes (4 in the 总计 column, else 0)
+    findings = {(f["rule"], f["row"], f["column"]): f for f in check_report(report, template)}
+    b3 = findings[("B3-total-column", NEW_ROW, "total")]
+    assert (b3["left"], b3["right"]) == (4, 5) and "（四）无法提供 4.其他无法提供情形 一行" in b3["message"]
+    b2 = findings[("B2-outcomes", "total", "total")]
+    assert (b2["left"], b2["right"]) == (5, 4)
+    assert not [f for f in findings if f[0] in ("B1-balance", "row-missing")]
+    # the page shows it: its own row of table B with its label, anchor and numbers
+    table_b = next(t for t in table_views(report, template) if t["key"] == "applications")
+    row = next(r for g in table_b["groups"] for r in g["rows"] if r["key"] == NEW_ROW)
+    assert (row["label"], row["anchor"]) == ("（四）无法提供 4.其他无法提供情形", f"B-{NEW_ROW}")
+    assert [c["value"] for c in row["cells"]] == ["5", "0", "0", "0", "0", "0", "4"]
+
+
+def test_the_unchanged_template_has_no_such_row():
+    from builder.template import load_template
+
+    assert NEW_ROW not in load_template().rows("applications", "2021")
