@@ -172,10 +172,14 @@ COLUMN = strict(
 )
 GROUP = strict(["item", "columns", "rows"], item=STR, columns=STRS, rows=STRS, scalar={"type": "boolean"})
 TABLE = strict(
-    ["title", "letter", "section", "columns", "rows"],
+    ["title", "letter", "section", "cue", "columns", "rows"],
     title=STR,
     letter=STR,
     section=STR,
+    cue={
+        "description": "words of the line that starts the table when its heading is lost (a string)",
+        "type": "string",
+    },
     templates=mapping_of({"type": "array", "items": GROUP}),
     named_groups=STRS,
     rows=mapping_of(ROW),
