@@ -16,7 +16,7 @@ from builder.config import CHECKS_SCHEMA, ConfigError, key_path, read_config, re
 from builder.model import Cell, find_cell, read_table
 from builder.revisions import changed_cells
 from builder.similarity import find_similar, shared_share, text_to_shingles
-from builder.template import TABLE_KEYS, UNKNOWN, Address, Rule, Template, load_template
+from builder.template import TABLE_KEYS, UNKNOWN, VERSIONS, Address, Rule, Template, load_template
 
 CHECKS_FILE = Path(__file__).parent / "template" / "checks.yaml"
 SENTENCE = re.compile(r"[^。；！？!?;]+")
@@ -155,7 +155,7 @@ def is_template_report(report: dict) -> bool:
     """Given a report, return True when it follows one of the national templates (`2021`,
     国办公开办函〔2021〕30号, or `2019`), whose tables and 勾稽关系 the checks know; False for `pre2019`
     reports, whose tables are the agency's own."""
-    return report.get("template") in ("2021", "2019")
+    return report.get("template") in VERSIONS
 
 
 # --- the template's sums (B1, B2, B3, C1) -------------------------------------------------------
@@ -633,16 +633,18 @@ def check_narrative(report: dict, template: Template) -> list[dict]:
 
 def fields_not_comparable(template: Template, table: str) -> dict[str, list[str]]:
     """{row: [columns]} of the 2019 template that the 2021 template does not have ([] = the whole row)."""
-    if table == "active_disclosure":
+    if template.groups_of(table, "2021"):
 
         def fields(version):
-            return {(r, c) for g in template.groups(version) for r in g.rows for c in g.columns}
+            return {(r, c) for g in template.groups_of(table, version) for r in g.rows for c in g.columns}
 
         new = fields("2021")
         rows_2021 = {r for r, _ in new}
         out: dict[str, list[str]] = {}
         for row in template.rows(table, "2019"):
-            cols = [c for g in template.groups("2019") if row in g.rows for c in g.columns if (row, c) not in new]
+            cols = [
+                c for g in template.groups_of(table, "2019") if row in g.rows for c in g.columns if (row, c) not in new
+            ]
             if cols:
                 out[row] = [] if row not in rows_2021 else cols
         return out

@@ -196,7 +196,7 @@ class Template:
         """A rule's equations in a template version: for `over: columns` one per column of the table, over the
         rows the version has; for `over: rows` one per row of the version, over the named columns."""
         rows = self.rows(rule.table, version)
-        left, right = self.expand(rule.left, version), self.expand(rule.right, version)
+        left, right = self.expand(rule.left, version, rule.table), self.expand(rule.right, version, rule.table)
         if rule.over == "columns":
             left, right = tuple(r for r in left if r in rows), tuple(r for r in right if r in rows)
             return tuple(
@@ -247,17 +247,22 @@ class Template:
         """The column keys of a table, in printed order (table A: every column of either version)."""
         return tuple(self.tables[table]["columns"])
 
-    def outcome_rows(self, version: str) -> tuple[str, ...]:
-        """The rows of table B marked `outcome: true` in a template version: （一）…（六） and their items."""
+    def outcome_rows(self, version: str, table: str | None = None) -> tuple[str, ...]:
+        """The rows marked `outcome: true` in a template version, of `table` or else of every table: table B's
+        （一）…（六） and their items."""
         return tuple(
-            key for key in self.rows("applications", version) if self.spec("applications", "rows", key).get("outcome")
+            key
+            for t in ([table] if table else self.tables)
+            for key in self.rows(t, version)
+            if self.spec(t, "rows", key).get("outcome")
         )
 
-    def expand(self, keys: tuple[str, ...], version: str) -> tuple[str, ...]:
-        """Given rule operands, return them with `outcomes` replaced by the template's outcome rows."""
+    def expand(self, keys: tuple[str, ...], version: str, table: str | None = None) -> tuple[str, ...]:
+        """Given rule operands, return them with `outcomes` replaced by the outcome rows (of `table`, else of
+        every table) of the template version."""
         out: list[str] = []
         for key in keys:
-            out.extend(self.outcome_rows(version) if key == "outcomes" else [key])
+            out.extend(self.outcome_rows(version, table) if key == "outcomes" else [key])
         return tuple(out)
 
     def headlines(self) -> tuple[Headline, ...]:
