@@ -807,33 +807,36 @@ def index_reports(reports: list[dict], key: Callable[[dict], str]) -> dict[tuple
 
 
 def check_carryover(reports: list[dict], template: Template, key: Callable[[dict], str]) -> dict[str, list[dict]]:
-    """This year's 上年结转 against last year's 结转下年度, column by column."""
+    """This year's 上年结转 against last year's 结转下年度, column by column (template.yaml `carryover`)."""
     index = index_reports(reports, key)
     found: dict[str, list[dict]] = defaultdict(list)
+    link = template.carryover()
+    this_name = load_checks()["labels"].get(link.table, {}).get(link.row) or template.cell_label(link.table, link.row)
+    last_name = template.spec(link.table, "rows", link.previous)["label"]
     for report in reports:
         prev = index.get((key(report), report["year"] - 1))
         pair = (report, prev)
-        if prev is None or not all(is_template_report(r) and table_status(r, "applications") == "ok" for r in pair):
+        if prev is None or not all(is_template_report(r) and table_status(r, link.table) == "ok" for r in pair):
             continue
-        for col in template.columns("applications"):
-            now = report["applications"].get("carried_over", {}).get(col)
-            before = prev["applications"].get("carried_forward", {}).get(col)
+        for col in template.columns(link.table):
+            now = cell_value(report, template, link.table, link.row, col)
+            before = cell_value(prev, template, link.table, link.previous, col)
             if (now is None and before is None) or (now or 0) == (before or 0):
                 continue
             message = (
-                f"{template.column_label('applications', col)} 一列：本年“上年结转” {show(now)} ≠ "
-                f"{prev['year']}年报告“结转下年度继续办理” {show(before)}"
+                f"{template.column_label(link.table, col)} 一列：本年“{this_name}” {show(now)} ≠ "
+                f"{prev['year']}年报告“{last_name}” {show(before)}"
             )
             found[report["id"]].append(
                 make_finding(
                     "carryover-mismatch",
                     message,
-                    table="applications",
-                    row="carried_over",
+                    table=link.table,
+                    row=link.row,
                     column=col,
                     left=now,
                     right=before,
-                    line=row_line(report, "applications", "carried_over"),
+                    line=row_line(report, link.table, link.row),
                     related=prev["id"],
                 )
             )

@@ -181,6 +181,7 @@ TABLE = strict(
         "type": "string",
     },
     templates=mapping_of({"type": "array", "items": GROUP}),
+    json_rows={"enum": ["list", "object"], "description": "how the report JSON writes a row: list or object"},
     named_groups=STRS,
     rows=mapping_of(ROW),
     columns=mapping_of(COLUMN),
@@ -206,8 +207,9 @@ HEADLINE = strict(
     column=STR,
     describe={"description": "whether a report page's description names the figure (true or false)", "type": "boolean"},
 )
+CARRYOVER = strict(["table", "row", "previous"], table=STR, row=STR, previous=STR)
 TEMPLATE_SCHEMA = strict(
-    ["sections", "tables", "rules", "headlines"],
+    ["sections", "tables", "rules", "headlines", "carryover"],
     sections={
         "type": "array",
         "items": strict(["key", "number", "heading", "variants"], key=STR, number=STR, heading=STR, variants=STRS),
@@ -220,6 +222,7 @@ TEMPLATE_SCHEMA = strict(
     ),
     rules={"type": "array", "items": RULE},
     headlines={"type": "array", "items": HEADLINE},
+    carryover=CARRYOVER,
 )
 
 INT = {"type": "integer"}

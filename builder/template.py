@@ -76,6 +76,15 @@ class Headline(NamedTuple):
     describe: bool = True
 
 
+class Carryover(NamedTuple):
+    """The link between two years of one agency (template.yaml `carryover`): in `table`, this year's `row`
+    equals last year's `previous` row, column by column (上年结转 = last year's 结转下年度继续办理)."""
+
+    table: str
+    row: str
+    previous: str
+
+
 class Unknown:
     """The value of a cell whose number is not known although something is printed there (unreadable or
     refused): an equation with such a cell cannot be judged. Use the one instance, `UNKNOWN`."""
@@ -243,6 +252,14 @@ class Template:
             key for key, spec in self.tables[table]["rows"].items() if version in spec.get("templates", VERSIONS)
         )
 
+    def cells(self, table: str, version: str) -> tuple[Address, ...]:
+        """Every (row, column) of a table in a template version, in printed order: a grouped table's rows under
+        their group's columns, any other table's rows under all its columns."""
+        groups = self.groups_of(table, version)
+        if groups:
+            return tuple((row, column) for g in groups for row in g.rows for column in g.columns)
+        return tuple((row, column) for row in self.rows(table, version) for column in self.columns(table))
+
     def columns(self, table: str) -> tuple[str, ...]:
         """The column keys of a table, in printed order (table A: every column of either version)."""
         return tuple(self.tables[table]["columns"])
@@ -271,6 +288,11 @@ class Template:
             Headline(h["label"], h["table"], h["row"], h["column"], h.get("describe", True))
             for h in self.raw["headlines"]
         )
+
+    def carryover(self) -> Carryover:
+        """The rows that link one year's report to the previous year's (template.yaml `carryover`)."""
+        link = self.raw["carryover"]
+        return Carryover(link["table"], link["row"], link["previous"])
 
     def arithmetic_rules(self) -> tuple[str, ...]:
         """The ids of the consistency rules (勾稽关系), in template.yaml order: a report breaking one of them in a
@@ -307,10 +329,11 @@ class Template:
 
 
 def check_references(template: Template, path: Path | str) -> None:
-    """Raise ConfigError unless every key template.yaml refers to exists (see the two checks below)."""
+    """Raise ConfigError unless every key template.yaml refers to exists (see the checks below)."""
     check_table_references(template, path)
     check_rule_references(template, path)
     check_headline_references(template, path)
+    check_carryover_references(template, path)
 
 
 def check_table_references(template: Template, path: Path | str) -> None:
@@ -360,6 +383,15 @@ def check_headline_references(template: Template, path: Path | str) -> None:
         for kind in ("row", "column"):
             where = ["headlines", n, kind]
             require_known(path, where, headline[kind], spec[f"{kind}s"], f"a {kind} of {headline['table']}")
+
+
+def check_carryover_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless `carryover` names a table of the template and two rows of it."""
+    link = template.raw["carryover"]
+    require_known(path, ["carryover", "table"], link["table"], template.tables, "a table key")
+    for kind in ("row", "previous"):
+        rows = template.tables[link["table"]]["rows"]
+        require_known(path, ["carryover", kind], link[kind], rows, f"a row of {link['table']}")
 
 
 def load_template(path: Path | None = None) -> Template:
