@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from builder.cells import PROBLEMS
 from builder.template import VERSIONS, Template, load_template
@@ -336,16 +336,6 @@ def row_to_cells(
     return [(scalar_column(template, table, row, version), data, SCALAR)]
 
 
-def note_address(table: Table, path: str) -> tuple[str, str] | None:
-    """The (row, column) a note path (`table.row.column`, or `table.row` for a one-number row) names in the
-    table, or None when the table has no such cell."""
-    _, row, *rest = path.split(".")
-    if rest:
-        return (row, rest[0]) if (row, rest[0]) in (table.cells or {}) else None
-    scalar = [c for (r, _), c in (table.cells or {}).items() if r == row and c.form == SCALAR]
-    return (row, scalar[0].column) if scalar else None
-
-
 def read_table(report: dict, key: str, template: Template | None = None) -> Table:
     """Given a report as JSON data and a table key, return its Table: every cell addressed by the template's
     row and column keys, with its note and source place. The one reader of a report's grids: checks,
@@ -355,30 +345,63 @@ def read_table(report: dict, key: str, template: Template | None = None) -> Tabl
     the model does not know."""
     template = template or load_template()
     info = (report.get("tables") or {}).get(key) or {}
-    row_lines, row_pages = info.get("rows"), info.get("pages")
+    prefix = f"{key}."
+    notes = {path: note for path, note in (report.get("cells") or {}).items() if path.startswith(prefix)}
     cells = None
     if key in report:
         grid = report[key]
         if not isinstance(grid, dict):
             raise json_error(key, "a mapping of rows", grid)
-        cells = {(c.row, c.column): c for row in grid for c in json_row_cells(report, key, row, template)}
+        rows, pages, version = info.get("rows") or {}, info.get("pages") or {}, report.get("template")
+        cells = {
+            (c.row, c.column): c
+            for row, data in grid.items()
+            for c in row_cells(template, key, row, data, version, (rows.get(row), pages.get(row)), notes)
+        }
+    used = {c.path for c in (cells or {}).values() if c.note is not None}
+    unplaced = {path.split(".")[1]: note for path, note in notes.items() if path.endswith(f".{UNPLACED}")}
+    stray = {
+        path: CellNote.from_json(note, path)
+        for path, note in notes.items()
+        if path not in used and not path.endswith(f".{UNPLACED}")
+    }
     lines = info.get("lines")
-    table = Table(key, cells, info.get("status"), tuple(lines) if lines is not None else None, row_lines, row_pages)
-    return attach_notes(table, report.get("cells") or {})
+    return Table(
+        key,
+        cells,
+        info.get("status"),
+        tuple(lines) if lines is not None else None,
+        info.get("rows"),
+        info.get("pages"),
+        unplaced,
+        stray,
+    )
 
 
-def json_row_cells(report: dict, table: str, row: str, template: Template) -> list[Cell]:
-    """The Cells of one row of a report's table (as JSON data), with the row's source line and page but no
-    notes; [] when the report has no such row. Raises ValueError as row_to_cells does."""
+def json_row_cells(report: dict, table: str, row: str, template: Template, notes: dict | None = None) -> list[Cell]:
+    """The Cells of one row of a report's table (as JSON data), with the row's source line and page and, when
+    `notes` (the report's `cells`, or those of the table) has one, the cell's note; [] when the report has no
+    such row. Raises ValueError as row_to_cells and CellNote.from_json do."""
     grid = report.get(table)
     if not isinstance(grid, dict) or row not in grid:
         return []
     info = (report.get("tables") or {}).get(table) or {}
-    line, page = (info.get("rows") or {}).get(row), (info.get("pages") or {}).get(row)
-    return [
-        Cell(table, row, column, value, form, None, line, page)
-        for column, value, form in row_to_cells(template, table, row, grid[row], report.get("template"))
-    ]
+    place = ((info.get("rows") or {}).get(row), (info.get("pages") or {}).get(row))
+    return row_cells(template, table, row, grid[row], report.get("template"), place, notes or {})
+
+
+def row_cells(
+    template: Template, table: str, row: str, data, version: str | None, place: tuple, notes: dict
+) -> list[Cell]:
+    """The Cells of one row given as JSON (`data`, see row_to_cells), with the row's (line, page) and each
+    cell's note from `notes` ({path: note}). Raises ValueError as row_to_cells and CellNote.from_json do."""
+    out = []
+    for column, value, form in row_to_cells(template, table, row, data, version):
+        path = f"{table}.{row}" if form == SCALAR else f"{table}.{row}.{column}"
+        note = notes.get(path)
+        note = None if note is None else CellNote.from_json(note, path)
+        out.append(Cell(table, row, column, value, form, note, *place))
+    return out
 
 
 def find_cell(report: dict, path: str, template: Template | None = None) -> Cell | None:
@@ -390,32 +413,10 @@ def find_cell(report: dict, path: str, template: Template | None = None) -> Cell
     template = template or load_template()
     table, _, rest = path.partition(".")
     row, _, column = rest.partition(".")
-    for cell in json_row_cells(report, table, row, template):
+    for cell in json_row_cells(report, table, row, template, report.get("cells")):
         if cell.column == column if column else cell.form == SCALAR:
-            note = (report.get("cells") or {}).get(cell.path)
-            return replace(cell, note=CellNote.from_json(note, cell.path)) if note is not None else cell
+            return cell
     return None
-
-
-def attach_notes(table: Table, notes: dict) -> Table:
-    """Given a Table and a report's `cells` notes, return the Table with each note of its own on its cell (a
-    row's numbers beyond its columns under `unplaced`, a note on a cell the grid lacks under `stray`)."""
-    cells = dict(table.cells or {})
-    unplaced, stray = {}, {}
-    for path, data in notes.items():
-        if path.split(".")[0] != table.key:
-            continue
-        parts = path.split(".")
-        if len(parts) == 3 and parts[2] == UNPLACED:
-            unplaced[parts[1]] = data
-            continue
-        note = CellNote.from_json(data, path)
-        address = note_address(table, path)
-        if address is None:
-            stray[path] = note
-        else:
-            cells[address] = replace(cells[address], note=note)
-    return replace(table, cells=cells if table.cells is not None else None, unplaced=unplaced, stray=stray)
 
 
 @dataclass(frozen=True)
