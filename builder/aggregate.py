@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from builder.model import find_cell
 from builder.pages.addresses import report_page
 from builder.rates import cell_problem, cell_value, figure_value, load_definitions, rate_value
 from builder.template import TABLE_KEYS, Template
@@ -73,16 +74,8 @@ def report_identity(report: dict) -> dict:
 
 
 def table_cells(template: Template, table: str, version: str) -> Iterator[tuple[str, str]]:
-    """The (row, column) keys of one table in a template version, in printed order."""
-    if table == "active_disclosure":
-        for group in template.groups(version):
-            for row in group.rows:
-                for column in group.columns:
-                    yield row, column
-        return
-    for row in template.rows(table, version):
-        for column in template.columns(table):
-            yield row, column
+    """The (row, column) keys of one table in a template version, in printed order (Template.cells)."""
+    yield from template.cells(table, version)
 
 
 def cell_unit(template: Template, table: str, row: str, column: str) -> str:
@@ -101,13 +94,12 @@ def report_cell_rows(report: dict, template: Template) -> Iterator[dict]:
     identity = report_identity(report)
     for table in TABLE_KEYS:
         for row, column in table_cells(template, table, version):
-            path = f"{table}.{row}.{column}"
-            note = report.get("cells", {}).get(path) or report.get("cells", {}).get(f"{table}.{row}") or {}
+            cell = find_cell(report, f"{table}.{row}.{column}", template)
             yield {
                 **identity,
                 **cell_identity(template, table, row, column),
-                "value": cell_value(report, template, path),
-                "raw": note.get("raw", ""),
+                "value": None if cell is None else cell.value,
+                "raw": (cell.printed if cell else None) or "",
             }
 
 
@@ -168,9 +160,8 @@ def year_series(frame: pd.DataFrame, column: str) -> pd.Series:
 def outcome_group(template: Template, row: str) -> str:
     """The printed outcome group of a table B row: `（三）不予公开` for its sub-rows, `（一）予以公开` for itself."""
     spec = template.spec("applications", "rows", row)
-    if spec.get("group", "").startswith("三、"):
-        return f"{spec['number']}{(spec.get('variants') or [spec['label']])[0]}"
-    return spec["group"]
+    group, _ = template.row_name("applications", row)
+    return group or f"{spec['number']}{(spec.get('variants') or [spec['label']])[0]}"
 
 
 def usable(report: dict, template: Template, cell: str):

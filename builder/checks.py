@@ -13,9 +13,10 @@ from pathlib import Path
 
 from builder.cells import PROBLEMS, column_kind, fit_cell, number_cell, number_text, ocr_digits
 from builder.config import CHECKS_SCHEMA, ConfigError, key_path, read_config, require_known, require_pattern
+from builder.model import Cell, find_cell, read_table
 from builder.revisions import changed_cells
 from builder.similarity import find_similar, shared_share, text_to_shingles
-from builder.template import TABLE_KEYS, UNKNOWN, Address, Rule, Template, load_template
+from builder.template import TABLE_KEYS, UNKNOWN, VERSIONS, Address, Rule, Template, load_template
 
 CHECKS_FILE = Path(__file__).parent / "template" / "checks.yaml"
 SENTENCE = re.compile(r"[^。；！？!?;]+")
@@ -116,12 +117,10 @@ def table_status(report: dict, table: str) -> str:
     return report.get("tables", {}).get(table, {}).get("status", "missing")
 
 
-def table_grid(report: dict, table: str, template: Template) -> dict[str, dict]:
-    """Given a report and a table, return {row: {column: value}} (table C is stored as lists)."""
-    values = report.get(table) or {}
-    if table == "review_litigation":
-        return {row: dict(zip(template.columns(table), cells, strict=True)) for row, cells in values.items()}
-    return {row: (cells if isinstance(cells, dict) else {None: cells}) for row, cells in values.items()}
+def table_cells(report: dict, table: str, template: Template) -> list[Cell]:
+    """Given a report and a table key, return the table's cells in the report's order (builder.model.read_table:
+    every table addressed by row and column keys); [] when the report has no such table."""
+    return list((read_table(report, table, template).cells or {}).values())
 
 
 def row_line(report: dict, table: str, row: str | None) -> int | None:
@@ -156,7 +155,7 @@ def is_template_report(report: dict) -> bool:
     """Given a report, return True when it follows one of the national templates (`2021`,
     国办公开办函〔2021〕30号, or `2019`), whose tables and 勾稽关系 the checks know; False for `pre2019`
     reports, whose tables are the agency's own."""
-    return report.get("template") in ("2021", "2019")
+    return report.get("template") in VERSIONS
 
 
 # --- the template's sums (B1, B2, B3, C1) -------------------------------------------------------
@@ -166,15 +165,11 @@ def rule_values(report: dict, template: Template, table: str) -> dict[Address, o
     """A table's cells as the rules read them: {(row, column): number, None for blank, or UNKNOWN for a
     cell whose number is unknown (unreadable or refused: its own finding says so, the sum cannot be checked;
     or in a row the reader did not find, whose row-missing finding says so: its blanks are not the agency's)."""
-    grid = table_grid(report, table, template)
     found = report["tables"].get(table, {}).get("rows") or {}
-    values = {
-        (row, col): (v if row in found or not found else UNKNOWN)
-        for row, cells in grid.items()
-        for col, v in cells.items()
+    return {
+        (c.row, c.column): (c.value if (c.row in found or not found) and c.problem is None else UNKNOWN)
+        for c in table_cells(report, table, template)
     }
-    values.update({(row, col): UNKNOWN for t, row, col in unknown_cells(report) if t == table})
-    return values
 
 
 def side_text(rule: Rule, template: Template, cells: tuple[Address, ...], values: list, total) -> str:
@@ -303,13 +298,10 @@ def check_cells_blank(report: dict, template: Template) -> list[dict]:
         if table_status(report, t) != "ok":
             continue
         seen = report["tables"][t].get("rows", {})
-        unknown = unknown_cells(report)
         blanks = [
-            (row, col)
-            for row, cells in table_grid(report, t, template).items()
-            if row in seen
-            for col, value in cells.items()
-            if value is None and (t, row, col) not in unknown
+            (c.row, c.json_column)
+            for c in table_cells(report, t, template)
+            if c.row in seen and c.value is None and c.problem is None
         ]
         if blanks:
             names = "、".join(cell_name(template, t, r, c) for r, c in blanks[:limit])
@@ -331,16 +323,12 @@ def cell_notes(report: dict):
         yield table, row, (rest[0] if rest else None), note
 
 
-def unknown_cells(report: dict) -> set[tuple[str, str, str | None]]:
-    """(table, row, column) of the cells whose number is unknown, not blank: unreadable or refused."""
-    return {(t, r, c) for t, r, c, note in cell_notes(report) if note.get("unreadable") or note.get("impossible")}
-
-
 def cell_value(report: dict, template: Template, table: str, row: str, column: str | None):
-    """Given a cell's address (table, row, column; column None for 表A's one-number rows), return
-    the report's number there (int or float, in the column's unit, e.g. 万元), or None when it is blank,
-    unknown or absent. Raises ValueError when a 表C row has not one value per column (table_grid)."""
-    return table_grid(report, table, template).get(row, {}).get(column)
+    """Given a cell's place as its note names it (table, row, column; column None for 表A's one-number rows),
+    return the report's number there (int or float, in the column's unit, e.g. 万元), or None when it is
+    blank, unknown or absent. Raises ValueError when a 表C row has not one value per column (model.find_cell)."""
+    cell = find_cell(report, ".".join(p for p in (table, row, column) if p), template)
+    return None if cell is None else cell.value
 
 
 def check_cells_inferred(report: dict, template: Template) -> list[dict]:
@@ -398,13 +386,6 @@ def check_cells_unreadable(report: dict, template: Template) -> list[dict]:
     return found
 
 
-def value_kind(template: Template, version: str, table: str, row: str, column: str | None) -> str:
-    """The kind (cells.COUNT, AMOUNT, CHANGE) of a cell; table A's one-number rows take their group's column."""
-    if column is None:
-        column = next(g.columns[0] for g in template.groups(version) if row in g.rows)
-    return column_kind(template.spec(table, "columns", column))
-
-
 def value_problem(value, kind: str) -> str | None:
     """Why a number in a report cannot be in a column of `kind` (a key of cells.PROBLEMS), or None."""
     if not isinstance(value, int | float) or isinstance(value, bool):
@@ -430,22 +411,21 @@ def check_cells_impossible(report: dict, template: Template) -> list[dict]:
                 make_finding("cell-impossible", message, table=table, row=row, column=column, line=note.get("line"))
             )
     for table in TABLE_KEYS:
-        for row, cells in table_grid(report, table, template).items():
-            for column, value in cells.items():
-                problem = value_problem(value, value_kind(template, report["template"], table, row, column))
-                if problem:
-                    message = f"{cell_name(template, table, row, column)}：{show(value)}，{PROBLEMS[problem]}"
-                    found.append(
-                        make_finding(
-                            "cell-impossible",
-                            message,
-                            table=table,
-                            row=row,
-                            column=column,
-                            left=value,
-                            line=row_line(report, table, row),
-                        )
+        for cell in table_cells(report, table, template):
+            problem = value_problem(cell.value, column_kind(template.spec(table, "columns", cell.column)))
+            if problem:
+                name = cell_name(template, table, cell.row, cell.json_column)
+                found.append(
+                    make_finding(
+                        "cell-impossible",
+                        f"{name}：{show(cell.value)}，{PROBLEMS[problem]}",
+                        table=table,
+                        row=cell.row,
+                        column=cell.json_column,
+                        left=cell.value,
+                        line=cell.row_line,
                     )
+                )
     return found
 
 
@@ -582,28 +562,26 @@ def claims_in(sentence: str, claim: dict):
             yield 0, m.group(0)
 
 
-def resolve_cell(report: dict, template: Template, path: str):
-    """Given `table.row[.column]`, return the report's number there, or None (absent, blank, other template)."""
-    table, *keys = path.split(".")
-    if table_status(report, table) != "ok":
+def resolve_cell(report: dict, template: Template, path: str) -> Cell | None:
+    """Given `table.row.column` (or `table.row` for a one-number row of 表A), return the report's cell there
+    when it holds a number in a table found with numbers, else None (absent, blank, other template)."""
+    if table_status(report, path.split(".")[0]) != "ok":
         return None
-    value = report.get(table)
-    if table == "review_litigation":
-        value = table_grid(report, table, template)
-    for key in keys:
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    cell = find_cell(report, path, template)
+    number = cell is not None and isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+    return cell if number else None
 
 
 def accepted_values(report: dict, template: Template, claim: dict) -> list[tuple[list[str], float]]:
-    """The claim's table entries this report has: [(cell paths, their sum)]."""
-    out = []
+    """The claim's table entries this report has: [(cell paths, their sum)], an entry naming the same cells
+    as an earlier one (`table.row` and `table.row.column` of a one-number row) left out."""
+    out, seen = [], set()
     for paths in claim["accept"]:
-        values = [resolve_cell(report, template, p) for p in paths]
-        if all(v is not None for v in values):
-            out.append((paths, sum(values)))
+        cells = [resolve_cell(report, template, p) for p in paths]
+        where = tuple((c.table, c.row, c.column) for c in cells if c is not None)
+        if len(where) == len(paths) and where not in seen:
+            seen.add(where)
+            out.append((paths, sum(c.value for c in cells)))
     return out
 
 
@@ -655,16 +633,18 @@ def check_narrative(report: dict, template: Template) -> list[dict]:
 
 def fields_not_comparable(template: Template, table: str) -> dict[str, list[str]]:
     """{row: [columns]} of the 2019 template that the 2021 template does not have ([] = the whole row)."""
-    if table == "active_disclosure":
+    if template.groups_of(table, "2021"):
 
         def fields(version):
-            return {(r, c) for g in template.groups(version) for r in g.rows for c in g.columns}
+            return {(r, c) for g in template.groups_of(table, version) for r in g.rows for c in g.columns}
 
         new = fields("2021")
         rows_2021 = {r for r, _ in new}
         out: dict[str, list[str]] = {}
         for row in template.rows(table, "2019"):
-            cols = [c for g in template.groups("2019") if row in g.rows for c in g.columns if (row, c) not in new]
+            cols = [
+                c for g in template.groups_of(table, "2019") if row in g.rows for c in g.columns if (row, c) not in new
+            ]
             if cols:
                 out[row] = [] if row not in rows_2021 else cols
         return out
@@ -827,33 +807,36 @@ def index_reports(reports: list[dict], key: Callable[[dict], str]) -> dict[tuple
 
 
 def check_carryover(reports: list[dict], template: Template, key: Callable[[dict], str]) -> dict[str, list[dict]]:
-    """This year's 上年结转 against last year's 结转下年度, column by column."""
+    """This year's 上年结转 against last year's 结转下年度, column by column (template.yaml `carryover`)."""
     index = index_reports(reports, key)
     found: dict[str, list[dict]] = defaultdict(list)
+    link = template.carryover()
+    this_name = load_checks()["labels"].get(link.table, {}).get(link.row) or template.cell_label(link.table, link.row)
+    last_name = template.spec(link.table, "rows", link.previous)["label"]
     for report in reports:
         prev = index.get((key(report), report["year"] - 1))
         pair = (report, prev)
-        if prev is None or not all(is_template_report(r) and table_status(r, "applications") == "ok" for r in pair):
+        if prev is None or not all(is_template_report(r) and table_status(r, link.table) == "ok" for r in pair):
             continue
-        for col in template.columns("applications"):
-            now = report["applications"].get("carried_over", {}).get(col)
-            before = prev["applications"].get("carried_forward", {}).get(col)
+        for col in template.columns(link.table):
+            now = cell_value(report, template, link.table, link.row, col)
+            before = cell_value(prev, template, link.table, link.previous, col)
             if (now is None and before is None) or (now or 0) == (before or 0):
                 continue
             message = (
-                f"{template.column_label('applications', col)} 一列：本年“上年结转” {show(now)} ≠ "
-                f"{prev['year']}年报告“结转下年度继续办理” {show(before)}"
+                f"{template.column_label(link.table, col)} 一列：本年“{this_name}” {show(now)} ≠ "
+                f"{prev['year']}年报告“{last_name}” {show(before)}"
             )
             found[report["id"]].append(
                 make_finding(
                     "carryover-mismatch",
                     message,
-                    table="applications",
-                    row="carried_over",
+                    table=link.table,
+                    row=link.row,
                     column=col,
                     left=now,
                     right=before,
-                    line=row_line(report, "applications", "carried_over"),
+                    line=row_line(report, link.table, link.row),
                     related=prev["id"],
                 )
             )

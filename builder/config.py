@@ -172,11 +172,17 @@ COLUMN = strict(
 )
 GROUP = strict(["item", "columns", "rows"], item=STR, columns=STRS, rows=STRS, scalar={"type": "boolean"})
 TABLE = strict(
-    ["title", "letter", "section", "columns", "rows"],
+    ["title", "letter", "section", "cue", "columns", "rows"],
     title=STR,
     letter=STR,
     section=STR,
+    cue={
+        "description": "words of the line that starts the table when its heading is lost (a string)",
+        "type": "string",
+    },
     templates=mapping_of({"type": "array", "items": GROUP}),
+    json_rows={"enum": ["list", "object"], "description": "how the report JSON writes a row: list or object"},
+    named_groups=STRS,
     rows=mapping_of(ROW),
     columns=mapping_of(COLUMN),
 )
@@ -193,8 +199,17 @@ RULE = strict(
     description=TEXT,
     sum_label={"description": "the words for a long sum in messages (a string)", "type": "string"},
 )
+HEADLINE = strict(
+    ["label", "table", "row", "column"],
+    label={"description": "the figure's name, Chinese then English (a string)", "type": "string"},
+    table=STR,
+    row=STR,
+    column=STR,
+    describe={"description": "whether a report page's description names the figure (true or false)", "type": "boolean"},
+)
+CARRYOVER = strict(["table", "row", "previous"], table=STR, row=STR, previous=STR)
 TEMPLATE_SCHEMA = strict(
-    ["sections", "tables", "rules"],
+    ["sections", "tables", "rules", "headlines", "carryover"],
     sections={
         "type": "array",
         "items": strict(["key", "number", "heading", "variants"], key=STR, number=STR, heading=STR, variants=STRS),
@@ -206,6 +221,8 @@ TEMPLATE_SCHEMA = strict(
         review_litigation=TABLE,
     ),
     rules={"type": "array", "items": RULE},
+    headlines={"type": "array", "items": HEADLINE},
+    carryover=CARRYOVER,
 )
 
 INT = {"type": "integer"}

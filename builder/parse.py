@@ -816,8 +816,10 @@ def row_pages(row_lines: dict[str, int], pages: dict[int, int]) -> dict:
     return {"pages": found} if found else {}
 
 
-def locate_table(lines: tuple[Line, ...], spans: dict, key: str, cue: str) -> list[Line]:
-    """The lines of a table: its section when the heading was found, else from a cue line to the next heading."""
+def locate_table(lines: tuple[Line, ...], spans: dict, key: str, template: Template) -> list[Line]:
+    """The lines of a table: its section when the heading was found, else from its cue line (template.yaml
+    `cue`) to the next heading."""
+    cue = template.tables[key]["cue"]
     if key in spans:
         start, end = spans[key]
         return list(lines[start:end])
@@ -864,12 +866,12 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
     tables = {}
     if version != "pre2019":
         tables["active_disclosure"] = read_active(
-            locate_table(lines, spans, "active_disclosure", "第二十条"), version, template
+            locate_table(lines, spans, "active_disclosure", template), version, template
         )
         tables["applications"] = read_applications(
-            locate_table(lines, spans, "applications", "本年新收政府信息公开申请数量"), version, template
+            locate_table(lines, spans, "applications", template), version, template
         )
-        tables["review_litigation"] = read_review(locate_table(lines, spans, "review_litigation", "行政复议"), template)
+        tables["review_litigation"] = read_review(locate_table(lines, spans, "review_litigation", template), template)
     if version == "pre2019":
         sections = free_sections(lines, title_line, agency)
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from builder.model import find_cell
 from builder.template import Template
 
 RATES_FILE = Path(__file__).parent / "template" / "rates.yaml"
@@ -75,16 +76,10 @@ def load_definitions(path: Path = RATES_FILE) -> Definitions:
 
 
 def cell_value(report: dict, template: Template, cell: str):
-    """Given a report and `table.row.column`, return the number in that cell or None. Table C rows are
-    lists in template column order; table A's scalar rows hold the value of their one column."""
-    table, row, column = cell.split(".")
-    values = (report.get(table) or {}).get(row)
-    if isinstance(values, dict):
-        return values.get(column)
-    if isinstance(values, list):
-        columns = template.columns(table)
-        return values[columns.index(column)] if column in columns else None
-    return values
+    """Given a report and `table.row.column`, return the number in that cell or None (builder.model.find_cell:
+    every table by row and column key, table A's one-number rows under their group's column)."""
+    found = find_cell(report, cell, template)
+    return None if found is None else found.value
 
 
 def rule_cells(finding: dict, template: Template, version: str) -> set[str] | None:

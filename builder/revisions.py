@@ -26,9 +26,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from builder.model import Cell, read_table
 from builder.template import Template, load_template
 
-TABLES = ("active_disclosure", "applications", "review_litigation")
 # the clues two files are compared on, in this order (see order_clues for where each is read)
 ORDER_CLUES = ("signed", "published", "fetched")
 CLUE_NAMES = {"signed": "签署日期 signing date", "published": "发布时间 published", "fetched": "获取时间 added"}
@@ -86,18 +86,10 @@ def is_newer(a: dict, b: dict) -> bool:
 
 
 def table_cells(report: dict, table: str, template: Template) -> dict[tuple[str, str | None], object]:
-    """Given a report and one of its tables, return {(row, column or None): value}."""
-    values = report.get(table) or {}
-    columns = template.columns(table)
-    out = {}
-    for row, value in values.items():
-        if isinstance(value, dict):
-            out.update({(row, c): v for c, v in value.items()})
-        elif isinstance(value, list):  # table C: a row is a list in the order of the template's columns
-            out.update({(row, columns[i] if i < len(columns) else str(i)): v for i, v in enumerate(value)})
-        else:
-            out[(row, None)] = value
-    return out
+    """Given a report and one of its tables, return {(row, column): value} (builder.model.read_table), the
+    column None for a one-number row of 表A, as the revision and witness records name it in JSON."""
+    cells = read_table(report, table, template).cells or {}
+    return {(c.row, c.json_column): c.value for c in cells.values()}
 
 
 def change_labels(table: str, row: str, column: str | None, template: Template) -> dict:
@@ -108,7 +100,7 @@ def change_labels(table: str, row: str, column: str | None, template: Template) 
         "table_label": f"表{spec['letter']} {spec['title']}",
         "row_label": template.cell_label(table, row) if known_row else row,
         "column_label": template.column_label(table, column) if column else "",
-        "anchor": f"{spec['letter']}-{row}",
+        "anchor": template.row_anchor(table, row),
     }
 
 
@@ -117,7 +109,7 @@ def changed_cells(old: dict, new: dict, template: Template | None = None) -> lis
     [{table, row, column, old, new, and their labels}] in table and row order (None = blank or absent)."""
     template = template or load_template()
     changes = []
-    for table in TABLES:
+    for table in template.tables:
         before, after = table_cells(old, table, template), table_cells(new, table, template)
         order = list(after) + [k for k in before if k not in after]
         for row, column in order:
@@ -147,46 +139,38 @@ TITLE_WORDS = ("年度报告", "政府信息公开工作")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def reading(report: dict) -> str:
+def report_cells(report: dict, template: Template) -> list[Cell]:
+    """Every cell of a report's template tables (builder.model.read_table), table by table."""
+    return [c for table in template.tables for c in (read_table(report, table, template).cells or {}).values()]
+
+
+def reading(report: dict, template: Template | None = None) -> str:
     """How a report's file was read: `ocr` when its reader says so (a note `read by OCR`, or cells marked
     `ocr`), `grid` for HTML and DOCX (their readers keep every table cell's row and column), else `text`."""
     ocr_note = any(str(n).startswith("read by OCR") for n in report.get("notes", []))
-    if ocr_note or any(note.get("ocr") for note in (report.get("cells") or {}).values()):
+    if ocr_note or any(c.ocr for c in report_cells(report, template or load_template())):
         return "ocr"
     return "grid" if report["source"].get("format") in GRID_FORMATS else "text"
 
 
 def cell_values(report: dict, template: Template) -> dict[tuple[str, str, str | None], object]:
     """Given a report, return {(table, row, column or None): number} of every template cell it read
-    (blank, missing and unreadable cells, null, are left out)."""
-    return {
-        (table, row, column): value
-        for table in TABLES
-        for (row, column), value in table_cells(report, table, template).items()
-        if value is not None
-    }
+    (blank, missing and unreadable cells, null, are left out); the column None for 表A's one-number rows."""
+    return {(c.table, c.row, c.json_column): c.value for c in report_cells(report, template) if c.value is not None}
 
 
-def doubtful_paths(report: dict) -> set[str]:
-    """The cells (`table.row.column` paths) the parser placed by the sums, found ambiguous, could not read
-    or refused."""
-    notes = (report.get("cells") or {}).items()
-    return {path for path, note in notes if note.get("position") or note.get("unreadable") or note.get("impossible")}
-
-
-def doubtful_cells(report: dict) -> int:
-    """How many cells the parser placed by the sums, found ambiguous, could not read or refused."""
-    return len(doubtful_paths(report))
+def doubtful_cells(report: dict, template: Template | None = None) -> int:
+    """How many cells the parser placed by the sums, found ambiguous, could not read or refused (Cell.doubtful)."""
+    return sum(c.doubtful for c in report_cells(report, template or load_template()))
 
 
 def sure_values(report: dict, template: Template) -> dict[tuple[str, str, str | None], object]:
     """cell_values without the doubtful cells: the numbers a witness can be held to (a number its reader
     placed by the sums or found ambiguous is a reading it could not make, like a blank)."""
-    doubtful = doubtful_paths(report)
     return {
-        key: value
-        for key, value in cell_values(report, template).items()
-        if ".".join(part for part in key if part) not in doubtful
+        (c.table, c.row, c.json_column): c.value
+        for c in report_cells(report, template)
+        if c.value is not None and not c.doubtful
     }
 
 
@@ -194,8 +178,8 @@ def witness_rank(report: dict, template: Template) -> tuple:
     """Sort key of the files of one report, best witness first: a grid over a text layer over OCR, then the
     fewest doubtful cells, then the most cells read, then display_key."""
     return (
-        READINGS.index(reading(report)),
-        doubtful_cells(report),
+        READINGS.index(reading(report, template)),
+        doubtful_cells(report, template),
         -len(cell_values(report, template)),
         display_key(report),
     )
@@ -259,7 +243,7 @@ def witness_record(witness: dict, source: dict, template: Template) -> dict:
         "published": about.get("published"),
         "fetched": about.get("fetched"),
         "date_signed": witness.get("date_signed"),
-        "reading": reading(witness),
+        "reading": reading(witness, template),
         "cells_read": len(cell_values(witness, template)),
         "disagreements": disagreements(source, witness, template),
     }

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from builder.config import TEMPLATE_SCHEMA, ConfigError, key_path, read_config, require_known
 
@@ -63,6 +63,26 @@ class Group:
 
 
 Address = tuple[str, str]  # (row key, column key) of a cell in one table
+
+
+class Headline(NamedTuple):
+    """A headline figure of the site (template.yaml `headlines`): its `label` (Chinese then English), the
+    one cell it reads by table, row and column key, and whether a report page's description names it."""
+
+    label: str
+    table: str
+    row: str
+    column: str
+    describe: bool = True
+
+
+class Carryover(NamedTuple):
+    """The link between two years of one agency (template.yaml `carryover`): in `table`, this year's `row`
+    equals last year's `previous` row, column by column (上年结转 = last year's 结转下年度继续办理)."""
+
+    table: str
+    row: str
+    previous: str
 
 
 class Unknown:
@@ -185,7 +205,7 @@ class Template:
         """A rule's equations in a template version: for `over: columns` one per column of the table, over the
         rows the version has; for `over: rows` one per row of the version, over the named columns."""
         rows = self.rows(rule.table, version)
-        left, right = self.expand(rule.left, version), self.expand(rule.right, version)
+        left, right = self.expand(rule.left, version, rule.table), self.expand(rule.right, version, rule.table)
         if rule.over == "columns":
             left, right = tuple(r for r in left if r in rows), tuple(r for r in right if r in rows)
             return tuple(
@@ -207,54 +227,101 @@ class Template:
         """The template.yaml entry of one row or column (`kind` is `rows` or `columns`); KeyError if unknown."""
         return self.tables[table][kind][key]
 
+    def grouped_table(self) -> str:
+        """The key of the table whose rows come in groups with their own columns per template version
+        (table A, 主动公开: one group per 第二十条 item): the table with `templates` in template.yaml."""
+        return next(key for key, spec in self.tables.items() if "templates" in spec)
+
     def groups(self, version: str) -> tuple[Group, ...]:
         """The 第二十条 groups of table A in a template version."""
+        return self.groups_of(self.grouped_table(), version)
+
+    def groups_of(self, table: str, version: str) -> tuple[Group, ...]:
+        """The groups of rows sharing columns of a table in a template version; () for a table whose rows all
+        share the table's columns (no `templates` in template.yaml) or a version it does not list."""
         return tuple(
             Group(g["item"], tuple(g["columns"]), tuple(g["rows"]), bool(g.get("scalar")))
-            for g in self.tables["active_disclosure"]["templates"][version]
+            for g in self.tables[table].get("templates", {}).get(version, ())
         )
 
     def rows(self, table: str, version: str) -> tuple[str, ...]:
         """The row keys of a table in a template version, in printed order."""
-        if table == "active_disclosure":
-            return tuple(row for g in self.groups(version) for row in g.rows)
+        if "templates" in self.tables[table]:
+            return tuple(row for g in self.groups_of(table, version) for row in g.rows)
         return tuple(
             key for key, spec in self.tables[table]["rows"].items() if version in spec.get("templates", VERSIONS)
         )
+
+    def cells(self, table: str, version: str) -> tuple[Address, ...]:
+        """Every (row, column) of a table in a template version, in printed order: a grouped table's rows under
+        their group's columns, any other table's rows under all its columns."""
+        groups = self.groups_of(table, version)
+        if groups:
+            return tuple((row, column) for g in groups for row in g.rows for column in g.columns)
+        return tuple((row, column) for row in self.rows(table, version) for column in self.columns(table))
 
     def columns(self, table: str) -> tuple[str, ...]:
         """The column keys of a table, in printed order (table A: every column of either version)."""
         return tuple(self.tables[table]["columns"])
 
-    def outcome_rows(self, version: str) -> tuple[str, ...]:
-        """The rows of table B marked `outcome: true` in a template version: （一）…（六） and their items."""
+    def outcome_rows(self, version: str, table: str | None = None) -> tuple[str, ...]:
+        """The rows marked `outcome: true` in a template version, of `table` or else of every table: table B's
+        （一）…（六） and their items."""
         return tuple(
-            key for key in self.rows("applications", version) if self.spec("applications", "rows", key).get("outcome")
+            key
+            for t in ([table] if table else self.tables)
+            for key in self.rows(t, version)
+            if self.spec(t, "rows", key).get("outcome")
         )
 
-    def expand(self, keys: tuple[str, ...], version: str) -> tuple[str, ...]:
-        """Given rule operands, return them with `outcomes` replaced by the template's outcome rows."""
+    def expand(self, keys: tuple[str, ...], version: str, table: str | None = None) -> tuple[str, ...]:
+        """Given rule operands, return them with `outcomes` replaced by the outcome rows (of `table`, else of
+        every table) of the template version."""
         out: list[str] = []
         for key in keys:
-            out.extend(self.outcome_rows(version) if key == "outcomes" else [key])
+            out.extend(self.outcome_rows(version, table) if key == "outcomes" else [key])
         return tuple(out)
+
+    def headlines(self) -> tuple[Headline, ...]:
+        """The headline figures of template.yaml `headlines`, in its order."""
+        return tuple(
+            Headline(h["label"], h["table"], h["row"], h["column"], h.get("describe", True))
+            for h in self.raw["headlines"]
+        )
+
+    def carryover(self) -> Carryover:
+        """The rows that link one year's report to the previous year's (template.yaml `carryover`)."""
+        link = self.raw["carryover"]
+        return Carryover(link["table"], link["row"], link["previous"])
+
+    def arithmetic_rules(self) -> tuple[str, ...]:
+        """The ids of the consistency rules (勾稽关系), in template.yaml order: a report breaking one of them in a
+        table has figures from it that the site does not sum or chart."""
+        return tuple(rule.id for rule in self.rules)
 
     def rules_for(self, table: str) -> tuple[Rule, ...]:
         """The consistency rules of one table, in template.yaml order."""
         return tuple(r for r in self.rules if r.table == table)
 
+    def row_name(self, table: str, row: str) -> tuple[str | None, str]:
+        """A row as printed: (the group it is named under, from the table's `named_groups`, or None; its number
+        and label, `1.属于国家秘密`, `一、本年新收政府信息公开申请数量`, `行政许可`)."""
+        spec = self.spec(table, "rows", row)
+        group = spec.get("group")
+        named = group if group in self.tables[table].get("named_groups", ()) else None
+        return named, f"{spec.get('number', '')}{spec['label']}"
+
     def cell_label(self, table: str, row: str, column: str | None = None) -> str:
         """A reader's name for a cell: "（三）不予公开 1.属于国家秘密 / 自然人"."""
-        spec = self.spec(table, "rows", row)
-        name = spec["label"]
-        if spec.get("group") and table == "applications" and not spec["group"].startswith("三、"):
-            name = f"{spec['group']} {spec['number']}.{name}"
-        elif spec.get("number") and table == "applications":
-            sep = "、" if spec["number"] in "一二三四" else ""
-            name = f"{spec['number']}{sep}{name}"
+        group, name = self.row_name(table, row)
+        name = f"{group} {name}" if group else name
         if column is None:
             return name
         return f"{name} / {self.column_label(table, column)}"
+
+    def row_anchor(self, table: str, row: str) -> str:
+        """The anchor of a table row on a report page: the table's letter and the row key (`B-granted`)."""
+        return f"{self.tables[table]['letter']}-{row}"
 
     def column_label(self, table: str, column: str) -> str:
         """A reader's name for a column (its printed label), or the key itself when the table has no such column."""
@@ -262,17 +329,24 @@ class Template:
 
 
 def check_references(template: Template, path: Path | str) -> None:
-    """Raise ConfigError unless every key template.yaml refers to exists (see the two checks below)."""
+    """Raise ConfigError unless every key template.yaml refers to exists (see the checks below)."""
     check_table_references(template, path)
     check_rule_references(template, path)
+    check_headline_references(template, path)
+    check_carryover_references(template, path)
 
 
 def check_table_references(template: Template, path: Path | str) -> None:
-    """Raise ConfigError unless each table's section is a section key and table A's groups name its own
-    rows and columns."""
+    """Raise ConfigError unless each table's section is a section key, its named groups are groups of its rows,
+    and table A's groups name its own rows and columns."""
     sections = [s["key"] for s in template.sections]
     for table, spec in template.tables.items():
         require_known(path, ["tables", table, "section"], spec["section"], sections, "a section key")
+        groups = {row.get("group") for row in spec["rows"].values()} - {None}
+        for n, group in enumerate(spec.get("named_groups", ())):
+            require_known(
+                path, ["tables", table, "named_groups", n], group, sorted(groups), f"a group of {table}'s rows"
+            )
         for version, groups in spec.get("templates", {}).items():
             require_known(path, ["tables", table, "templates", version], version, VERSIONS, "a template version")
             for n, group in enumerate(groups):
@@ -299,6 +373,25 @@ def check_rule_references(template: Template, path: Path | str) -> None:
         for side in ("left", "right"):
             for i, key in enumerate(rule[side]):
                 require_known(path, ["rules", n, side, i], key, known, what)
+
+
+def check_headline_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless each headline names a table of the template, a row and a column of it."""
+    for n, headline in enumerate(template.raw["headlines"]):
+        require_known(path, ["headlines", n, "table"], headline["table"], template.tables, "a table key")
+        spec = template.tables[headline["table"]]
+        for kind in ("row", "column"):
+            where = ["headlines", n, kind]
+            require_known(path, where, headline[kind], spec[f"{kind}s"], f"a {kind} of {headline['table']}")
+
+
+def check_carryover_references(template: Template, path: Path | str) -> None:
+    """Raise ConfigError unless `carryover` names a table of the template and two rows of it."""
+    link = template.raw["carryover"]
+    require_known(path, ["carryover", "table"], link["table"], template.tables, "a table key")
+    for kind in ("row", "previous"):
+        rows = template.tables[link["table"]]["rows"]
+        require_known(path, ["carryover", kind], link[kind], rows, f"a row of {link['table']}")
 
 
 def load_template(path: Path | None = None) -> Template:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from builder.model import Document, Line
-from builder.template import load_template
+from builder.template import Template, load_template
 
 T = load_template()
 APPLICANTS = T.columns("applications")[:-1]
@@ -33,13 +33,13 @@ def consistent_applications(outcomes: dict, carried_over: dict, carried_forward:
     return {k: rows[k] for k in T.rows("applications", version)}
 
 
-def row_label_cells(key: str) -> list[str]:
-    spec = T.spec("applications", "rows", key)
-    if spec.get("group") and not spec["group"].startswith("三、"):
-        return ["", spec["group"], f"{spec['number']}.{spec['label']}"]
-    if spec["number"] in "一二三四":
-        return [f"{spec['number']}、{spec['label']}"]
-    return ["", f"{spec['number']}{spec['label']}"]
+def row_label_cells(key: str, template: Template = T) -> list[str]:
+    """A table B row's label cells as printed, numbered as the template says (Template.row_name): a top-level
+    row (no group) in one cell, an outcome under its parent's cell, an item under its named group's cell."""
+    group, name = template.row_name("applications", key)
+    if group:
+        return ["", group, name]
+    return [name] if not template.spec("applications", "rows", key).get("group") else ["", name]
 
 
 def table_b_rows(values: dict) -> list[list[str]]:

@@ -72,7 +72,7 @@ def test_the_rules_words_are_data_beside_them():
 
 # --- adding a row and a rule: one edit of template.yaml ------------------------------------------
 
-NEW_ROW = '      denied_subtotal: {label: 不予公开小计, number: "9", group: （三）不予公开}\n'
+NEW_ROW = '      denied_subtotal: {label: 不予公开小计, number: "9.", group: （三）不予公开}\n'
 NEW_RULE = """  - id: B4-denied-subtotal
     table: applications
     over: columns

@@ -11,7 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from builder.cells import PROBLEMS, number_text
-from builder.template import Template
+from builder.model import Cell, read_table
+from builder.template import Group, Template
 
 TEMPLATES = Path(__file__).parent
 
@@ -189,7 +190,7 @@ def table_views(report: dict, template: Template) -> list[dict]:
     if version == "pre2019":
         return []
     views = []
-    for key in ("active_disclosure", "applications", "review_litigation"):
+    for key in template.tables:
         spec = template.tables[key]
         info = report["tables"].get(key, {})
         views.append(
@@ -206,38 +207,33 @@ def table_views(report: dict, template: Template) -> list[dict]:
 
 
 def table_groups(report: dict, template: Template, key: str, version: str) -> list[dict]:
-    """A table as groups of rows sharing one header: table A has one group per 第二十条 item."""
-    values = report[key]
-    if key == "active_disclosure":
-        groups = []
-        for group in template.groups(version):
-            header = [template.column_label(key, c) for c in group.columns]
-            rows = []
-            for row in group.rows:
-                cells = [values[row]] if group.scalar else [values[row][c] for c in group.columns]
-                paths = [f"{key}.{row}"] if group.scalar else [f"{key}.{row}.{c}" for c in group.columns]
-                rows.append(row_view(report, template, key, row, cells, paths))
-            groups.append({"item": group.item, "header": header, "rows": rows})
-        return groups
-    columns = template.columns(key)
-    header = [template.column_label(key, c) for c in columns]
-    rows = []
-    for row in template.rows(key, version):
-        cells = list(values[row].values()) if isinstance(values[row], dict) else list(values[row])
-        rows.append(row_view(report, template, key, row, cells, [f"{key}.{row}.{c}" for c in columns]))
-    return [{"item": "", "header": header, "rows": rows}]
+    """A table as groups of rows sharing one header (template.groups_of: table A has one group per 第二十条
+    item; a table without groups is one group of all its rows under its columns), each cell read by
+    builder.model.read_table. Raises KeyError for a row of the template version the report lacks."""
+    table = read_table(report, key, template)
+    groups = template.groups_of(key, version) or [Group("", template.columns(key), template.rows(key, version), False)]
+    return [
+        {
+            "item": group.item,
+            "header": [template.column_label(key, c) for c in group.columns],
+            "rows": [
+                row_view(report, template, key, row, [table.cell(row, c) for c in group.columns]) for row in group.rows
+            ],
+        }
+        for group in groups
+    ]
 
 
-def row_view(report, template, table, row, cells, paths) -> dict:
-    """Given a report, a table key, a row key, its cell values and their report paths, return what the page shows
-    of the row: key, anchor (`B-granted`), label as the template prints it, source line and PDF page, cell views."""
+def row_view(report: dict, template: Template, table: str, row: str, cells: list[Cell]) -> dict:
+    """Given a report, a table key, a row key and its cells (builder.model), return what the page shows of the
+    row: key, anchor (`B-granted`), label as the template prints it, source line and PDF page, cell views."""
     return {
         "key": row,
-        "anchor": f"{template.tables[table]['letter']}-{row}",
+        "anchor": template.row_anchor(table, row),
         "label": template.cell_label(table, row),
         "line": report["tables"].get(table, {}).get("rows", {}).get(row),
         "page": report["tables"].get(table, {}).get("pages", {}).get(row),
-        "cells": [cell_view(report, v, p) for v, p in zip(cells, paths, strict=True)],
+        "cells": [cell_view(report, c.value, c.path) for c in cells],
     }
 
 
@@ -269,7 +265,7 @@ def cell_notes(report: dict, template: Template) -> list[dict]:
                 "cell": (f"表{template.tables[table]['letter']} " + template.cell_label(table, row, *column[:1]))
                 if known
                 else path,
-                "anchor": f"{template.tables[table]['letter']}-{row}" if known else "",
+                "anchor": template.row_anchor(table, row) if known else "",
                 "line": note.get("line"),
                 "page": report["tables"].get(table, {}).get("pages", {}).get(row),
                 "what": "；".join(what) or "说明 note",

@@ -8,18 +8,9 @@ import json
 from collections import Counter, defaultdict
 
 from builder.checks import load_checks
+from builder.model import find_cell
 from builder.pages.addresses import agency_page
-
-# Headline figures summed on region pages and drawn on agency pages: (label, table, row, column).
-HEADLINES = (
-    ("新收申请 new applications", "applications", "new", "total"),
-    ("办结 completed", "applications", "total", "total"),
-    ("予以公开 granted", "applications", "granted", "total"),
-    ("行政复议 reviews", "review_litigation", "review", 4),
-    ("行政诉讼 lawsuits", "review_litigation", "litigation_direct", 4),
-)
-
-ARITHMETIC = ("B1-balance", "B2-outcomes", "B3-total-column", "C1-totals")
+from builder.template import load_template
 
 
 def rule_titles() -> dict[str, str]:
@@ -29,7 +20,7 @@ def rule_titles() -> dict[str, str]:
 
 def countable(report: dict, table: str) -> tuple[bool, str]:
     """Whether a report's figures from `table` can enter a sum or a chart, and why not."""
-    letter = {"active_disclosure": "A", "applications": "B", "review_litigation": "C"}[table]
+    letter = load_template().tables[table]["letter"]
     if report["template"] == "pre2019":
         return False, "pre-2019 report (no template)"
     status = report["tables"].get(table, {}).get("status")
@@ -38,18 +29,20 @@ def countable(report: dict, table: str) -> tuple[bool, str]:
     rules = report.get("findings", [])
     if any(f["rule"] == "agency-year-twice" for f in rules):
         return False, "another report of this agency and year is published too"
-    broken = sorted({f["rule"] for f in rules if f["rule"] in ARITHMETIC and f.get("table") == table})
+    arithmetic = load_template().arithmetic_rules()
+    broken = sorted({f["rule"] for f in rules if f["rule"] in arithmetic and f.get("table") == table})
     if broken:
         return False, f"table {letter} does not add up: " + "、".join(rule_titles()[rule] for rule in broken)
     return True, ""
 
 
-def headline(report: dict, table: str, row: str, column) -> int | None:
-    """One headline figure of a report, or None when its table cannot be counted."""
+def headline(report: dict, table: str, row: str, column: str) -> int | None:
+    """One headline figure of a report (a cell by table, row and column key), or None when its table cannot be
+    counted or the report lacks the cell."""
     if not countable(report, table)[0]:
         return None
-    values = report[table][row]
-    return values[column] if isinstance(column, int) else values.get(column)
+    cell = find_cell(report, f"{table}.{row}.{column}")
+    return None if cell is None else cell.value
 
 
 def region_tree(reports: list[dict]) -> dict[str, dict]:

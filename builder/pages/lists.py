@@ -9,9 +9,9 @@ from markupsafe import Markup
 from builder import pages
 from builder.pages import meta
 from builder.pages.addresses import agency_page, link, number_findings, report_page
-from builder.pages.figures import HEADLINES, countable, headline
+from builder.pages.figures import countable, headline
 from builder.pages.reportpage import SEVERITY_ORDER
-from builder.template import Template
+from builder.template import Template, load_template
 
 # Rows on one page of a long list (reports, findings, agencies): at 10,000 reports no list page passes 200 KB.
 PAGE_SIZE = 100
@@ -73,7 +73,7 @@ def render_region(folder: str, node: dict, tree: dict, size: int = PAGE_SIZE) ->
     description = (
         f"{node['name']}：{len(node['agencies'])} 个机关的 {len(reports)} 份政府信息公开工作年度报告，及其合计。"
     )
-    common = {"node": node, "headers": [h[0] for h in HEADLINES], "excluded_count": len(excluded)}
+    common = {"node": node, "headers": [h.label for h in load_template().headlines()], "excluded_count": len(excluded)}
     out = {}
     excluded_first = f"{folder}/excluded.md" if len(excluded) > size else None
     groups = sorted(node["agencies"].values(), key=lambda g: g[-1]["agency"])
@@ -106,13 +106,13 @@ def render_region(folder: str, node: dict, tree: dict, size: int = PAGE_SIZE) ->
 
 
 def region_sums(reports: list[dict]) -> list[dict]:
-    """The region page's totals, one per year: the HEADLINES figures summed over the reports whose table counts
-    (`countable`; None when none does), with how many reports were counted of how many."""
+    """The region page's totals, one per year: the template's headline figures summed over the reports whose
+    table counts (`countable`; None when none does), with how many reports were counted of how many."""
     sums = []
     for year in sorted({r["year"] for r in reports}):
         year_reports = [r for r in reports if r["year"] == year]
         values = []
-        for _label, t, rrow, col in HEADLINES:
+        for _label, t, rrow, col, _describe in load_template().headlines():
             counted = [v for r in year_reports if (v := headline(r, t, rrow, col)) is not None]
             values.append(sum(counted) if counted else None)
         tables = ("applications", "review_litigation")

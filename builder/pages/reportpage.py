@@ -20,8 +20,8 @@ from builder.pages.addresses import (
     table_place,
     url_link,
 )
-from builder.pages.figures import HEADLINES, headline, rule_titles
-from builder.template import Template
+from builder.pages.figures import headline, rule_titles
+from builder.template import Template, load_template
 
 TEMPLATE_NAMES = {
     "2021": "2021 (国办公开办函〔2021〕30号)",
@@ -123,7 +123,7 @@ def report_meta(report: dict) -> dict:
     """A report page's front matter: its title, a description with the key figures, its citation."""
     counts = Counter(f["severity"] for f in report.get("findings", []))
     figures = meta.key_figures(
-        [(label.split()[0], headline(report, t, row, col)) for label, t, row, col in HEADLINES if row != "total"]
+        [(h.label.split()[0], headline(report, *h[1:4])) for h in load_template().headlines() if h.describe]
     )
     checked = (
         f"核查发现 {counts['error']} 项错误、{counts['warning']} 项提示"

@@ -1,11 +1,15 @@
-"""The JSON Schema of a report, derived from the template definition (report.schema.json is its written copy)."""
+"""The JSON Schema of a report, generated from the report model (builder.model) and the template definition;
+report.schema.json is its written copy (tests/test_schema.py checks the two are equal)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
 from pathlib import Path
 
-from builder.cells import PROBLEMS
+from builder.model import UNPLACED, CellNote, Finding
 from builder.template import VERSIONS, Template, load_template
 
 SCHEMA_FILE = Path(__file__).parent / "report.schema.json"
@@ -16,26 +20,78 @@ NUMBER = {
 }
 
 
-def table_a_schema(template: Template) -> dict:
-    """Table A's shape differs by template version: one alternative per version."""
+JSON_TYPES = {int: "integer", str: "string", float: "number", bool: "boolean", tuple: "array"}
+
+
+def field_schema(hint, metadata) -> dict:
+    """Given a model field's type (`int | None`, `str`, `object`, …) and metadata (builder.model.about: its
+    description and allowed values), return its JSON Schema: any value for `object`, the `enum` when the
+    field lists its values, else its JSON types (null where the field may be None)."""
+    about = dict(metadata.get("json", {}))
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if object in kinds or "enum" in about:
+        return about
+    names = [JSON_TYPES[k] for k in kinds if k is not type(None)] + (["null"] if type(None) in kinds else [])
+    return {"type": names[0] if len(names) == 1 else names, **about}
+
+
+def model_schema(cls: type) -> dict:
+    """Given a JSON-facing dataclass of builder.model (CellNote, Finding), return the JSON Schema of its JSON:
+    an object of its fields (field_schema) and no others, those marked required required."""
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    return {
+        "type": "object",
+        "required": [f.name for f in fields if f.metadata.get("required")],
+        "properties": {f.name: field_schema(hints[f.name], f.metadata) for f in fields},
+        "additionalProperties": False,
+    }
+
+
+def cells_schema() -> dict:
+    """The JSON Schema of a report's `cells`: a CellNote by cell path (`table.row.column`, or `table.row` for
+    a one-number row of table A), and under `table.row._unplaced` the raw texts of a row's numbers beyond its
+    columns."""
+    note = model_schema(CellNote)
+    return {
+        "type": "object",
+        "description": "notes on single cells, keyed table.row.column",
+        "patternProperties": {
+            rf"\.{UNPLACED}$": {
+                "type": "object",
+                "required": ["raw"],
+                "properties": {
+                    "raw": {"type": "array", "items": {"type": "string"}},
+                    "line": note["properties"]["line"],
+                },
+                "additionalProperties": False,
+            }
+        },
+        "additionalProperties": note,
+    }
+
+
+def grouped_table_schema(template: Template, table: str) -> dict:
+    """Given the template and a table whose rows come in groups per template version (表A, 主动公开: one group
+    per 第二十条 item, template.yaml `templates`), return its JSON Schema: one alternative per version, each
+    row an object {column: number or null} of its group's columns, or one number for a `scalar` group."""
     variants = []
     for version in VERSIONS:
         props = {}
-        for group in template.groups(version):
+        for group in template.groups_of(table, version):
             for row in group.rows:
-                label = template.spec("active_disclosure", "rows", row)["label"]
+                label = template.spec(table, "rows", row)["label"]
                 if group.scalar:
                     props[row] = {
                         **NUMBER,
-                        "description": f"{label} ({template.column_label('active_disclosure', group.columns[0])})",
+                        "description": f"{label} ({template.column_label(table, group.columns[0])})",
                     }
                 else:
                     props[row] = {
                         "type": "object",
                         "description": label,
                         "properties": {
-                            c: {**NUMBER, "description": template.column_label("active_disclosure", c)}
-                            for c in group.columns
+                            c: {**NUMBER, "description": template.column_label(table, c)} for c in group.columns
                         },
                         "required": list(group.columns),
                         "additionalProperties": False,
@@ -52,51 +108,66 @@ def table_a_schema(template: Template) -> dict:
     return {"oneOf": variants}
 
 
-def table_b_schema(template: Template) -> dict:
-    """Given the template, return the JSON Schema of 表B (三、收到和处理政府信息公开申请情况): an object
-    {row key: {column key: number or null}}, each row requiring every column (自然人, the five 法人或其他组织
-    columns, 总计). The rows are those of both template versions and none is required, since each version has
-    rows the other lacks. Raises KeyError when the template has no `applications` table."""
-    columns = template.columns("applications")
+def version_rows_text(template: Template, table: str) -> str:
+    """In words, the rows of a table that only some template versions have: `2021 has a, b; 2019 has c`."""
+    only = {
+        v: [r for r in template.rows(table, v) if any(r not in template.rows(table, o) for o in VERSIONS)]
+        for v in VERSIONS
+    }
+    return "; ".join(f"{v} has {', '.join(rows)}" for v, rows in only.items() if rows)
+
+
+def object_table_schema(template: Template, table: str) -> dict:
+    """Given the template and a table whose rows are objects in JSON (表B, 三、收到和处理政府信息公开申请情况),
+    return its JSON Schema: {row key: {column key: number or null}}, each row requiring every column. The rows
+    are those of every template version and none is required, since a version may have rows another lacks."""
+    columns = template.columns(table)
     row = {
         "type": "object",
-        "properties": {c: {**NUMBER, "description": template.column_label("applications", c)} for c in columns},
+        "properties": {c: {**NUMBER, "description": template.column_label(table, c)} for c in columns},
         "required": list(columns),
         "additionalProperties": False,
     }
-    rows = {
-        key: {**row, "description": template.cell_label("applications", key)}
-        for key in template.tables["applications"]["rows"]
-    }
+    rows = {key: {**row, "description": template.cell_label(table, key)} for key in template.tables[table]["rows"]}
     return {
         "type": "object",
         "properties": rows,
         "additionalProperties": False,
-        "description": "the rows of the report's template: 2021 has other_no_correction, other_no_fee and "
-        "other_other; 2019 has other",
+        "description": f"the rows of the report's template: {version_rows_text(template, table)}",
     }
 
 
-def table_c_schema(template: Template) -> dict:
-    """Given the template, return the JSON Schema of 表C (四、政府信息公开行政复议、行政诉讼情况): an object
-    {row key: [number or null, …]}, each row a list with one number per column in printed order (结果维持,
-    结果纠正, 其他结果, 尚未审结, 总计); every row of the 2021 template (行政复议, 未经复议直接起诉, 复议后起诉)
-    is required. Raises KeyError when the template has no `review_litigation` table."""
-    columns = template.columns("review_litigation")
-    triple = {
+def list_table_schema(template: Template, table: str) -> dict:
+    """Given the template and a table whose rows are lists in JSON (表C, 四、政府信息公开行政复议、行政诉讼情况:
+    template.yaml `json_rows: list`), return its JSON Schema: {row key: [number or null, …]}, each row one
+    number per column in printed order (结果维持, 结果纠正, 其他结果, 尚未审结, 总计); every row of every template
+    version is required."""
+    columns = template.columns(table)
+    row = {
         "type": "array",
         "items": NUMBER,
         "minItems": len(columns),
         "maxItems": len(columns),
-        "description": " / ".join(template.column_label("review_litigation", c) for c in columns),
+        "description": " / ".join(template.column_label(table, c) for c in columns),
     }
-    rows = template.rows("review_litigation", "2021")
+    rows = [r for r in template.rows(table, VERSIONS[0]) if all(r in template.rows(table, v) for v in VERSIONS)]
     return {
         "type": "object",
-        "properties": {r: triple for r in rows},
-        "required": list(rows),
+        "properties": {r: row for r in rows},
+        "required": rows,
         "additionalProperties": False,
     }
+
+
+def table_schema(template: Template, table: str) -> dict:
+    """The JSON Schema of one template table, by how the report JSON writes its rows (grouped_table_schema,
+    list_table_schema, object_table_schema)."""
+    spec = template.tables[table]
+    if spec.get("templates"):
+        return grouped_table_schema(template, table)
+    return (
+        list_table_schema(template, table) if spec.get("json_rows") == "list" else object_table_schema(template, table)
+    )
 
 
 def report_schema(template: Template | None = None) -> dict:
@@ -166,9 +237,7 @@ def report_schema(template: Template | None = None) -> dict:
                 "type": "array",
                 "items": {"type": "object", "required": ["key", "number", "heading", "line", "text"]},
             },
-            "active_disclosure": table_a_schema(template),
-            "applications": table_b_schema(template),
-            "review_litigation": table_c_schema(template),
+            **{table: table_schema(template, table) for table in template.tables},
             "tables": {
                 "type": "object",
                 "additionalProperties": {
@@ -186,26 +255,7 @@ def report_schema(template: Template | None = None) -> dict:
                     },
                 },
             },
-            "cells": {
-                "type": "object",
-                "description": "notes on single cells, keyed table.row.column",
-                "additionalProperties": {
-                    "type": "object",
-                    "properties": {
-                        "line": line,
-                        "raw": {},
-                        "position": {"enum": ["inferred", "ambiguous"]},
-                        "alternatives": {"type": "array"},
-                        "unreadable": {"type": "boolean", "description": "the text is not a number; value null"},
-                        "impossible": {
-                            "enum": list(PROBLEMS),
-                            "description": "the number was refused (why: builder/cells.py PROBLEMS); value null",
-                        },
-                        "unit": {"type": "string", "description": "a unit printed after the number (件, 人次, 万元)"},
-                        "ocr": {"type": "boolean", "description": "the number was read by OCR from a scan"},
-                    },
-                },
-            },
+            "cells": cells_schema(),
             "notes": {"type": "array", "items": {"type": "string"}},
             # Added by the build (data/json), not by `parse`:
             "agency_id": {"type": "string", "description": "the agency's id in data/agencies.yaml"},
@@ -263,23 +313,7 @@ def report_schema(template: Template | None = None) -> dict:
             "findings": {
                 "type": "array",
                 "description": "what the checks found (builder/template/checks.yaml)",
-                "items": {
-                    "type": "object",
-                    "required": ["rule", "severity", "message"],
-                    "properties": {
-                        "rule": {"type": "string"},
-                        "severity": {"enum": ["error", "warning", "info"]},
-                        "table": string_or_null,
-                        "row": string_or_null,
-                        "column": {"type": ["string", "integer", "null"]},
-                        "left": {},
-                        "right": {},
-                        "message": {"type": "string"},
-                        "line": line,
-                        "related": string_or_null,
-                        "share": {"type": ["number", "null"]},
-                    },
-                },
+                "items": model_schema(Finding),
             },
         },
     }
