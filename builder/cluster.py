@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -127,19 +126,23 @@ def run_on_cluster(
     Result per call, in order, `done(i, result)` hearing of each as it ends. At most TASKS_PER_THREAD calls per
     worker thread are out at once. Raises ClusterUnavailable (see parse_on_cluster)."""
     client = connect(limits.scheduler)
-    with client:
-        from distributed import as_completed
+    import dask
+    from distributed import as_completed
 
+    # Each file is sent once, in its own task: not the repeated data that Dask's large-graph warning is about.
+    with client, dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"}):
         pending, index, results = enumerate(calls), {}, {}
 
-        def send(n: int) -> list:
+        def send(n: int) -> list:  # the next n tasks (a call that is an error finishes here and is not one)
             sent = []
-            for i, args in itertools.islice(pending, n):
+            for i, args in pending:
                 if isinstance(args, OSError):
                     finish(i, isolation.Result(error=str(args)))
                     continue
                 sent.append(client.submit(isolation.run_kept, func, args, limits, pure=False))
                 index[sent[-1]] = i
+                if len(sent) == n:
+                    break
             return sent
 
         def finish(i: int, result: isolation.Result) -> None:

@@ -89,9 +89,14 @@ def test_a_call_over_the_time_limit_on_the_cluster_is_stopped_as_on_one_machine(
 @pytest.mark.slow  # a two-process Dask cluster
 def test_a_file_that_cannot_be_read_is_its_own_error_and_the_others_go_on(scheduler, tmp_path):
     limits = isolation.Limits(scheduler=scheduler)
-    calls = [OSError("cannot read file: Permission denied"), (0,)]
+    calls = [OSError("cannot read file: Permission denied"), (0,), *[(0,)] * 8, OSError("cannot read file: x"), (0,)]
     results = cluster.run_on_cluster(time.sleep, calls, limits, lambda i, r: None)
-    assert [r.error for r in results] == ["cannot read file: Permission denied", None]
+    assert [r.error for r in results] == [
+        "cannot read file: Permission denied",
+        *[None] * 9,
+        "cannot read file: x",
+        None,
+    ]
 
 
 def test_a_scheduler_that_does_not_answer_refuses_the_build_naming_it(tmp_path, monkeypatch):
