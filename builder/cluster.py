@@ -13,7 +13,7 @@ from builder.build import outcome_to_entry, parse_file
 from builder.provenance import MAX_SIDECAR_BYTES, sidecar_path
 
 CONNECT_SECONDS = 30  # how long to wait for the scheduler to answer, and for it to have a worker
-TASKS_PER_THREAD = 2  # files in flight per worker thread: enough to keep each busy, few enough to hold little
+TASKS_PER_THREAD = 8  # files in flight per worker thread: enough to hide the round trip, few enough to hold little
 
 
 class ClusterUnavailable(Exception):
