@@ -253,10 +253,9 @@ def screen_folder(folder: Path, max_bytes: int, max_pages: int, cache_dir: Path)
 
 
 def parse_missing(missing, names, entries, progress, limits, max_bytes, max_pages, outcomes) -> None:
-    """Parse the files not in the cache in the worker pool, each result written to its entry; a file the
-    worker gave no result for (time or memory limit, crash) gets its Outcome in `outcomes`, not cached."""
-    calls = [(path, names[path], max_bytes, max_pages, entries[path]) for path in missing]
-
+    """Parse the files not in the cache in the worker pool, or on the Dask cluster at `limits.scheduler`
+    (builder.cluster), each result written to its entry; a file the worker gave no result for (time or memory
+    limit, crash) gets its Outcome in `outcomes`, not cached. Raises BuildRefused if the cluster cannot be used."""
     finished = 0
 
     def done(i: int, result: isolation.Result) -> None:
@@ -264,7 +263,18 @@ def parse_missing(missing, names, entries, progress, limits, max_bytes, max_page
         finished += 1
         progress(finished, len(missing), names[missing[i]])
 
-    for path, result in zip(missing, isolation.run_each(parse_to_cache, calls, limits, done), strict=True):
+    if limits.scheduler and missing:
+        from builder import cluster
+
+        files = [(path, names[path], entries[path]) for path in missing]
+        try:
+            results = cluster.parse_on_cluster(files, limits, max_bytes, max_pages, done)
+        except cluster.ClusterUnavailable as exc:
+            raise BuildRefused(str(exc)) from None
+    else:
+        calls = [(path, names[path], max_bytes, max_pages, entries[path]) for path in missing]
+        results = isolation.run_each(parse_to_cache, calls, limits, done)
+    for path, result in zip(missing, results, strict=True):
         if result.error is not None:
             outcomes[path] = Outcome(names[path], error=result.error)
 

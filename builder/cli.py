@@ -68,7 +68,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Parse every report, write data/json and the Markdown pages, and build the site."""
     root = Path(args.root).resolve() if args.root else build_module.find_root()
     reports = Path(args.reports).resolve() if args.reports else None
-    limits = isolation.Limits(seconds=args.timeout, memory_bytes=args.max_memory * 2**20, workers=args.jobs)
+    limits = isolation.Limits(
+        seconds=args.timeout, memory_bytes=args.max_memory * 2**20, workers=args.jobs, scheduler=args.scheduler
+    )
     try:
         summary = build_module.build(
             root,
@@ -137,6 +139,14 @@ def at_least(kind, low, unit: str = ""):
 
     number.__name__ = kind.__name__  # argparse names the type in its own messages
     return number
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: a Dask scheduler address (`tcp://HOST:PORT`), checked as isolation.Limits checks it."""
+    try:
+        return isolation.Limits(scheduler=text).scheduler
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address like tcp://HOST:8786: {text!r}") from None
 
 
 def positive(kind):
@@ -220,6 +230,12 @@ def make_parser() -> argparse.ArgumentParser:
         default=isolation.Limits.workers,
         metavar="N",
         help="files parsed at once, each in its own worker process (default: %(default)s)",
+    )
+    b.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        type=scheduler_address,
+        help="parse on the workers of this Dask scheduler instead (pip install -e '.[cluster]'; see the README)",
     )
     b.set_defaults(func=cmd_build)
     a = sub.add_parser("add", help="copy or download a report into data/reports and record its provenance beside it")

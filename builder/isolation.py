@@ -9,12 +9,14 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 
 MIN_MEMORY_BYTES = 64 * 2**20  # below this a worker cannot even start the readers
+STARTUP_SECONDS = 120  # how long a new worker may take to be ready (a spawned one imports the readers)
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,14 @@ class Limits:
     """How long and how much memory one input may take, and how many run at once (0: in this process, no limits).
 
     seconds (--timeout) > 0; memory_bytes (--max-memory, in bytes) at least MIN_MEMORY_BYTES (64 MB);
-    workers (--jobs) >= 0. Raises ValueError naming the bad setting and its option."""
+    workers (--jobs) >= 0; scheduler (--scheduler): the address of a Dask scheduler (`tcp://HOST:PORT`) whose
+    workers run the calls instead (builder.cluster), each within the same limits, or None for this machine.
+    Raises ValueError naming the bad setting and its option."""
 
     seconds: float = 60.0
     memory_bytes: int = 3 * 2**30  # address space a worker may add to what it starts with
     workers: int = 2
+    scheduler: str | None = None
 
     def __post_init__(self):
         if not self.seconds > 0:
@@ -35,6 +40,10 @@ class Limits:
             raise ValueError(f"Limits.memory_bytes must be at least 64 MB, not {self.memory_bytes!r}")
         if self.workers < 0:
             raise ValueError(f"Limits.workers (--jobs) must be 0 or more, not {self.workers!r}")
+        if self.scheduler is not None and "://" not in self.scheduler:
+            raise ValueError(
+                f"Limits.scheduler (--scheduler) must be an address like tcp://HOST:8786, not {self.scheduler!r}"
+            )
 
 
 @dataclass
@@ -74,11 +83,13 @@ class Pool:
     `limits.memory_bytes` and dies with the parent (PR_SET_PDEATHSIG). A call over `limits.seconds` has its
     worker killed; a worker that dies (killed, crashed, out of memory) is replaced, and the other calls go
     on. `func` runs in the worker: let it write large results to disk and return something small.
+    `method` is the multiprocessing start method (default: fork on Linux, spawn elsewhere); a parent that runs
+    threads (a Dask worker) takes spawn, since a fork copies only the forking thread and not the locks others hold.
     """
 
-    def __init__(self, func: Callable, limits: Limits):
+    def __init__(self, func: Callable, limits: Limits, method: str | None = None):
         self.func, self.limits = func, limits
-        self.ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.ctx = multiprocessing.get_context(method or ("fork" if sys.platform.startswith("linux") else "spawn"))
         self.idle: list[Worker] = []
         self.started = 0  # workers started in all, replacements included
 
@@ -100,6 +111,11 @@ class Pool:
         proc.start()
         child_end.close()
         self.started += 1
+        # A call's time starts when the worker is ready: a spawned one first imports what `func` needs.
+        try:
+            parent_end.poll(STARTUP_SECONDS) and parent_end.recv()
+        except (EOFError, OSError):
+            pass  # it died starting: the next send finds it gone and replaces it
         return Worker(proc, parent_end)
 
     def run(self, calls: Sequence[tuple], done: Callable[[int, Result], None] = lambda i, r: None) -> list[Result]:
@@ -183,6 +199,33 @@ class Worker:
         stop(self.proc)
 
 
+KEPT = threading.local()  # per thread of this process: {(func, limits): the Pool that run_kept keeps}
+
+
+def run_kept(func: Callable, args: tuple, limits: Limits) -> Result:
+    """Given a function, its arguments and the limits, run the call in a worker of a Pool kept for this thread
+    and these limits (started, by spawn, on the first call) and return its Result, as run_each would.
+
+    This is what a Dask worker runs for each task (builder.cluster): the same worker processes, limits and
+    errors as on one machine; the pool lives as long as the thread, so a worker is started once, not per call.
+    """
+    pools = KEPT.__dict__.setdefault("pools", {})
+    key = (func, replace(limits, workers=1, scheduler=None))
+    if key not in pools:
+        allow_children()
+        pools[key] = Pool(func, key[1], method="spawn").__enter__()
+    return pools[key].run([args])[0]
+
+
+def allow_children() -> None:
+    """Let this process start worker processes although it was started as a daemon, as a Dask nanny starts its
+    worker: multiprocessing refuses children to a daemon lest they outlive it, and ours die with it anyway
+    (die_with_parent)."""
+    process = multiprocessing.current_process()
+    if process.daemon:
+        process.daemon = False
+
+
 def call_inline(func: Callable, args: tuple) -> Result:
     """Given a function and its arguments, call it in this process (no limits) and return its Result; an
     Exception it raises becomes the Result's error ("unexpected ValueError: …"), not raised."""
@@ -193,12 +236,14 @@ def call_inline(func: Callable, args: tuple) -> Result:
 
 
 def worker_main(conn: Connection, func: Callable, memory_bytes: int, parent: int) -> None:
-    """In a worker: die with the parent, limit memory, then run tasks `(i, args)` from the pipe until it closes,
-    answering each with ("ok", value), ("error", why), or ("fatal", why) before exiting after running out of memory."""
+    """In a worker: die with the parent, limit memory, say ("ready", None), then run tasks `(i, args)` from the pipe
+    until it closes, answering each with ("ok", value), ("error", why), or ("fatal", why) before exiting after
+    running out of memory."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
     faulthandler.disable()  # a crash is reported by the parent in one line, not as a dumped traceback
     limit_memory(memory_bytes)
+    conn.send(("ready", None))
     while True:
         try:
             _, args = conn.recv()
