@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,9 @@ SAME_CELL_GAP = 1.0
 # in separate narrow columns that OCR read as one box.
 WIDE_DIGIT = 1.2
 NUMBER = re.compile(r"^[?？]?[-+]?\d[\d,，]*(\.\d+)?[?？%]?$")
+# Told of every page OCR'd: (file, page, pages, seconds it took). The build sets it to show OCR in its
+# progress bar (builder.build.terminal_progress); a worker forked after that inherits it.
+page_hook: Callable[[str, int, int, float], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,34 @@ def rows_to_grid(rows: list[tuple[tuple[str, ...], tuple[tuple[float, float], ..
 
 def image_to_rows(image) -> list[Row]:
     """Given a page image (PIL), return its text as rows of cells, top to bottom."""
+    return boxes_to_rows(image_to_boxes(image))
+
+
+def image_to_boxes(image) -> list[tuple[float, float, float, float, str]]:
+    """Given a page image (PIL, or a 2-D array of grey levels), return its text boxes (x0, top, x1, bottom, text)
+    in pixels, as rapidocr detects and reads them."""
     import numpy as np
 
-    result, _elapsed = engine()(np.asarray(image.convert("RGB")))
-    return boxes_to_rows(result_to_boxes(result))
+    pixels = np.asarray(image.convert("RGB")) if hasattr(image, "convert") else gray_to_rgb(image)
+    result, _elapsed = engine()(pixels)
+    return result_to_boxes(result)
+
+
+def read_crop(gray) -> tuple[str, float]:
+    """Given the pixels (grey levels, 2-D array) of one line of text cut out of a page, return rapidocr's reading
+    of it without detection, (text, score from 0 to 1); ("", 0.0) when it reads nothing."""
+    result, _elapsed = engine()(gray_to_rgb(gray), use_det=False, use_cls=False, use_rec=True)
+    return (str(result[0][0]), float(result[0][1])) if result else ("", 0.0)
+
+
+def gray_to_rgb(gray):
+    """Given a 2-D array of grey levels, return it as the RGB array rapidocr reads."""
+    import numpy as np
+
+    return np.repeat(np.asarray(gray, dtype=np.uint8)[:, :, None], 3, axis=2)
+
+
+def page_done(path: str, page: int, pages: int, seconds: float) -> None:
+    """Tell page_hook, when set, that page `page` of `pages` of file `path` took `seconds` to OCR."""
+    if page_hook is not None:
+        page_hook(path, page, pages, seconds)
