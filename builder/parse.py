@@ -827,6 +827,25 @@ def empty_result(table: str, version: str, template: Template, status: str, line
     return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
 
 
+def ocr_marks(key: str, result: TableResult, ocr_lines: set[int], columns: list[str]) -> dict[str, dict]:
+    """Given a table's key, its TableResult, the numbers of the lines read by OCR and the table's columns (table
+    C's rows are lists in that order), return {cell name: {"line", "ocr": True}} for every number of a row read
+    from an OCR'd line, however it was placed (grid, sums, cell by cell): an OCR'd number is always marked."""
+    marks = {}
+    for row, value in result.values.items():
+        line = result.row_lines.get(row)
+        if line not in ocr_lines:
+            continue
+        if isinstance(value, dict):
+            named = [(f"{key}.{row}.{col}", v) for col, v in value.items()]
+        elif isinstance(value, list):
+            named = [(f"{key}.{row}.{col}", v) for col, v in zip(columns, value, strict=False)]
+        else:
+            named = [(f"{key}.{row}", value)]
+        marks |= {name: {"line": line, "ocr": True} for name, v in named if v is not None}
+    return marks
+
+
 def row_pages(row_lines: dict[str, int], pages: dict[int, int]) -> dict:
     """Given {row key: line} and {line: PDF page} (empty for formats without pages), return
     {"pages": {row key: page}} for the rows on a page, else {}: the page a row's link opens (#page=N)."""
@@ -923,11 +942,14 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
         "notes": notes,
     }
     pages = {ln.number: ln.page for ln in lines if ln.page}
+    ocr_lines = {ln.number for ln in lines if ln.ocr}
     for key, result in tables.items():
         report[key] = result.values
         report["tables"][key] = {"status": result.status, "lines": result.lines, "rows": result.row_lines}
         report["tables"][key].update(row_pages(result.row_lines, pages))
         report["cells"].update({f"{key}.{name}": note for name, note in result.cells.items()})
+        for name, mark in ocr_marks(key, result, ocr_lines, list(template.columns(key))).items():
+            report["cells"][name] = {**mark, **report["cells"].get(name, {})}
         report["notes"] += [f"{key}: {n}" for n in result.notes]
     if version == "pre2019":
         report["pre2019_tables"] = [

@@ -18,7 +18,8 @@ RULE_PT = 14.0
 STRADDLE = 0.25
 # Ink kept this many points inside a cell's ruling (what is left of the line after erasing it).
 INSET_PT = 1.0
-# A cell with fewer dark pixels than this per square point of a glyph is blank: specks, not a digit.
+# A cell with less ink than this many square points is blank: a `1` at 10.5 pt has about 8, a speck of
+# dust or what is left of an erased ruling less than 1.
 MIN_INK_PT2 = 2.0
 # A cell re-read on its own is kept only at this recognition score; below it the cell is unreadable.
 REREAD_SCORE = 0.5
@@ -133,7 +134,7 @@ def ink_bounds(crop: np.ndarray, scale: float) -> tuple[int, int, int, int] | No
     """Given a cell's pixels and the points per pixel, return the bounds (x0, top, x1, bottom) of its ink, or None
     when it holds less ink than a glyph (MIN_INK_PT2): a blank cell."""
     dark = crop < INK
-    if dark.sum() * scale * scale < MIN_INK_PT2 * 4:
+    if dark.sum() * scale * scale < MIN_INK_PT2:
         return None
     ys, xs = np.nonzero(dark)
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
