@@ -55,13 +55,13 @@ def engine():
     return RapidOCR()
 
 
-def result_to_boxes(result) -> list[tuple[float, float, float, float, str]]:
-    """Given rapidocr's [(quad, text, score)], return (x0, top, x1, bottom, text) boxes."""
+def result_to_boxes(result) -> list[tuple[float, float, float, float, str, float]]:
+    """Given rapidocr's [(quad, text, score)], return (x0, top, x1, bottom, text, score) boxes."""
     boxes = []
-    for quad, text, _score in result or []:
+    for quad, text, score in result or []:
         xs, ys = [p[0] for p in quad], [p[1] for p in quad]
         if text.strip():
-            boxes.append((min(xs), min(ys), max(xs), max(ys), text.strip()))
+            boxes.append((min(xs), min(ys), max(xs), max(ys), text.strip(), float(score)))
     return boxes
 
 
@@ -103,13 +103,13 @@ def split_numbers(box: tuple) -> list[tuple]:
     """Given a box whose text is numbers separated by spaces, or digits spread far wider than digits
     are (`000` read across three narrow columns), return one box per number, each given the share
     of the box's width its characters take; any other box unchanged."""
-    x0, top, x1, bottom, text = box
+    x0, top, x1, bottom, text = box[:5]
     parts = text.split()
     spread = text.isdigit() and len(text) > 1 and (x1 - x0) / len(text) > WIDE_DIGIT * (bottom - top)
     if spread:
         parts, text = list(text), " ".join(text)
     if len(parts) < 2 or not all(is_number(p) for p in parts):
-        return [box]
+        return [box[:5]]
     per_char = (x1 - x0) / max(len(text), 1)
     out, at = [], 0
     for part in parts:
@@ -166,9 +166,9 @@ def image_to_rows(image) -> list[Row]:
     return boxes_to_rows(image_to_boxes(image))
 
 
-def image_to_boxes(image) -> list[tuple[float, float, float, float, str]]:
-    """Given a page image (PIL, or a 2-D array of grey levels), return its text boxes (x0, top, x1, bottom, text)
-    in pixels, as rapidocr detects and reads them."""
+def image_to_boxes(image) -> list[tuple[float, float, float, float, str, float]]:
+    """Given a page image (PIL, or a 2-D array of grey levels), return its text boxes (x0, top, x1, bottom, text,
+    score from 0 to 1) in pixels, as rapidocr detects and reads them."""
     import numpy as np
 
     pixels = np.asarray(image.convert("RGB")) if hasattr(image, "convert") else gray_to_rgb(image)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from builder.cells import is_label
 from builder.sources.text import join_wrapped
 
 # A grey level darker than this is ink.
@@ -21,21 +21,27 @@ INSET_PT = 1.0
 # A cell with less ink than this many square points is blank: a `1` at 10.5 pt has about 8, a speck of
 # dust or what is left of an erased ruling less than 1.
 MIN_INK_PT2 = 2.0
-# A cell re-read on its own is kept only at this recognition score; below it the cell is unreadable.
-REREAD_SCORE = 0.5
+# The white margin, in points, put around a cell's ink to read it alone: rapidocr reads a digit cut tight to its
+# ink unsurely (a `0` scores 0.6 to 0.8 cut tight, above 0.9 with this margin).
+MARGIN_PT = 2.0
+# A number OCR scored under this is read again, alone; read alone, under this it is unreadable (null, with a
+# finding). rapidocr scores a clean digit 0.9 and more, a lone small digit read as a letter about 0.5.
+SURE = 0.75
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # What an unreadable cell holds: ink that OCR could not read as text. Never a number.
 UNREADABLE = "\ufffd"
 
 
 @dataclass(frozen=True)
 class Box:
-    """One OCR'd text box in page points: its edges and its text."""
+    """One OCR'd text box in page points: its edges, its text and how sure OCR is of it (0 to 1)."""
 
     x0: float
     top: float
     x1: float
     bottom: float
     text: str
+    score: float = 1.0
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -102,6 +108,12 @@ def straddles(box: Box, cell: tuple) -> bool:
     return box.x0 < cell[0] - reach or box.x1 > cell[2] + reach
 
 
+def trusted(box: Box, cell: tuple) -> bool:
+    """Whether a box's text can stand as its cell's: it lies within the cell (straddles) and OCR scored it at
+    least SURE."""
+    return box.score >= SURE and not straddles(box, cell)
+
+
 def boxes_to_text(boxes: list[Box]) -> str:
     """Given the boxes of one cell, return its text in reading order (lines top to bottom, left to right within
     a line), lines joined as wrapped text: two numbers stay apart (`0 0`), never one number."""
@@ -142,21 +154,21 @@ def ink_bounds(crop: np.ndarray, scale: float) -> tuple[int, int, int, int] | No
 
 def cell_text(cell: tuple, boxes: list[Box], image: PageImage, read_crop) -> str:
     """Given a cell's bbox (points), the page's OCR boxes, the page image and a reader of a cropped line of
-    text (pixels -> (text, score)), return the cell's text: its boxes' text when each lies within the cell;
-    else, when it holds ink, that ink re-read on its own (a box that ran into the next cell, a digit the
-    page's detection missed), or UNREADABLE when the re-reading scores under REREAD_SCORE; "" when blank."""
+    text (pixels -> (text, score)), return the cell's text: its boxes' text when each holds Chinese (a label)
+    or is trusted (within the cell, scored SURE or more); else, when it holds ink, that ink re-read on its own
+    (a box that ran into the next cell, a digit read unsurely or missed by the page's detection), or
+    UNREADABLE when the re-reading scores under SURE; "" when blank."""
     inside = boxes_in(boxes, cell)
-    # a label running into the next cell is still the label; a number doing so is not a number
-    if inside and not any(straddles(b, cell) and not is_label(b.text) for b in inside):
-        return boxes_to_text(inside)
+    if inside and all(CJK.search(b.text) or trusted(b, cell) for b in inside):
+        return boxes_to_text(inside)  # a label misread or running into the next cell is still found by likeness
     crop = image.crop(cell)
     bounds = ink_bounds(crop, image.scale) if crop.size else None
     if bounds is None:
         return ""
-    pad = max(int(1.0 / image.scale), 1)
     x0, top, x1, bottom = bounds
-    text, score = read_crop(crop[max(top - pad, 0) : bottom + pad, max(x0 - pad, 0) : x1 + pad])
-    return text.strip() if text.strip() and score >= REREAD_SCORE else UNREADABLE
+    margin = max(int(MARGIN_PT / image.scale), 1)
+    text, score = read_crop(np.pad(crop[top:bottom, x0:x1], margin, constant_values=255))
+    return text.strip() if text.strip() and score >= SURE else UNREADABLE
 
 
 def table_texts(table, boxes: list[Box], image: PageImage, read_crop) -> list[list[str | None]]:

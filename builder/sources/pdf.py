@@ -534,7 +534,7 @@ def ocr_page(page, number: int) -> list[Item]:
         for x0, top, x1, bottom in (tuple(int(v / scale) for v in t.bbox) for t in tables):
             area = (slice(top, bottom + 2), slice(x0, x1 + 2))
             gray[area][mask[area] > 0] = 255
-    boxes = [ocrgrid.Box(*(v * scale for v in b[:4]), b[4]) for b in ocr.image_to_boxes(gray)]
+    boxes = [ocrgrid.Box(*(v * scale for v in b[:4]), *b[4:]) for b in ocr.image_to_boxes(gray)]
     picture = ocrgrid.PageImage(gray, scale)
     items = []
     for index, table in enumerate(tables):
