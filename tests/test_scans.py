@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -280,3 +281,23 @@ def test_scan_of_seed_003_tables_reads_its_numbers_or_nothing(tmp_path):
                     right += cell == truth.get(place)
                     wrong += [(page, place, cell, truth.get(place))] if cell != truth.get(place) else []
     assert wrong == [] and right >= 100
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as the build's stderr is when run by hand."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ocr_progress_shows_pages_and_seconds_per_page():
+    log = io.StringIO()
+    hook = ocr.progress_hook(log)
+    hook("data/reports/scan.pdf", 1, 2, 12.34)
+    assert log.getvalue() == "  OCR scan.pdf: page 1/2, 12.3 s\n"
+    screen = Terminal()
+    hook = ocr.progress_hook(screen)
+    hook("data/reports/scan.pdf", 1, 2, 10.0)
+    hook("data/reports/scan.pdf", 2, 2, 14.0)
+    shown = screen.getvalue()
+    assert "OCR scan.pdf" in shown and "2/2" in shown and "12.0 s/page" in shown

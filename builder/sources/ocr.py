@@ -215,7 +215,10 @@ def progress_hook(stream) -> Callable[[str, int, int, float], None]:
     bars: dict[str, tuple] = {}
 
     def update(path: str, page: int, pages: int, seconds: float) -> None:
-        bar, spent = bars.get(path) or (tqdm(total=pages, file=stream, unit="page", position=1, leave=False), 0.0)
+        bar, spent = bars.get(path) or (
+            tqdm(total=pages, file=stream, unit="page", position=1, leave=False, mininterval=0),
+            0.0,
+        )
         spent += seconds
         bar.set_description_str(f"OCR {os.path.basename(path)[-30:]}", refresh=False)
         bar.set_postfix_str(f"{spent / page:.1f} s/page", refresh=False)
