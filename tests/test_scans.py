@@ -267,11 +267,12 @@ def grid_rows(doc, first_page: int = 1) -> dict[int, list[dict]]:
 @needs_ocr
 @pytest.mark.ocr
 def test_scan_of_seed_003_tables_reads_its_numbers_or_nothing(tmp_path):
-    """Seed 003 (the earlier template, 23 numbers that are not 0): the pages holding its tables B and C, scanned
-    and OCR'd, give every number of their table rows as the text layer prints it, or no number at all."""
+    """Seed 003 (the earlier template): the two pages holding the end of table A and table B, with 23 numbers
+    that are not 0, scanned and OCR'd, give every number of their table rows as the text layer prints it, or
+    no number at all."""
     text = gen.write_pdf(SEED_003.read_text(encoding="utf-8"), tmp_path / "003.pdf")
-    scan = read_pdf(gen.write_scanned_pdf(text, tmp_path / "scan_003.pdf", first=3, last=4))
-    printed, read = grid_rows(read_pdf(text)), grid_rows(scan, first_page=3)
+    scan = read_pdf(gen.write_scanned_pdf(text, tmp_path / "scan_003.pdf", first=2, last=3))
+    printed, read = grid_rows(read_pdf(text)), grid_rows(scan, first_page=2)
     right, wrong = 0, []
     for page, rows in read.items():
         assert len(rows) == len(printed[page])  # the rulings give the rows the PDF's own lines give
@@ -280,7 +281,8 @@ def test_scan_of_seed_003_tables_reads_its_numbers_or_nothing(tmp_path):
                 if ocr.is_number(cell):
                     right += cell == truth.get(place)
                     wrong += [(page, place, cell, truth.get(place))] if cell != truth.get(place) else []
-    assert wrong == [] and right >= 100
+    assert wrong == []
+    assert right >= 45  # measured: all 48 numbers of the two pages (26 + 22) right
 
 
 class Terminal(io.StringIO):

@@ -540,7 +540,7 @@ def ocr_page(page, number: int) -> list[Item]:
     for index, table in enumerate(tables):
         texts = ocrgrid.table_texts(table, boxes, picture, ocr.read_crop)
         items += table_to_items(table, number, index, texts)
-    inside = {id(b) for t in tables for b in ocrgrid.boxes_in(boxes, t.bbox)}
+    inside = {id(b) for t in tables for cell in t.cells for b in ocrgrid.boxes_in(boxes, cell)}  # the rest: text
     rest = [(b.x0, b.top, b.x1, b.bottom, b.text) for b in boxes if id(b) not in inside]
     for row in ocr.boxes_to_rows(rest):
         items.append(Item(number, row.bbox[1], row.bbox[3], row.bbox[0], row.bbox[2], row.cells, None, row.height,
