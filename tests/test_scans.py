@@ -161,15 +161,15 @@ def replace_word(old: str, new: str, page: int, nth: int = 0):
         ("489", "l89", 1, 0, ("active_disclosure", "administrative_license", None), "189"),
         ("0", "O", 4, 2, ("review_litigation", "review", "other"), "0"),
         ("0", "S", 4, 14, ("review_litigation", "litigation_after_review", "total"), "5"),
+        ("0", "D", 3, 0, ("applications", "granted", "natural_person"), "0"),
+        ("0", "I", 3, 6, ("applications", "granted", "total"), "1"),
     ],
 )
 def test_letters_ocr_gives_for_digits_are_null_with_a_finding(text_pdf, monkeypatch, old, new, page, nth, cell, digits):
     doc, _ = read_as_scan(text_pdf, monkeypatch, replace_word(old, new, page, nth))
     report = parse_document(doc)
     table, row, column = cell
-    value = report[table][row]
-    value = value if column is None else value[list(TEMPLATE.columns(table)).index(column)]
-    assert value is None
+    assert dict(places(report[table], table))[cell] is None
     message = findings_at(report, "cell-unreadable")[cell]
     assert f"“{new}”" in message and f"或为 {digits}" in message
     _right, null, wrong = score(report, golden("000"))[table]
