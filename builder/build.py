@@ -30,6 +30,7 @@ from builder.pages import addresses, exports, reportpage, site
 from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
+from builder.sources import ocr
 from builder.template import Template, load_template
 
 
@@ -734,7 +735,9 @@ def recover_interrupted(root: Path, folders: list[Path], files: list[Path]) -> N
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None]:
     """Given an output stream (default stderr), return a progress(done, total, name) callback for build():
-    a bar with the rate and the time left (tqdm) on a terminal, one plain line per file otherwise (CI logs)."""
+    a bar with the rate and the time left (tqdm) on a terminal, one plain line per file otherwise (CI logs).
+    Scanned pages show too, with the seconds each took to OCR (ocr.progress_hook, set for the workers)."""
+    ocr.page_hook = ocr.progress_hook(stream)
     if stream.isatty():
         from tqdm import tqdm
 

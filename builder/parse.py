@@ -439,11 +439,18 @@ def stream_runs(line: Line) -> str:
     return "glued" if line.glued else "spaced"
 
 
-def is_header(label_cells: list[str], column_forms: set[str]) -> bool:
+def is_header(label_cells: list[str], column_forms: set[str], ocr: bool = False) -> bool:
     """Given a line's label cells and the normalised labels of the table's columns, return True when it is a
-    header line: every cell is a column label or holds a header word (申请人情况, 法人或其他组织, 行政复议, …)."""
+    header line: every cell is a column label or holds a header word (申请人情况, 法人或其他组织, 行政复议, …);
+    on a line read by OCR, a column label misread (`研机构`) counts when it reaches ALIGN_THRESHOLD."""
     norms = [strip_ordinal(normalize_label(c)) for c in label_cells]
-    return bool(norms) and all(n in column_forms or any(w in n for w in HEADER_WORDS) for n in norms)
+
+    def names_column(norm: str) -> bool:
+        if norm in column_forms or any(w in norm for w in HEADER_WORDS):
+            return True
+        return ocr and max((label_similarity(norm, f) for f in column_forms), default=0) >= ALIGN_THRESHOLD
+
+    return bool(norms) and all(names_column(n) for n in norms)
 
 
 def find_rows(lines: list[Line], table: str, version: str, template: Template) -> list[Row]:
@@ -475,7 +482,7 @@ def find_rows(lines: list[Line], table: str, version: str, template: Template) -
         score = None
         if key is None and has_values:
             key, score = align_row(label_cells, labels, keys[next_index:])
-        if not has_values and is_header(label_cells, column_forms):
+        if not has_values and is_header(label_cells, column_forms, ln.ocr):
             if key is not None and len(label_cells) == 1:
                 pending = Row(key, [], ln.number, label_cells[0])
             continue
@@ -584,10 +591,21 @@ def header_cells(header: list[Line], forms: list[tuple[str, ...]]):
     """Given header lines, yield (template column index, grid start, grid end) of every cell naming a column."""
     for line in header:
         for text, (start, width) in zip(line.cells, line.grid, strict=True):
-            norm = strip_ordinal(normalize_label(text))
-            col = next((j for j, f in enumerate(forms) if norm in f), None)
+            col = header_column(text, forms, line.ocr)
             if col is not None:
                 yield col, start, start + width
+
+
+def header_column(text: str, forms: list[tuple[str, ...]], ocr: bool) -> int | None:
+    """Given a header cell's text, the label forms of the table's columns and whether it was OCR'd, return the
+    index of the column it names, or None: its label exactly, or, read by OCR (which misreads characters:
+    `研机构` for 科研机构), the most alike label when it reaches ALIGN_THRESHOLD."""
+    norm = strip_ordinal(normalize_label(text))
+    col = next((j for j, f in enumerate(forms) if norm in f), None)
+    if col is not None or not ocr or len(norm) < 2:
+        return col
+    score, best = max(((label_similarity(norm, form), j) for j, f in enumerate(forms) for form in f), default=(0, None))
+    return best if score >= ALIGN_THRESHOLD else None
 
 
 def header_edges(header: list[Line], forms: list[tuple[str, ...]]) -> list[int] | None:
@@ -809,6 +827,25 @@ def empty_result(table: str, version: str, template: Template, status: str, line
     return TableResult(values, status, [lines[0].number, lines[-1].number] if lines else [])
 
 
+def ocr_marks(key: str, result: TableResult, ocr_lines: set[int], columns: list[str]) -> dict[str, dict]:
+    """Given a table's key, its TableResult, the numbers of the lines read by OCR and the table's columns (table
+    C's rows are lists in that order), return {cell name: {"line", "ocr": True}} for every number of a row read
+    from an OCR'd line, however it was placed (grid, sums, cell by cell): an OCR'd number is always marked."""
+    marks = {}
+    for row, value in result.values.items():
+        line = result.row_lines.get(row)
+        if line not in ocr_lines:
+            continue
+        if isinstance(value, dict):
+            named = [(f"{key}.{row}.{col}", v) for col, v in value.items()]
+        elif isinstance(value, list):
+            named = [(f"{key}.{row}.{col}", v) for col, v in zip(columns, value, strict=False)]
+        else:
+            named = [(f"{key}.{row}", value)]
+        marks |= {name: {"line": line, "ocr": True} for name, v in named if v is not None}
+    return marks
+
+
 def row_pages(row_lines: dict[str, int], pages: dict[int, int]) -> dict:
     """Given {row key: line} and {line: PDF page} (empty for formats without pages), return
     {"pages": {row key: page}} for the rows on a page, else {}: the page a row's link opens (#page=N)."""
@@ -907,11 +944,14 @@ def parse_document(doc: Document, template: Template | None = None) -> dict:
         "notes": notes,
     }
     pages = {ln.number: ln.page for ln in lines if ln.page}
+    ocr_lines = {ln.number for ln in lines if ln.ocr}
     for key, result in tables.items():
         report[key] = result.values
         report["tables"][key] = {"status": result.status, "lines": result.lines, "rows": result.row_lines}
         report["tables"][key].update(row_pages(result.row_lines, pages))
         report["cells"].update({f"{key}.{name}": note for name, note in result.cells.items()})
+        for name, mark in ocr_marks(key, result, ocr_lines, list(template.columns(key))).items():
+            report["cells"][name] = {**mark, **report["cells"].get(name, {})}
         report["notes"] += [f"{key}: {n}" for n in result.notes]
     if version == "pre2019":
         report["pre2019_tables"] = [

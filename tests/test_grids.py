@@ -343,13 +343,14 @@ def test_pdf_fonts_without_unicode_map_go_to_ocr(monkeypatch):
 
     rendered = []
 
-    def fake_rows(image):
-        rendered.append(image.size)
-        title = ocr.Row((300, 600, 1300, 640), ("某某区卫生健康局2023年政府信息公开工作年度报告",), 40)
+    def fake_boxes(image):
+        rendered.append(image.shape)
+        title = (300, 250, 1300, 290, "某某区卫生健康局2023年政府信息公开工作年度报告")  # above the first table
         return [title] if len(rendered) == 1 else []
 
     monkeypatch.setattr(ocr, "available", lambda: True)
-    monkeypatch.setattr(ocr, "image_to_rows", fake_rows)
+    monkeypatch.setattr(ocr, "image_to_boxes", fake_boxes)
+    monkeypatch.setattr(ocr, "read_crop", lambda pixels: ("", 0.0))  # the tables' cells, read one by one
     doc = read(CASES / "pdf_no_tounicode.pdf")
     assert len(rendered) == 2 and all(line.ocr for line in doc.lines)
     assert doc.notes[0].startswith("fonts have no Unicode map")
@@ -499,7 +500,8 @@ def test_scanned_table_is_read_by_the_columns_its_numbers_line_up_in(tmp_path, m
         table_row(540, "（二）部分公开", ["4", "0", None, "0", "2", "0", "6"]),  # OCR missed 科研机构's 0
     ]
     monkeypatch.setattr(ocr, "available", lambda: True)
-    monkeypatch.setattr(ocr, "image_to_rows", lambda image: rows)
+    monkeypatch.setattr(ocr, "image_to_boxes", lambda image: [])
+    monkeypatch.setattr(ocr, "boxes_to_rows", lambda boxes: rows)  # a table without ruling: rows of boxes
     report = parse_document(read(blank_pdf(tmp_path / "scan.pdf")))
     assert row(report, "granted") == GRANTED
     assert row(report, "partially_granted") == [4, 0, None, 0, 2, 0, 6]

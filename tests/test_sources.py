@@ -148,17 +148,6 @@ def test_pdf_scanned_without_ocr_says_so(generated, tmp_path, monkeypatch):
         read_pdf(path)
 
 
-@pytest.mark.skipif(not ocr.available(), reason="rapidocr-onnxruntime not installed")
-@pytest.mark.ocr
-def test_pdf_scanned_is_detected_and_read_by_ocr(generated, tmp_path):
-    path = gen.write_scanned_pdf(generated["000"]["pdf"], tmp_path / "scan.pdf", first=2, last=2)
-    doc = read_pdf(path)
-    assert doc.notes[0] == "scanned: no text layer, 1 page"
-    assert doc.lines and all(line.ocr for line in doc.lines)
-    assert "三、收到和处理政府信息公开申请情况" in texts(doc)
-    assert ("行政处罚", "0") in [line.cells for line in doc.lines if line.table is not None]
-
-
 def test_pdf_that_is_not_a_pdf_raises(tmp_path):
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.4 this is not really a pdf")

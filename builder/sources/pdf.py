@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -53,12 +54,13 @@ def cell_to_text(cell: str | None) -> str:
     return re.sub(r"[ \t\u00a0\u3000]+", " ", join_wrapped((cell or "").split("\n"))).strip()
 
 
-def table_to_items(table, page_number: int, index: int) -> list[Item]:
+def table_to_items(table, page_number: int, index: int, texts: list | None = None) -> list[Item]:
     """Given a pdfplumber Table, return one Item per non-empty row with each cell's grid columns;
-    merged cells appear once, where they start."""
+    merged cells appear once, where they start. `texts` gives the cells' text as table.extract() does
+    (OCR'd tables of a scan); by default the table's own text layer."""
     edges = sorted({cell[0] for cell in table.cells})  # the left edges of the table's grid columns
     items = []
-    for row, cells in zip(table.rows, table.extract(), strict=True):
+    for row, cells in zip(table.rows, table.extract() if texts is None else texts, strict=True):
         # None marks a position covered by a merged cell; "" is a real, blank cell.
         placed = [
             (cell_to_text(c), bbox_to_columns(box, edges))
@@ -491,26 +493,56 @@ def read_unmapped(path, pages, fonts: set[str]) -> Document:
 
 def read_scanned(path, pages, note: str | None = None) -> Document:
     """Given the pages of a PDF without any (readable) text, OCR them, or raise saying why that was
-    impossible; `note` says why OCR is needed (default: a scan, no text layer)."""
+    impossible; `note` says why OCR is needed (default: a scan, no text layer). Tables drawn with ruling
+    lines are read cell by cell in their grid (ocr_page); the rest as rows of text whose tables are
+    placed by where their numbers line up (ocr_grids)."""
     scanned = note is None
     note = note or f"scanned: no text layer, {len(pages)} page{'s' if len(pages) != 1 else ''}"
     from builder.sources import ocr  # onnxruntime is heavy: load it only for scans
 
     if not ocr.available():
         raise ReportError(str(path), f"{note}; no OCR engine installed ({ocr.ENGINE})")
-    items = []
+    by_page = []
     for number, page in enumerate(pages, start=1):
-        page = page.root_page  # rendered as printed: OCR reads each page as it stands
-        image = page.to_image(resolution=ocr.DPI).original
-        scale = float(page.height) / image.height
-        for row in ocr.image_to_rows(image):
-            x0, top, x1, bottom = (v * scale for v in row.bbox)
-            spans = tuple((a * scale, b * scale) for a, b in row.spans)
-            items.append(Item(number, top, bottom, x0, x1, row.cells, None, row.height * scale, spans=spans))
-    by_page = [[it for it in items if it.page == n] for n in range(1, len(pages) + 1)]
+        started = time.monotonic()
+        by_page.append(ocr_page(page.root_page, number))  # rendered as printed: OCR reads each page as it stands
+        ocr.page_done(str(path), number, len(pages), time.monotonic() - started)
     by_page, _ = drop_running_lines(by_page, [float(p.height) for p in pages])
     marked = ocr_grids([it for page in by_page for it in mark_unruled_tables(page)])
     lines = items_to_lines(join_paragraphs(marked), ocr=True)
     notes = (note, f"read by OCR ({ocr.ENGINE}); every cell is OCR-read and may be wrong")
     meta = {"pages": len(pages), "scanned": scanned, "ocr": True}
     return Document(path=str(path), format="pdf", lines=lines, notes=notes, meta=meta)
+
+
+def ocr_page(page, number: int) -> list[Item]:
+    """Given a pdfplumber page without readable text and its 1-based number, return its Items top to bottom,
+    read by OCR: each table drawn with ruling lines (found in the image, see builder.sources.ocrgrid) as rows of
+    cells with their grid columns, its rulings erased before OCR so that no line reads as a `1`; the text
+    outside them as rows of text boxes."""
+    import numpy as np
+
+    from builder.sources import ocr, ocrgrid
+
+    image = page.to_image(resolution=ocr.DPI).original
+    scale = float(page.height) / image.height
+    gray = np.asarray(image.convert("L"))
+    mask, rulings = ocrgrid.image_to_rulings(gray, scale)
+    tables = ocrgrid.find_tables(page, rulings)
+    if tables:
+        gray = gray.copy()
+        for x0, top, x1, bottom in (tuple(int(v / scale) for v in t.bbox) for t in tables):
+            area = (slice(top, bottom + 2), slice(x0, x1 + 2))
+            gray[area][mask[area] > 0] = 255
+    boxes = [ocrgrid.Box(*(v * scale for v in b[:4]), *b[4:]) for b in ocr.image_to_boxes(gray)]
+    picture = ocrgrid.PageImage(gray, scale)
+    items = []
+    for index, table in enumerate(tables):
+        texts = ocrgrid.table_texts(table, boxes, picture, ocr.read_crop)
+        items += table_to_items(table, number, index, texts)
+    inside = {id(b) for t in tables for cell in t.cells for b in ocrgrid.boxes_in(boxes, cell)}  # the rest: text
+    rest = [(b.x0, b.top, b.x1, b.bottom, b.text) for b in boxes if id(b) not in inside]
+    for row in ocr.boxes_to_rows(rest):
+        items.append(Item(number, row.bbox[1], row.bbox[3], row.bbox[0], row.bbox[2], row.cells, None, row.height,
+                          spans=row.spans))  # fmt: skip
+    return sorted(items, key=lambda it: (round(it.top, 1), it.x0))
