@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from builder.pages.site import report_page
+from builder.pages.addresses import report_page
 from builder.rates import cell_problem, cell_value, figure_value, load_definitions, rate_value
 from builder.template import TABLE_KEYS, Template
 

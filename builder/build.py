@@ -26,7 +26,7 @@ from builder.checks import check_agency_warnings, check_corpus, check_report, cu
 from builder.identity import resolve_identities
 from builder.memo import Memo
 from builder.model import ReportError
-from builder.pages import site
+from builder.pages import addresses, exports, reportpage, site
 from builder.parse import parse_document
 from builder.revisions import group_revisions
 from builder.schema import SCHEMA_FILE
@@ -375,7 +375,7 @@ def enrich(reports: list[dict], registry: dict, template: Template, memo: Memo |
 def report_links(reports: list[dict]) -> dict[str, dict[str, str]]:
     """Given enriched reports, return what each report's page links to: {report id: {related report id: its
     docs page}} for the reports its findings name (a copied or twice-published report), those published."""
-    pages = {r["id"]: site.report_page(r) for r in reports}
+    pages = {r["id"]: addresses.report_page(r) for r in reports}
     return {
         r["id"]: {f["related"]: pages[f["related"]] for f in r["findings"] if f.get("related") in pages}
         for r in reports
@@ -390,7 +390,7 @@ def memo_get(memo: Memo | None, kind: str, inputs, compute: Callable[[], object]
 def report_renderer(
     memo: Memo | None, links: dict[str, dict[str, str]] | None = None
 ) -> Callable[[dict, Template, list[dict] | None], str]:
-    """site.render_report with each report's `links` (report_links), its pages read back from `memo` when the
+    """reportpage.render_report with each report's `links` (report_links), its pages read back from `memo` when the
     report (with its findings), its revisions and its links are unchanged."""
     links = links or {}
 
@@ -400,7 +400,7 @@ def report_renderer(
             memo,
             "report-page",
             [report, revisions, own],
-            lambda: site.render_report(report, template, revisions, links=own),
+            lambda: reportpage.render_report(report, template, revisions, links=own),
         )
 
     return render
@@ -435,13 +435,13 @@ def write_stage(
             published = docs.write_text(f"data/{report['id']}.json", json.dumps(report, ensure_ascii=False, indent=1))
             link_or_copy(published, json_dir / f"{report['id']}.json")
             for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
-                served = site.source_href(report, None if original is report["source"] else original)
+                served = addresses.source_href(report, None if original is report["source"] else original)
                 docs.copy(served, reports_dir / original["path"])
-            if site.has_source_view(report):
+            if addresses.has_source_view(report):
                 lines = source_lines(reports_dir / report["source"]["path"], report)
                 inputs = [report, [[n, list(cells)] for n, cells in lines]]  # the lines as JSON gives them back
-                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: site.render_source(r, ls))
-                docs.write_text(site.source_view_page(report), page)
+                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: reportpage.render_source(r, ls))
+                docs.write_text(addresses.source_view_page(report), page)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]
@@ -459,8 +459,8 @@ def write_stage(
         extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors, remember=remember)
         for rel, data in extra.files.items():
             docs.write_bytes(rel, data)
-        docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))
-        docs.write_text("downloads/findings.csv", site.findings_csv(summary.reports))
+        docs.write_text("downloads/cells.csv", exports.cells_csv(summary.reports, template))
+        docs.write_text("downloads/findings.csv", exports.findings_csv(summary.reports))
         docs.copy("downloads/report.schema.json", SCHEMA_FILE)
         docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
     with summary.stages.timing("pages"):
@@ -472,7 +472,7 @@ def write_stage(
 
 def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
     """The lines of a report's file numbered as the parser numbered them, for its page of numbered lines
-    (site.render_source): every line of a text file, decoded as it was read, split at tabs; the paragraphs
+    (reportpage.render_source): every line of a text file, decoded as it was read, split at tabs; the paragraphs
     and table rows of a web page or Word file, as its reader gives them. Empty if the file cannot be read
     again (it was read moments ago: only a file changed during the build)."""
     encoding = report["source"].get("encoding")

@@ -124,21 +124,22 @@ def base_page(report: dict, path: str) -> str:
     return f"{path}/{report['year']}{suffix}"
 
 
-def settle_pages(reports: list[dict], entries: dict[str, dict], registry: dict) -> dict[str, str]:
-    """Given reports, {report id: its registry entry} and the registry, return {report id: page address}, one
-    address per report. Reports whose base addresses coincide (two names the registry takes as one agency, one
-    year) are two bodies with two addresses: the one under the name the registry lists first keeps the base
-    address, which earlier builds published; each other one gets `-<pinyin of its printed name>` after it."""
-    names = {e["id"]: [normalize_name(n) for n in e.get("names", [])] for e in registry["agencies"]}
+def settle_pages(reports: list[dict], paths: dict[str, str], agency_ids: dict[str, str | None], registry: dict) -> dict:
+    """Given reports, {report id: its agency's address}, {report id: its registry entry's id} and the registry,
+    return {report id: page address}, one address per report. Reports whose base addresses coincide (two names
+    the registry takes as one agency, one year) are two bodies with two addresses: the one under the name the
+    registry lists first keeps the base address, which earlier builds published; each other one gets
+    `-<pinyin of its printed name>` after it."""
+    names = {e["id"]: [normalize_name(n) for n in e.get("names", [])] for e in registry.get("agencies", [])}
 
     def rank(report: dict) -> tuple:
-        known = names.get(entries[report["id"]]["id"], [])
+        known = names.get(agency_ids[report["id"]], [])
         name = normalize_name(report["agency"])
         return (known.index(name) if name in known else len(known), report["id"])
 
     by_base: dict[str, list[dict]] = defaultdict(list)
     for report in reports:
-        by_base[base_page(report, agency_path(entries[report["id"]]))].append(report)
+        by_base[base_page(report, paths[report["id"]])].append(report)
     taken, pages = set(by_base), {}
     for base, group in sorted(by_base.items()):
         first, *others = sorted(group, key=rank)
@@ -163,7 +164,8 @@ def resolve_identities(reports: list[dict], registry: dict, divisions: Divisions
         if found:
             warnings[report["id"]] = found
     registry = {**registry, "agencies": index.agencies}
-    pages = settle_pages(reports, entries, registry)
+    paths = {rid: agency_path(entry) for rid, entry in entries.items()}
+    pages = settle_pages(reports, paths, {rid: entry["id"] for rid, entry in entries.items()}, registry)
     by_report = {rid: entry_identity(entry, pages[rid]) for rid, entry in entries.items()}
     return Identities(registry, by_report, warnings)
 

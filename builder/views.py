@@ -16,11 +16,17 @@ from markupsafe import Markup
 
 from builder import aggregate, charts, downloads, feeds, pages
 from builder.agencies import name_to_sector
-from builder.pages.site import agency_page, link, region_tree, report_page, source_href
+from builder.pages import lists
+from builder.pages.addresses import agency_page, link, report_page, source_href
+from builder.pages.figures import region_tree
 from builder.rates import load_definitions, rate_value
 from builder.template import Template
 
 MISSING = "—"
+# Rows of a ranking shown on a region page or the compare page; the rest are in the figures download.
+RANKED_SHOWN = 20
+# Above this many city-level regions, the compare page's heatmap is drawn by province (one row each).
+HEATMAP_ROWS = 40
 SHEETS = {"figures": "主要数字", "cells": "单元格"}
 REPORT_CELL_COLUMNS = ("report_id", "year", "page", *(c for c in aggregate.CELL_COLUMNS if c != "table_name"))
 
@@ -332,9 +338,10 @@ def agency_section(page: str, reports: list[dict], template: Template, files: di
     )
 
 
-def rankings(figures: pd.DataFrame, reports: list[dict], page: str) -> list[dict]:
+def rankings(figures: pd.DataFrame, reports: list[dict], page: str, shown: int = RANKED_SHOWN) -> list[dict]:
     """For each rate, the agencies of a region or sector ranked by their latest year's value, with numerator
-    and denominator; agencies whose rate is missing that year are left out."""
+    and denominator; agencies whose rate is missing that year are left out. Only the first `shown` rows are
+    kept (`ranked` says how many agencies were ranked): the whole ranking is in the view's figures download."""
     by_id = {r["id"]: r for r in reports}
     latest = figures.sort_values("year").groupby("agency_id").tail(1)
     out = []
@@ -351,10 +358,10 @@ def rankings(figures: pd.DataFrame, reports: list[dict], page: str) -> list[dict
                 "numerator": number_text(row[f"{rate.key}_numerator"]),
                 "denominator": number_text(row[f"{rate.key}_denominator"]),
             }
-            for i, row in enumerate(ranked.to_dict("records"), start=1)
+            for i, row in enumerate(ranked.head(shown).to_dict("records"), start=1)
         ]
         years = sorted({str(y) for y in ranked["year"]})
-        out.append({"name": rate.name, "year": "、".join(years), "rows": rows})
+        out.append({"name": rate.name, "year": "、".join(years), "rows": rows, "ranked": len(ranked)})
     return out
 
 
@@ -378,15 +385,24 @@ def region_section(folder: str, reports: list[dict], template: Template, files: 
 # --- the compare page and its heatmap -----------------------------------------------------------------
 
 
-def region_label(row: dict) -> str:
-    """A report's region as `福建省 福州市` (province and city), or 未定 when the registry has none."""
-    return " ".join(p for p in (row["province"], row["city"]) if p) or "未定地区"
+def region_label(row: dict, levels: tuple[str, ...] = ("province", "city")) -> str:
+    """A report's region as `福建省 福州市` (province and city, or the `levels` given), or 未定 when the registry
+    has none."""
+    return " ".join(p for p in (row[level] for level in levels) if p) or "未定地区"
+
+
+def heatmap_levels(figures: pd.DataFrame) -> tuple[str, ...]:
+    """The region levels of the heatmap's rows: province and city, or the province alone when that would give
+    more than HEATMAP_ROWS rows (a page that stays small, a chart that stays readable)."""
+    cities = {region_label(r) for r in figures.to_dict("records")}
+    return ("province", "city") if len(cities) <= HEATMAP_ROWS else ("province",)
 
 
 def heatmap_chart(figures: pd.DataFrame) -> Chart:
     """Region × year of the grant rate, pooled: the sum of the numerators over the sum of the denominators
     of the reports whose rate can be computed; the table beside it says how many reports each cell counts."""
-    frame = figures.assign(region=[region_label(r) for r in figures.to_dict("records")])
+    levels = heatmap_levels(figures)
+    frame = figures.assign(region=[region_label(r, levels) for r in figures.to_dict("records")])
     usable = frame[frame["grant_rate"].notna()]
     pooled = usable.groupby(["region", "year"])[["grant_rate_numerator", "grant_rate_denominator"]].sum()
     counted = usable.groupby(["region", "year"]).size()
@@ -417,30 +433,35 @@ def heatmap_chart(figures: pd.DataFrame) -> Chart:
     return Chart("heatmap", "实质公开率：地区 × 年度", figure, note, table)
 
 
-def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes]:
-    """The compare page (every agency × year, key figures and rates, sortable and filterable) and its
-    heatmap's CSV."""
+def compare_row(row: dict, report: dict, from_page: str) -> list:
+    """One row of the compare table: region, sector, the agency linked from `from_page` to the report, year,
+    template, its errors (✗ n, or ✓), its key figures and rates (definitions in template/rates.yaml)."""
+    definitions = load_definitions()
+    errors = sum(1 for f in report.get("findings", []) if f["severity"] == "error")
+    return [
+        " ".join(p for p in (row["province"], row["city"], row["county"]) if p),
+        row["sector"] or "—",
+        Markup(f"[{pages.escape_text(row['agency'])}]({link(from_page, report_page(report))})"),
+        str(row["year"]),
+        row["template"],
+        f"✗ {errors}" if errors else "✓",
+        *(number_text(row[f.key]) for f in definitions.figures),
+        *(rate_text(row[r.key]) for r in definitions.rates),
+    ]
+
+
+def compare_page(
+    figures: pd.DataFrame, reports: list[dict], size: int = lists.PAGE_SIZE
+) -> tuple[dict[str, str], bytes]:
+    """The compare pages ({docs path: Markdown}: every agency × year, key figures and rates, sortable and
+    filterable, `size` rows a page: compare.md, compare/2.md …; the heatmap and the rankings on the first) and
+    the heatmap's CSV."""
     definitions = load_definitions()
     by_id = {r["id"]: r for r in reports}
     headers = ["地区", "领域", "机关", "年度", "模板", "核查", *(f.name for f in definitions.figures)]
     headers += [r.name for r in definitions.rates]
-    rows = []
     ordered = figures.assign(region=[region_label(r) for r in figures.to_dict("records")])
-    for row in ordered.sort_values(["region", "agency", "year"]).to_dict("records"):
-        report = by_id[row["report_id"]]
-        errors = sum(1 for f in report.get("findings", []) if f["severity"] == "error")
-        rows.append(
-            [
-                " ".join(p for p in (row["province"], row["city"], row["county"]) if p),
-                row["sector"] or "—",
-                Markup(f"[{pages.escape_text(row['agency'])}]({link('compare.md', report_page(report))})"),
-                str(row["year"]),
-                row["template"],
-                f"✗ {errors}" if errors else "✓",
-                *(number_text(row[f.key]) for f in definitions.figures),
-                *(rate_text(row[r.key]) for r in definitions.rates),
-            ]
-        )
+    records = ordered.sort_values(["region", "agency", "year"]).to_dict("records")
     heatmap = heatmap_chart(figures)
     view = chart_view(heatmap, "compare.md", "downloads/heatmap.csv", percent=False)
     view["rows"] = [
@@ -450,15 +471,23 @@ def compare_page(figures: pd.DataFrame, reports: list[dict]) -> tuple[str, bytes
         {"name": sector, "rankings": rankings(figures[figures["sector"] == sector], reports, "compare.md")}
         for sector in sorted(s for s in figures["sector"].unique() if s)
     ]
-    text = pages.render(
-        "compare.md.j2",
-        headers=headers,
-        rows=rows,
-        sectors=by_sector,
-        heatmap=view,
-        script=Markup("../" * served_depth("compare.md") + "assets/compare.js"),
-    )
-    return text, chart_csv(heatmap.table)
+    out = {}
+    for path, chunk, pager in lists.paginate("compare.md", records, size):
+        first = pager["number"] == 1
+        out[path] = pages.render(
+            "compare.md.j2",
+            headers=headers,
+            rows=[compare_row(row, by_id[row["report_id"]], path) for row in chunk],
+            sectors=by_sector if first else [],
+            heatmap=view if first else None,
+            script=Markup("../" * served_depth(path) + "assets/compare.js"),
+            downloads_link=link(path, "downloads.md"),
+            rates_link=link(path, "rates.md"),
+            figures_links={k: link(path, f"downloads/figures.{k}") for k in ("csv", "xlsx", "json")},
+            pager=pager,
+            suffix=lists.page_suffix(pager),
+        )
+    return out, chart_csv(heatmap.table)
 
 
 # --- the catalog and the feeds ------------------------------------------------------------------------
@@ -565,12 +594,13 @@ def build_views(
     site_url: str | None = None,
     sectors: list[dict] = (),
     remember: Remember = compute_now,
+    page_size: int = lists.PAGE_SIZE,
 ) -> Views:
     """Every view of the reports: sections for report, agency and region pages, the compare, rates,
     dictionary and download pages, and every file behind them. `sectors` is the registry's list (for the
     sector column and rankings). The section and files of each report, agency and region are made by
     `remember(kind, inputs, compute)`, which returns compute() (the build reads them back from its memo when
-    the inputs are unchanged). Pure: same reports, same bytes."""
+    the inputs are unchanged). The compare table holds `page_size` rows a page. Pure: same reports, same bytes."""
     reports = sorted((with_sector(r, sectors) for r in reports), key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
     views = Views()
@@ -605,7 +635,8 @@ def build_views(
     files.update(view_files(whole, figures, aggregate.cells_frame(reports, template), cells_inside=False))
     dictionary = downloads.dictionary_frame(template)
     files["downloads/dictionary.csv"] = downloads.csv_bytes(dictionary, downloads.DICTIONARY_COLUMNS)
-    views.pages["compare.md"], files["downloads/heatmap.csv"] = compare_page(figures, reports)
+    compare, files["downloads/heatmap.csv"] = compare_page(figures, reports, page_size)
+    views.pages.update(compare)
     definitions = load_definitions()
     views.pages["rates.md"] = pages.render("rates.md.j2", rates=definitions.rates, figures=definitions.figures)
     views.pages["dictionary.md"] = pages.render(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from builder import checks, pages
 from builder.cells import AMOUNT_10K, COUNT, is_label, number_text, read_cell
 from builder.checks import check_corpus, check_report
-from builder.pages import site
+from builder.pages import addresses, exports
 from builder.parse import parse_document
 from builder.sources import read
 from builder.template import load_template
@@ -151,7 +151,7 @@ def test_a_decimal_amount_keeps_its_digits_in_json_page_and_csv(tmp_path):
     assert '"administrative_fees_10k_yuan": 1234567.5' in json.dumps(report["active_disclosure"])
     assert pages.number(report["active_disclosure"]["administrative_fees_10k_yuan"]) == "1234567.5"
     report["findings"] = check_report(report, TEMPLATE)
-    rows = list(csv.DictReader(io.StringIO(site.cells_csv([report], TEMPLATE))))
+    rows = list(csv.DictReader(io.StringIO(exports.cells_csv([report], TEMPLATE))))
     fee = next(r for r in rows if r["row"] == "administrative_fees_10k_yuan")
     assert fee["value"] == "1234567.5"
 
@@ -310,7 +310,7 @@ def test_the_build_goes_on_through_every_fault(tmp_path):
     assert {"cell-unreadable", "cell-impossible", "date-impossible"} <= rules and "check-error" not in rules
     cells_csv = (root / "site" / "downloads" / "cells.csv").read_text(encoding="utf-8")
     assert ",1234567.5," in cells_csv and "e+06" not in cells_csv
-    page = root / "site" / site.report_page(saved).removesuffix(".md") / "index.html"
+    page = root / "site" / addresses.report_page(saved).removesuffix(".md") / "index.html"
     shown = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find(id="A-administrative_fees_10k_yuan")
     assert [td.get_text() for td in shown.find_parent("tr").find_all("td")][1] == "1234567.5"
 

@@ -59,7 +59,7 @@ def test_a_sum_on_an_ocr_report_is_the_sites_reading_not_the_agencys():
 
 
 def test_a_pre_template_report_is_not_called_consistent():
-    from builder.pages.site import quality_badge
+    from builder.pages.lists import quality_badge
 
     assert quality_badge({"template": "pre2019", "findings": []}).startswith("未核对")
     assert quality_badge({"template": "2021", "findings": []}).startswith("✓")

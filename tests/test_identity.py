@@ -183,13 +183,13 @@ def test_links_name_the_pages_of_the_reports_a_finding_is_about(copied_year):
 
 def test_the_report_page_links_what_it_is_given_and_nothing_else(copied_year):
     from builder.build import report_links
-    from builder.pages import site
+    from builder.pages import reportpage
     from builder.template import load_template
 
     newer = copied_year[1]
-    linked = site.render_report(newer, load_template(), links=report_links(copied_year)[newer["id"]])
+    linked = reportpage.render_report(newer, load_template(), links=report_links(copied_year)[newer["id"]])
     assert f" ([{copied_year[0]['id']}](../../../../{OLDER_PAGE}))" in linked
-    assert "2022.md" not in site.render_report(newer, load_template())
+    assert "2022.md" not in reportpage.render_report(newer, load_template())
 
 
 def test_a_remembered_report_page_is_rendered_again_when_its_links_change(copied_year, tmp_path):

@@ -12,7 +12,7 @@ from builder import build as build_module
 from builder import views
 from builder.build import DOCS_CACHE, MEMO_DIR, build
 from builder.memo import Memo, exact_json
-from builder.pages import site
+from builder.pages import addresses, reportpage
 from tests.conftest import copy_project
 from tests.test_safety import tree
 
@@ -23,8 +23,8 @@ def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]
     """Build `root` without the site; return (summary, {"check": ids checked, "render": ids rendered, "views": ids
     whose views (rates, charts, downloads) were made, "source": ids whose numbered-lines page was rendered})."""
     calls: dict[str, list[str]] = {"check": [], "render": [], "views": [], "source": []}
-    check, render, report_views = build_module.check_report, site.render_report, views.report_views
-    render_source = site.render_source
+    check, render, report_views = build_module.check_report, reportpage.render_report, views.report_views
+    render_source = reportpage.render_source
 
     def counted_check(report, template):
         calls["check"].append(report["id"])
@@ -43,9 +43,9 @@ def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]
         return render_source(report, lines)
 
     monkeypatch.setattr(build_module, "check_report", counted_check)
-    monkeypatch.setattr(site, "render_source", counted_source)
+    monkeypatch.setattr(reportpage, "render_source", counted_source)
     monkeypatch.setattr(views, "report_views", counted_views)
-    monkeypatch.setattr(site, "render_report", counted_render)
+    monkeypatch.setattr(reportpage, "render_report", counted_render)
     return build(root, site=False), calls
 
 
@@ -88,9 +88,9 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     assert sorted(calls["render"]) == sorted(calls["views"]) == ids and calls["source"]
     assert outputs(project) == warm_outputs
 
-    report_pages = {f"docs/{site.report_page(r)}" for r in again.reports}
+    report_pages = {f"docs/{addresses.report_page(r)}" for r in again.reports}
     differ = {k for k in warm_outputs if warm_outputs[k] != first.get(k)}
-    assert differ & report_pages == {f"docs/{site.report_page(changed)}"}
+    assert differ & report_pages == {f"docs/{addresses.report_page(changed)}"}
     assert f"{changed['id']}.json" in differ
     assert "docs/index.md" in differ  # the home page lists its figures
 

@@ -14,7 +14,7 @@ import yaml
 
 from builder import cli
 from builder.build import build, parse_all
-from builder.pages import site
+from builder.pages import addresses, site
 from builder.provenance import provenance_record, sidecar_path, write_sidecar
 from builder.revisions import group_revisions, text_to_when
 from builder.slugs import compact_slug
@@ -104,7 +104,7 @@ def test_colliding_reports_keep_the_first_registered_name_at_the_plain_address(t
     assert pages[(NAMES[0], 2023, "other.txt")] == f"{base}/2023-2"  # same name, order unknown: a second body
     assert len(set(pages.values())) == len(pages)
     rendered = site.site_pages(summary.reports, [], load_template(), summary.rule_counts)
-    assert all(site.report_page(r) in rendered for r in summary.reports)
+    assert all(addresses.report_page(r) in rendered for r in summary.reports)
 
 
 def test_site_pages_never_write_two_reports_on_one_page_even_without_the_build():
@@ -112,7 +112,7 @@ def test_site_pages_never_write_two_reports_on_one_page_even_without_the_build()
         return {"id": rid, "agency": agency, "year": 2023, "agency_path": "a/b"}
 
     reports = [rep("甲局", "jiaju-2023"), rep("甲和乙局", "jiaheyiju-2023"), rep("甲局", "jiaju-2023-2")]
-    site.assign_report_pages(reports)
+    addresses.assign_report_pages(reports)
     assert sorted(r["page"] for r in reports) == ["a/b/2023", "a/b/2023-2", "a/b/2023-jiaju"]
 
 
@@ -125,10 +125,10 @@ def test_random_collisions_never_share_a_page():
         rid = f"{compact_slug(agency)}-{year}" + (f"-{n % 4 + 2}" if n % 3 == 0 else "")
         reports.append({"id": rid, "agency": agency, "year": year, "agency_path": rng.choice(["a/b", "a/c"])})
     reports = list({r["id"]: r for r in reports}.values())  # ids are unique (build.dedupe_ids)
-    site.assign_report_pages(reports)
+    addresses.assign_report_pages(reports)
     pages = [r["page"] for r in reports]
     assert len(set(pages)) == len(reports)
-    site.assign_report_pages(reports)
+    addresses.assign_report_pages(reports)
     assert [r["page"] for r in reports] == pages  # settled once, the same every time
 
 

@@ -95,7 +95,7 @@ def test_every_page_shows_the_build_date_and_data_version(default_site):
 def test_data_version_ignores_file_times_and_follows_the_numbers(default_site):
     import copy
 
-    from builder.pages.site import build_info
+    from builder.pages.figures import build_info
 
     _, summary = default_site
     reports = copy.deepcopy(summary.reports)

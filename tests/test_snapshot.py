@@ -7,7 +7,7 @@ import pytest
 from builder import sources
 from builder.agencies import load_registry
 from builder.build import enrich, report_links
-from builder.pages import site
+from builder.pages import reportpage
 from builder.parse import parse_document
 from builder.template import load_template
 from tests.conftest import ROOT, SEEDS, check_snapshot
@@ -25,7 +25,7 @@ def seed_000_page() -> str:
     report = parse_document(sources.read(path, path.relative_to(ROOT / "data" / "reports").as_posix()))
     template = load_template()
     enrich([report], load_registry(), template)
-    return site.render_report(report, template, None, links=report_links([report])[report["id"]])
+    return reportpage.render_report(report, template, None, links=report_links([report])[report["id"]])
 
 
 def test_seed_000_report_page_matches_its_snapshot(update_golden):

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from builder import sources
 from builder.build import build, source_lines
-from builder.pages import cell_html, cell_view, site
+from builder.pages import addresses, cell_html, cell_view, reportpage
 from builder.parse import parse_document
 from builder.schema import report_schema
 from tests.conftest import ROOT, copy_project
@@ -61,7 +61,7 @@ def test_text_and_web_reports_have_no_pages():
     ],
 )
 def test_url_link_counts_the_folders_of_the_served_page(page, expected):
-    assert site.url_link(page, "sources/x/") == expected
+    assert addresses.url_link(page, "sources/x/") == expected
 
 
 # --- cells not read plainly ----------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def test_source_page_shows_a_hostile_line_as_text():
     report = parse_document(sources.read(TEXT_SEED, TEXT_SEED.name))
     report["page"] = "ningxia/zhongwei/shapotou/weijian/2023"
     lines = [(1, ("标题",)), (2, (HOSTILE_LINE,)), (3, ("行政许可", "", HOSTILE_LINE))]
-    soup = BeautifulSoup(to_html(site.render_source(report, lines).split("---\n", 2)[2]), "html.parser")
+    soup = BeautifulSoup(to_html(reportpage.render_source(report, lines).split("---\n", 2)[2]), "html.parser")
     assert not soup.find_all(["script", "img"]) and not soup.find_all(attrs={"onerror": True})
     assert soup.find(id="L2").find(class_="text").get_text() == HOSTILE_LINE
     assert soup.find(id="L3").find(class_="text").get_text() == f"行政许可 │  │ {HOSTILE_LINE}"
@@ -248,8 +248,8 @@ def test_a_built_source_page_escapes_a_hostile_line(tmp_path):
 
 def test_a_pdf_line_without_its_page_gets_no_link():
     report = {"source": {"format": "pdf", "file": "x.pdf"}, "id": "x"}
-    assert site.source_place(report, "a/2023.md", 12, None) is None
-    assert site.source_place(report, "a/2023.md", 12, 3)["href"] == "../../sources/x/x.pdf#page=3"
+    assert addresses.source_place(report, "a/2023.md", 12, None) is None
+    assert addresses.source_place(report, "a/2023.md", 12, 3)["href"] == "../../sources/x/x.pdf#page=3"
 
 
 # --- in the browser ----------------------------------------------------------------------------------
