@@ -30,9 +30,9 @@ def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]
         calls["check"].append(report["id"])
         return check(report, template)
 
-    def counted_render(report, template, revisions=None):
+    def counted_render(report, template, revisions=None, links=None):
         calls["render"].append(report["id"])
-        return render(report, template, revisions)
+        return render(report, template, revisions, links=links)
 
     def counted_views(report, template):
         calls["views"].append(report["id"])
