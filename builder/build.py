@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -13,14 +14,15 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import yaml
 
-from builder import isolation, parsecache, search, sources, swap, views
+from builder import downloads, isolation, parsecache, search, sources, swap, views
 from builder.agencies import REGISTRY, assign_agencies, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
 from builder.memo import Memo
@@ -419,7 +421,11 @@ def write_stage(
             docs.copy(str(path.relative_to(docs_dir)), path)
         for report in summary.reports:
             public = {k: v for k, v in report.items() if k != "related_pages"}
-            published = docs.write_text(f"data/{report['id']}.json", json.dumps(public, ensure_ascii=False, indent=1))
+            text = json.dumps(public, ensure_ascii=False, indent=1)
+            if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
+                related = json.dumps(report.get("related_pages"), ensure_ascii=False)
+                memo.know(report, hashlib.sha256(f"{text}\0{related}".encode()).hexdigest())
+            published = docs.write_text(f"data/{report['id']}.json", text)
             link_or_copy(published, json_dir / f"{report['id']}.json")
             for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
                 served = site.source_href(report, None if original is report["source"] else original)
@@ -443,11 +449,16 @@ def write_stage(
         )
     with summary.stages.timing("aggregate"):
         remember = views.compute_now if memo is None else memo.get
-        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors, remember=remember)
+        pieces = partial(report_piece, memo, template)
+        extra = views.build_views(
+            summary.reports, template, summary.revisions, sectors=sectors, remember=remember, pieces=pieces
+        )
         for rel, data in extra.files.items():
             docs.write_bytes(rel, data)
-        docs.write_text("downloads/cells.csv", site.cells_csv(summary.reports, template))
-        docs.write_text("downloads/findings.csv", site.findings_csv(summary.reports))
+        for rel, make in LISTS.items():  # one report's lines at a time: at 10,000 reports cells.csv is 256 MB
+            head = make([], template).split("\r\n", 1)[0] + "\r\n"
+            lines = (list_lines(memo, template, rel, report) for report in summary.reports)
+            docs.write_with(rel, partial(write_pieces, itertools.chain([head], lines)))
         docs.copy("downloads/report.schema.json", SCHEMA_FILE)
         docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
     with summary.stages.timing("pages"):
@@ -455,6 +466,31 @@ def write_stage(
             docs.write_text(rel, text + extra.appendix.get(rel, ""))
     docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
+
+
+def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
+    """downloads.report_piece of a report (with its sector), read back from `memo` when the report is unchanged."""
+    return memo_get(memo, "report-piece", [report], lambda: downloads.report_piece(report, template))
+
+
+# The whole-set lists written from each report's lines: {docs path: (header line, the report's lines)}.
+LISTS = {
+    "downloads/cells.csv": site.cells_csv,  # every table cell of every report
+    "downloads/findings.csv": lambda reports, template: site.findings_csv(reports),
+}
+
+
+def list_lines(memo: Memo | None, template: Template, rel: str, report: dict) -> str:
+    """A report's lines of the whole-set list `rel` (LISTS: its function's text for this report alone, less the
+    header line), read back from `memo` when the report is unchanged."""
+    compute = partial(LISTS[rel], [report], template)
+    return memo_get(memo, f"lines:{rel}", [report], compute).split("\r\n", 1)[1]
+
+
+def write_pieces(texts: Iterable[str], target: Path) -> None:
+    """Write `texts` one after the other to `target` as UTF-8."""
+    with target.open("w", encoding="utf-8", newline="") as out:
+        out.writelines(texts)
 
 
 def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:

@@ -877,7 +877,9 @@ def copy_message(share: float, other: dict, same_agency: bool) -> str:
 
 def check_copies(reports: list[dict], template: Template, key: Callable[[dict], str]) -> dict[str, list[dict]]:
     """Narratives that repeat most of the same agency's previous report, or another agency's report
-    of the same year: exact share for the previous year (one pair each), MinHash/LSH within a year."""
+    of the same year: exact share for the previous year (one pair each), MinHash/LSH within a year, at most
+    `max_candidates` (checks.yaml) compared with each text in each band, so the time stays linear in the number
+    of reports however alike their narratives are."""
     settings = load_checks()["settings"]["copy"]
     shingles = [text_to_shingles(narrative_text(r, settings["sections"]), settings["shingle_chars"]) for r in reports]
     usable = [i for i, s in enumerate(shingles) if len(s) >= settings["min_shingles"]]
@@ -903,6 +905,7 @@ def check_copies(reports: list[dict], template: Template, key: Callable[[dict], 
             settings["band_rows"],
             settings["threshold"],
             groups=[key(reports[i]) for i in members],
+            cap=settings["max_candidates"],
         )
         for a, (b, share) in sorted(similar.items()):
             mine, other = reports[members[a]], reports[members[b]]
