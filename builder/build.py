@@ -367,7 +367,7 @@ def enrich(reports: list[dict], registry: dict, template: Template, memo: Memo |
     for report in reports:
         own = memo_get(memo, "findings", [report, current_year()], lambda r=report: check_report(r, template))
         report["findings"] = own + check_agency_warnings(warnings.get(report["id"], []))
-    across = check_corpus(reports, template, key=lambda r: r["agency_id"])
+    across = check_corpus(reports, template, key=lambda r: r["agency_id"], remember=partial(memo_get, memo))
     pages_by_id = {r["id"]: site.report_page(r) for r in reports}
     for report in reports:
         report["findings"] += across.get(report["id"], [])

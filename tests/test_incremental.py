@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench_scale import change_one_number
-from builder import aggregate, downloads, views
+from builder import aggregate, checks, downloads, views
 from builder import build as build_module
 from builder.build import DOCS_CACHE, MEMO_DIR, build
 from builder.checks import load_checks
@@ -192,3 +192,16 @@ def test_the_cap_is_stated_where_the_finding_is_described():
     settings = load_checks()["settings"]["copy"]
     described = next(r for r in load_checks()["rules"] if r["id"] == "copy-same-year")["description"]
     assert str(settings["max_candidates"]) in described["zh"] and str(settings["max_candidates"]) in described["en"]
+
+
+def test_a_warm_build_neither_shingles_nor_matches_narratives_again(project, monkeypatch):
+    calls = []
+    shingles, similar = checks.text_to_shingles, checks.find_similar
+    monkeypatch.setattr(checks, "text_to_shingles", lambda *a: calls.append("shingles") or shingles(*a))
+    monkeypatch.setattr(checks, "find_similar", lambda *a, **k: calls.append("similar") or similar(*a, **k))
+    shutil.rmtree(project / MEMO_DIR, ignore_errors=True)
+    cold = build(project, site=False)
+    assert "shingles" in calls and "similar" in calls
+    calls.clear()
+    warm = build(project, site=False)
+    assert calls == [] and warm.rule_counts == cold.rule_counts
