@@ -2,8 +2,8 @@
 report changed (benchmarks/bench_scale.py's change), both `python -m builder build --no-site` (MkDocs, which
 rebuilds every page whatever changed, is left out): bench_incremental.py 300.
 
-Prints one JSON line per N: the stage times of both builds and the rebuild's builder time as a share of the
-full build's (issue 14's target: at most 2 %).
+Prints one JSON line per N: the stage times of both builds, the full build's peak memory and the rebuild's builder
+time as a share of the full build's (issue 14's target: at most 2 %).
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ def bench(n: int, workdir: Path) -> dict:
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copy(ROOT / "data" / "agencies.yaml", project / "data" / "agencies.yaml")
     command = [sys.executable, "-m", "builder", "build", "--no-site", "--root", str(project)]
-    full_s, _, log = run(command, project)
+    full_s, full_peak, log = run(command, project)
     change_one_number(corpus[len(corpus) // 2])
     again_s, _, again_log = run(command, project)
     full, again = log_to_stages(log), log_to_stages(again_log)
     return {
         "n": n,
         "full_s": round(full_s, 1),
+        "full_peak_mib": round(full_peak),  # the builder's own peak (no MkDocs)
         "full_stages_s": full,
         "rebuild_s": round(again_s, 1),
         "rebuild_stages_s": again,

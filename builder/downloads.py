@@ -118,21 +118,23 @@ def report_piece(report: dict, template: Template) -> dict:
     """Given a report (with its `sector`), return its share of every download that lists many reports, so those
     are assembled by joining pieces kept by content instead of rebuilt from frames of every report:
     `figures_raw` (its figures_frame row as computed, for rankings and the compare page), `figures` (the same
-    as plain values), `figures_csv` and `figures_json` (that row as a CSV line and a JSON object), `cells_csv`
-    (its cells_frame rows as CSV lines) and `cells_deflated` (those lines deflated on their own and flushed to
-    a byte boundary, so that pieces join into one deflate stream: see write_cells_zip). JSON-exact, for
-    builder.memo, when its values are."""
+    as plain values), `figures_csv` and `figures_json` (that row as a CSV line and a JSON object), `cells_crc`
+    and `cells_size`
+    (its cells_frame rows as CSV lines, UTF-8: their crc32 and size) and `cells_deflated` (those lines deflated
+    on their own and flushed to a byte boundary, so that pieces join into one deflate stream: see
+    write_cells_zip). JSON-exact, for builder.memo, when its values are."""
     figures = aggregate.figures_frame([report], template)
     raw = [v.item() if isinstance(v, np.generic) else v for v in next(figures.itertuples(False))]
     row = frame_rows(figures)[0]
-    cells = csv_lines(frame_rows(aggregate.cells_frame([report], template)))
+    cells = csv_lines(frame_rows(aggregate.cells_frame([report], template))).encode("utf-8")
     return {
         "figures_raw": raw,
         "figures": row,
         "figures_csv": csv_lines([row]),
         "figures_json": json.dumps(dict(zip(figures.columns, row, strict=True)), **JSON_COMPACT),
-        "cells_csv": cells,
-        "cells_deflated": deflate_piece(cells.encode("utf-8")),
+        "cells_crc": zlib.crc32(cells),
+        "cells_size": len(cells),
+        "cells_deflated": deflate_piece(cells),
     }
 
 
@@ -199,6 +201,14 @@ def set_files(paths: dict[str, str], pieces: Iterable[dict], sheet: str) -> tupl
     return files, figures_frame_of(slim)
 
 
+def crc32_combine(first: int, second: int, second_size: int) -> int:
+    """Given the crc32 of bytes A, of bytes B and B's length, return the crc32 of A followed by B (zlib's
+    crc32_combine, which Python does not expose): a crc32 is affine in its input, so A's crc carried over
+    len(B) zero bytes, plus B's own, less that of the zeros alone."""
+    zeros = bytes(second_size)
+    return zlib.crc32(zeros, first) ^ zlib.crc32(zeros) ^ second
+
+
 def cells_head() -> bytes:
     """The first bytes of every cells CSV: the BOM and the header line."""
     labels = {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
@@ -207,9 +217,9 @@ def cells_head() -> bytes:
 
 def write_cells_zip(out: BinaryIO, name: str, pieces: Iterable[dict]) -> None:
     """Write to `out` (a seekable binary file at its start) a zip holding one file `name`: the cells CSV of the
-    pieces' reports (cells_head, then each piece's `cells_csv`), deflated by joining each piece's
-    `cells_deflated`: nothing is compressed again but the header, and no piece stays in memory. The same pieces
-    give the same bytes (a fixed date, FIXED_DATE). No ZIP64: under 4 GB."""
+    pieces' reports (cells_head, then each piece's lines), deflated by joining each piece's `cells_deflated`
+    (its crc32 joined by crc32_combine): nothing is compressed again but the header, and no piece stays in
+    memory. The same pieces give the same bytes (a fixed date, FIXED_DATE). No ZIP64: under 4 GB."""
     encoded = name.encode("ascii")
     start = 30 + len(encoded)
     out.write(b"\0" * start)  # the local header, written once the sizes are known
@@ -217,8 +227,7 @@ def write_cells_zip(out: BinaryIO, name: str, pieces: Iterable[dict]) -> None:
     crc, size = zlib.crc32(head), len(head)
     out.write(deflate_piece(head))
     for piece in pieces:
-        data = piece["cells_csv"].encode("utf-8")
-        crc, size = zlib.crc32(data, crc), size + len(data)
+        crc, size = crc32_combine(crc, piece["cells_crc"], piece["cells_size"]), size + piece["cells_size"]
         out.write(piece["cells_deflated"])
     out.write(FINAL_BLOCK)
     end = out.tell()

@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,22 @@ def test_a_warm_build_neither_shingles_nor_matches_narratives_again(project, mon
     calls.clear()
     warm = build(project, site=False)
     assert calls == [] and warm.rule_counts == cold.rule_counts
+
+
+def test_pieces_deflated_apart_join_into_one_zip_with_the_crc_of_the_whole():
+    texts = ["机关,1\r\n" * 300, "", 'a,"b,c"\r\n']
+    pieces = [
+        {
+            "cells_crc": zlib.crc32(t.encode()),
+            "cells_size": len(t.encode()),
+            "cells_deflated": downloads.deflate_piece(t.encode()),
+        }
+        for t in texts
+    ]
+    out = io.BytesIO()
+    downloads.write_cells_zip(out, "cells.csv", pieces)
+    joined = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    assert joined.testzip() is None  # the crc of the whole, from the pieces' crcs, is right
+    assert joined.read("cells.csv") == downloads.cells_head() + "".join(texts).encode()
+    assert joined.infolist()[0].date_time == (2000, 1, 1, 0, 0, 0)
+    assert downloads.crc32_combine(zlib.crc32(b"ab"), zlib.crc32(b"cde"), 3) == zlib.crc32(b"abcde")
