@@ -451,10 +451,14 @@ def write_stage(
         remember = views.compute_now if memo is None else memo.get
         pieces = partial(report_piece, memo, template)
         extra = views.build_views(
-            summary.reports, template, summary.revisions, sectors=sectors, remember=remember, pieces=pieces
+            summary.reports,
+            template,
+            summary.revisions,
+            sectors=sectors,
+            remember=remember,
+            pieces=pieces,
+            files=WrittenAtOnce(docs),
         )
-        for rel, data in extra.files.items():
-            docs.write_bytes(rel, data)
         for rel, make in LISTS.items():  # one report's lines at a time: at 10,000 reports cells.csv is 256 MB
             head = make([], template).split("\r\n", 1)[0] + "\r\n"
             lines = (list_lines(memo, template, rel, report) for report in summary.reports)
@@ -506,6 +510,23 @@ def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
         return [(line.number, line.cells) for line in sources.read(path, report["source"]["path"]).lines]
     except (OSError, ReportError):
         return []
+
+
+class WrittenAtOnce(dict):
+    """A dict of {docs path: bytes} that writes each file into a DocsFolder as it is set and keeps nothing, so
+    that the views' files (a CSV and an XLSX per report, charts, downloads) are never all in memory."""
+
+    def __init__(self, docs: DocsFolder):
+        super().__init__()
+        self.docs = docs
+
+    def __setitem__(self, rel: str, data: bytes) -> None:
+        self.docs.write_bytes(rel, data)
+
+    def update(self, files=(), **more) -> None:
+        """Write every file of `files` (a dict) and `more`."""
+        for rel, data in {**dict(files), **more}.items():
+            self[rel] = data
 
 
 def link_or_copy(source: Path, target: Path) -> None:

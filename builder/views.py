@@ -583,18 +583,20 @@ def build_views(
     sectors: list[dict] = (),
     remember: Remember = compute_now,
     pieces: Pieces | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> Views:
     """Every view of the reports: sections for report, agency and region pages, the compare, rates,
     dictionary and download pages, and every file behind them. `sectors` is the registry's list (for the
     sector column and rankings). The section and files of each report, agency and region are made by
     `remember(kind, inputs, compute)`, which returns compute() (the build reads them back from its memo when
     the inputs are unchanged); the downloads of regions and of the whole set are joined from each report's
-    piece, given by `pieces` (the build's are read back from its memo) or computed. Pure: same reports, same
-    bytes."""
+    piece, given by `pieces` (the build's are read back from its memo) or computed. The files go into `files`
+    (default: a new dict; the build gives one that writes each file at once, so they are not all held). Pure:
+    same reports, same bytes."""
     pieces = pieces or piece_maker(template)
     reports = sorted((with_sector(r, sectors) for r in reports), key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
-    views = Views()
+    views = Views(files={} if files is None else files)
     files = views.files
     for r in reports:
         views.appendix[report_page(r)], own = remember("report-views", [r], partial(report_views, r, template))
