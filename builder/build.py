@@ -477,7 +477,7 @@ def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
     return memo_get(memo, "report-piece", [report], lambda: downloads.report_piece(report, template))
 
 
-# The whole-set lists written from each report's lines: {docs path: (header line, the report's lines)}.
+# The whole-set lists written from each report's lines: {docs path: the function that makes the list of reports}.
 LISTS = {
     "downloads/cells.csv": site.cells_csv,  # every table cell of every report
     "downloads/findings.csv": lambda reports, template: site.findings_csv(reports),
