@@ -2,12 +2,13 @@
 report changed (benchmarks/bench_scale.py's change), both `python -m builder build --no-site` (MkDocs, which
 rebuilds every page whatever changed, is left out): bench_incremental.py 300.
 
-Prints one JSON line per N: the stage times of both builds and the rebuild's builder time as a share of the
-full build's (issue 14's target: at most 2 %).
+Prints one JSON line per N: the stage times of both builds, the full build's peak memory and the rebuild's builder
+time as a share of the full build's (issue 14's target: at most 2 %).
 """
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sys
 from pathlib import Path
@@ -29,18 +30,33 @@ def bench(n: int, workdir: Path) -> dict:
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copy(ROOT / "data" / "agencies.yaml", project / "data" / "agencies.yaml")
     command = [sys.executable, "-m", "builder", "build", "--no-site", "--root", str(project)]
-    full_s, _, log = run(command, project)
+    cpu = children_cpu()
+    full_s, full_peak, log = run(command, project)
+    full_cpu, cpu = children_cpu() - cpu, children_cpu()
     change_one_number(corpus[len(corpus) // 2])
     again_s, _, again_log = run(command, project)
+    again_cpu = children_cpu() - cpu
     full, again = log_to_stages(log), log_to_stages(again_log)
     return {
         "n": n,
         "full_s": round(full_s, 1),
+        "full_peak_mib": round(full_peak),  # the builder's own peak (no MkDocs)
         "full_stages_s": full,
         "rebuild_s": round(again_s, 1),
         "rebuild_stages_s": again,
         "rebuild_builder_share": round(builder_seconds(again) / max(builder_seconds(full), 1e-9), 4),
+        # CPU seconds of the whole command (start-up included, parse workers included): on a shared machine the
+        # share by CPU time is the figure that does not depend on how much of the cores the build was given
+        "full_cpu_s": round(full_cpu, 1),
+        "rebuild_cpu_s": round(again_cpu, 1),
+        "rebuild_cpu_share": round(again_cpu / max(full_cpu, 1e-9), 4),
     }
+
+
+def children_cpu() -> float:
+    """CPU seconds (user and system) of the ended child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

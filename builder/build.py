@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -13,14 +14,15 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import yaml
 
-from builder import isolation, parsecache, search, sources, swap, views
+from builder import downloads, isolation, parsecache, search, sources, swap, views
 from builder.agencies import REGISTRY, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
 from builder.identity import resolve_identities
@@ -377,7 +379,7 @@ def enrich(reports: list[dict], registry: dict, template: Template, memo: Memo |
         report.update(identities.by_report[report["id"]].report_fields())
         own = memo_get(memo, "findings", [report, current_year()], lambda r=report: check_report(r, template))
         report["findings"] = own + check_agency_warnings(identities.warnings.get(report["id"], []))
-    across = check_corpus(reports, template, key=lambda r: r["agency_id"])
+    across = check_corpus(reports, template, key=lambda r: r["agency_id"], remember=partial(memo_get, memo))
     for report in reports:
         report["findings"] += across.get(report["id"], [])
     return identities.registry, Counter(f["rule"] for r in reports for f in r["findings"])
@@ -439,11 +441,16 @@ def write_stage(
     back from `memo` where their inputs are unchanged. Raises OSError."""
     json_dir = stage / "json"
     json_dir.mkdir(parents=True)
+    links = report_links(summary.reports)
     with summary.stages.timing("pages"):
         for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()) if docs_dir.is_dir() else []:
             docs.copy(str(path.relative_to(docs_dir)), path)
         for report in summary.reports:
-            published = docs.write_text(f"data/{report['id']}.json", json.dumps(report, ensure_ascii=False, indent=1))
+            text = json.dumps(report, ensure_ascii=False, indent=1)
+            if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
+                related = json.dumps(links[report["id"]], ensure_ascii=False, sort_keys=True)
+                memo.know(report, hashlib.sha256(f"{text}\0{related}".encode()).hexdigest())
+            published = docs.write_text(f"data/{report['id']}.json", text)
             link_or_copy(published, json_dir / f"{report['id']}.json")
             for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
                 served = addresses.source_href(report, None if original is report["source"] else original)
@@ -463,15 +470,24 @@ def write_stage(
             summary.rule_counts,
             redirects,
             summary.revisions,
-            render=report_renderer(memo, report_links(summary.reports)),
+            render=report_renderer(memo, links),
         )
     with summary.stages.timing("aggregate"):
         remember = views.compute_now if memo is None else memo.get
-        extra = views.build_views(summary.reports, template, summary.revisions, sectors=sectors, remember=remember)
-        for rel, data in extra.files.items():
-            docs.write_bytes(rel, data)
-        docs.write_text("downloads/cells.csv", exports.cells_csv(summary.reports, template))
-        docs.write_text("downloads/findings.csv", exports.findings_csv(summary.reports))
+        pieces = partial(report_piece, memo, template)
+        extra = views.build_views(
+            summary.reports,
+            template,
+            summary.revisions,
+            sectors=sectors,
+            remember=remember,
+            pieces=pieces,
+            files=WrittenAtOnce(docs),
+        )
+        for rel, make in LISTS.items():  # one report's lines at a time: at 10,000 reports cells.csv is 256 MB
+            head = make([], template).split("\r\n", 1)[0] + "\r\n"
+            lines = (list_lines(memo, template, rel, report) for report in summary.reports)
+            docs.write_with(rel, partial(write_pieces, itertools.chain([head], lines)))
         docs.copy("downloads/report.schema.json", SCHEMA_FILE)
         docs.write_with("downloads/reports-json.zip", lambda tmp: write_zip(tmp, sorted(json_dir.glob("*.json"))))
     with summary.stages.timing("pages"):
@@ -479,6 +495,31 @@ def write_stage(
             docs.write_text(rel, text + extra.appendix.get(rel, ""))
     docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
+
+
+def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
+    """downloads.report_piece of a report (with its sector), read back from `memo` when the report is unchanged."""
+    return memo_get(memo, "report-piece", [report], lambda: downloads.report_piece(report, template))
+
+
+# The whole-set lists written from each report's lines: {docs path: the function that makes the list of reports}.
+LISTS = {
+    "downloads/cells.csv": exports.cells_csv,  # every table cell of every report
+    "downloads/findings.csv": lambda reports, template: exports.findings_csv(reports),
+}
+
+
+def list_lines(memo: Memo | None, template: Template, rel: str, report: dict) -> str:
+    """A report's lines of the whole-set list `rel` (LISTS: its function's text for this report alone, less the
+    header line), read back from `memo` when the report is unchanged."""
+    compute = partial(LISTS[rel], [report], template)
+    return memo_get(memo, f"lines:{rel}", [report], compute).split("\r\n", 1)[1]
+
+
+def write_pieces(texts: Iterable[str], target: Path) -> None:
+    """Write `texts` one after the other to `target` as UTF-8."""
+    with target.open("w", encoding="utf-8", newline="") as out:
+        out.writelines(texts)
 
 
 def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
@@ -494,6 +535,23 @@ def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
         return [(line.number, line.cells) for line in sources.read(path, report["source"]["path"]).lines]
     except (OSError, ReportError):
         return []
+
+
+class WrittenAtOnce(dict):
+    """A dict of {docs path: bytes} that writes each file into a DocsFolder as it is set and keeps nothing, so
+    that the views' files (a CSV and an XLSX per report, charts, downloads) are never all in memory."""
+
+    def __init__(self, docs: DocsFolder):
+        super().__init__()
+        self.docs = docs
+
+    def __setitem__(self, rel: str, data: bytes) -> None:
+        self.docs.write_bytes(rel, data)
+
+    def update(self, files=(), **more) -> None:
+        """Write every file of `files` (a dict) and `more`."""
+        for rel, data in {**dict(files), **more}.items():
+            self[rel] = data
 
 
 def link_or_copy(source: Path, target: Path) -> None:

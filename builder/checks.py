@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import math
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -858,11 +860,24 @@ def copy_message(share: float, other: dict, same_agency: bool) -> str:
     return f"正文约 {share:.0%} 的文字与{whose}相同（{other['id']}）"
 
 
-def check_copies(reports: list[dict], template: Template, key: Callable[[dict], str]) -> dict[str, list[dict]]:
+Remember = Callable[[str, object, Callable[[], object]], object]  # (kind, inputs, compute) -> compute() or kept
+
+
+def compute_now(kind: str, inputs: object, compute: Callable[[], object]) -> object:
+    """The default Remember: compute every time."""
+    return compute()
+
+
+def check_copies(
+    reports: list[dict], template: Template, key: Callable[[dict], str], remember: Remember = compute_now
+) -> dict[str, list[dict]]:
     """Narratives that repeat most of the same agency's previous report, or another agency's report
-    of the same year: exact share for the previous year (one pair each), MinHash/LSH within a year."""
+    of the same year: exact share for the previous year (one pair each), MinHash/LSH within a year, at most
+    `max_candidates` (checks.yaml) compared with each text in each band, so the time stays linear in the number
+    of reports however alike their narratives are. The shingles of each narrative and the matches of each year
+    are made by `remember(kind, inputs, compute)` (the build reads them back when the texts are unchanged)."""
     settings = load_checks()["settings"]["copy"]
-    shingles = [text_to_shingles(narrative_text(r, settings["sections"]), settings["shingle_chars"]) for r in reports]
+    shingles = [narrative_shingles(narrative_text(r, settings["sections"]), settings, remember) for r in reports]
     usable = [i for i, s in enumerate(shingles) if len(s) >= settings["min_shingles"]]
     found: dict[str, list[dict]] = defaultdict(list)
     where = {(key(reports[i]), reports[i]["year"]): i for i in reversed(usable)}
@@ -880,14 +895,8 @@ def check_copies(reports: list[dict], template: Template, key: Callable[[dict], 
     for i in usable:
         by_year[reports[i]["year"]].append(i)
     for members in by_year.values():
-        similar = find_similar(
-            [shingles[i] for i in members],
-            settings["bins"],
-            settings["band_rows"],
-            settings["threshold"],
-            groups=[key(reports[i]) for i in members],
-        )
-        for a, (b, share) in sorted(similar.items()):
+        texts, groups = [shingles[i] for i in members], [key(reports[i]) for i in members]
+        for a, b, share in year_copies(texts, groups, settings, remember):
             mine, other = reports[members[a]], reports[members[b]]
             found[mine["id"]].append(
                 make_finding(
@@ -895,6 +904,28 @@ def check_copies(reports: list[dict], template: Template, key: Callable[[dict], 
                 )
             )
     return found
+
+
+def narrative_shingles(text: str, settings: dict, remember: Remember) -> array:
+    """The shingle hashes of a narrative (similarity.text_to_shingles), made by `remember` for the text."""
+    size = settings["shingle_chars"]
+    data = remember("shingles", [text, size], lambda: text_to_shingles(text, size).tobytes())
+    return array("I", data)
+
+
+def year_copies(texts: list[array], groups: list[str], settings: dict, remember: Remember) -> list[list]:
+    """Given the shingles of one year's narratives and their agencies, return [a, b, share] for each text `a`
+    whose largest share is in text `b` (similarity.find_similar), sorted; made by `remember` for the texts
+    (by the sha256 of their shingles), their agencies and the settings."""
+    digests = [hashlib.sha256(t.tobytes()).hexdigest() for t in texts]
+    options = [settings[k] for k in ("bins", "band_rows", "threshold", "max_candidates")]
+
+    def compute() -> list[list]:
+        bins, band_rows, threshold, cap = options
+        similar = find_similar(texts, bins, band_rows, threshold, groups=groups, cap=cap)
+        return [[a, b, share] for a, (b, share) in sorted(similar.items())]
+
+    return remember("copies", [digests, groups, options], compute)
 
 
 def check_agency_year_twice(
@@ -955,14 +986,16 @@ def agency_name(report: dict) -> str:
 
 
 def check_corpus(
-    reports: list[dict], template: Template, key: Callable[[dict], str] = agency_name
+    reports: list[dict], template: Template, key: Callable[[dict], str] = agency_name, remember: Remember = compute_now
 ) -> dict[str, list[dict]]:
-    """Given every parsed report, return {report id: findings} of the rules across reports."""
+    """Given every parsed report, return {report id: findings} of the rules across reports; `remember` is given to
+    check_copies (the build's memo)."""
     found: dict[str, list[dict]] = defaultdict(list)
     for check in dict.fromkeys(CORPUS_CHECKS.values()):
         rules = [rule for rule, fn in CORPUS_CHECKS.items() if fn is check]
+        extra = (remember,) if check is check_copies else ()  # the one corpus check whose work is kept
         try:
-            results = check(reports, template, key)
+            results = check(reports, template, key, *extra)
         except Exception as exc:  # the rule could not run: every report is told, the build goes on
             results = {r["id"]: [check_error(rules, r, exc)] for r in reports}
         for report_id, items in results.items():

@@ -6,6 +6,11 @@ can change a result, the parser's version of builder.parsecache), the kind of re
 whole as JSON in their own order. Inputs that JSON cannot give back equal (tuples, non-string keys, other
 types) are never cached: the result is computed every time, so a cached result is always one the uncached build
 would give, byte for byte.
+
+A report the build has told the memo about (`Memo.know`, with the sha256 of its published JSON) stands in the
+key as that digest instead of being serialised again: a report given as an input, or a copy of it whose values
+are the report's own (the same objects) plus new keys (a view's `sector`), is keyed by the digest and the new
+keys' values.
 """
 
 from __future__ import annotations
@@ -78,13 +83,31 @@ class Memo:
         self.used: set[Path] = set()
         self.hits = 0
         self.misses = 0
+        self.known: dict[str, tuple[dict, str]] = {}  # report id -> (the report, its digest): see know()
+
+    def know(self, report: dict, digest: str) -> None:
+        """Key `report` (and copies of it with more keys) by `digest` from now on: the sha256 of everything the
+        report holds, taken when nothing will change it any more (the build: when its JSON is written)."""
+        self.known[report["id"]] = (report, digest)
+
+    def stand_in(self, value: Any) -> Any:
+        """`value` with each report known to the memo (at the top or in a list) replaced by its digest and the
+        keys a copy added ({"\0report": digest, "sector": …}); anything else as it is."""
+        if isinstance(value, list):
+            return [self.stand_in(v) for v in value]
+        if not isinstance(value, dict) or not isinstance(value.get("id"), str) or value["id"] not in self.known:
+            return value
+        report, digest = self.known[value["id"]]
+        if any(k not in value or value[k] is not v for k, v in report.items()):
+            return value  # not the report as known: keyed whole
+        return {"\0report": digest, **{k: v for k, v in value.items() if k not in report}}
 
     def get(self, kind: str, inputs: Any, compute: Callable[[], Any]) -> Any:
         """Return the result of `compute()` for `inputs` of `kind` (e.g. "findings"), read back from the folder
         when an entry for the same code version, kind and inputs is there, else computed and stored (bytes
         inside it as base64). A result that cannot be given back equal is returned and not stored; an entry that
         cannot be read is computed again."""
-        serial = exact_json(inputs)
+        serial = exact_json(self.stand_in(inputs))
         if serial is None:
             self.misses += 1
             return compute()

@@ -36,9 +36,14 @@ def shingles_to_signature(shingles: array, bins: int, owner: int) -> tuple[int, 
     return tuple(mins)
 
 
-def signatures_to_pairs(signatures: list[tuple[int, ...]], band_rows: int) -> set[tuple[int, int]]:
+def signatures_to_pairs(
+    signatures: list[tuple[int, ...]], band_rows: int, cap: int | None = None
+) -> set[tuple[int, int]]:
     """Given signatures, return the index pairs (i < j) that agree on every value of at least
-    one band: pairs whose Jaccard similarity is likely high, found without comparing all pairs."""
+    one band: pairs whose Jaccard similarity is likely high, found without comparing all pairs.
+    With a `cap`, a band's bucket of more than cap + 1 texts pairs each text only with the `cap`
+    texts after it in the bucket (by index), so that many near-identical texts cost linear time
+    instead of quadratic: each still meets its neighbours, in every band."""
     pairs: set[tuple[int, int]] = set()
     if not signatures:
         return pairs
@@ -47,7 +52,10 @@ def signatures_to_pairs(signatures: list[tuple[int, ...]], band_rows: int) -> se
         for i, sig in enumerate(signatures):
             buckets[sig[start : start + band_rows]].append(i)
         for members in buckets.values():
-            if len(members) > 1:
+            if cap is not None and len(members) > cap + 1:
+                for k, i in enumerate(members):
+                    pairs.update((i, j) for j in members[k + 1 : k + 1 + cap])
+            elif len(members) > 1:
                 pairs.update(combinations(members, 2))
     return pairs
 
@@ -59,16 +67,22 @@ def shared_share(mine: array, other: array) -> float:
 
 
 def find_similar(
-    texts: list[array], bins: int, band_rows: int, threshold: float, groups: list | None = None
+    texts: list[array],
+    bins: int,
+    band_rows: int,
+    threshold: float,
+    groups: list | None = None,
+    cap: int | None = None,
 ) -> dict[int, tuple[int, float]]:
     """Given shingle sets, return {i: (j, share)}: for each text, the other text that holds the
     largest share of it, when that share reaches `threshold`. Texts of the same group (one
-    agency) are not compared. Candidates come from LSH; the share is then computed exactly,
-    so a candidate never produces a false finding."""
+    agency) are not compared. Candidates come from LSH (at most `cap` a text in each band:
+    signatures_to_pairs); the share is then computed exactly, so a candidate never produces a
+    false finding."""
     signatures = [shingles_to_signature(s, bins, i) for i, s in enumerate(texts)]
     best: dict[int, tuple[int, float]] = {}
     current, mine = -1, set()
-    for i, j in sorted(signatures_to_pairs(signatures, band_rows)):
+    for i, j in sorted(signatures_to_pairs(signatures, band_rows, cap)):
         if groups is not None and groups[i] == groups[j]:
             continue
         if i != current:  # pairs come sorted by i: one set per text, not one per pair

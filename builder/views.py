@@ -365,12 +365,15 @@ def rankings(figures: pd.DataFrame, reports: list[dict], page: str, shown: int =
     return out
 
 
-def region_section(folder: str, reports: list[dict], template: Template, files: dict[str, bytes]) -> str:
-    """The rankings, downloads and feed link appended to a region page; adds its files."""
+def region_section(
+    folder: str, reports: list[dict], template: Template, files: dict[str, bytes], pieces: Pieces | None = None
+) -> str:
+    """The rankings, downloads and feed link appended to a region page; adds its files (made from each report's
+    downloads.report_piece, given by `pieces` or computed)."""
     page = f"{folder}/index.md"
-    figures = aggregate.figures_frame(reports, template)
     paths = view_downloads("regions", folder.replace("/", "-"))
-    files.update(view_files(paths, figures, aggregate.cells_frame(reports, template), cells_inside=False))
+    own, figures = downloads.set_files(paths, map(pieces or piece_maker(template), reports), SHEETS["figures"])
+    files.update(own)
     return pages.render(
         "views_agency.md.j2",
         figures=None,
@@ -380,6 +383,14 @@ def region_section(folder: str, reports: list[dict], template: Template, files: 
         downloads=download_links(paths, page, cells_inside=False),
         feed_link=link(page, f"{folder}/feed.xml"),
     )
+
+
+Pieces = Callable[[dict], dict]  # a report (with its sector) -> downloads.report_piece
+
+
+def piece_maker(template: Template) -> Pieces:
+    """The Pieces function that computes every piece (downloads.report_piece)."""
+    return partial(downloads.report_piece, template=template)
 
 
 # --- the compare page and its heatmap -----------------------------------------------------------------
@@ -524,11 +535,13 @@ def catalog(reports: list[dict], revisions: dict) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def feed_entry(report: dict, revisions: dict, template: Template) -> dict:
-    """One feed entry: the report, its page and a one-line summary of its key figures."""
+def feed_entry(report: dict, revisions: dict, template: Template, new=MISSING) -> dict:
+    """One feed entry: the report, its page and a one-line summary of its key figures (`new`: its
+    applications_new figure when known, else computed)."""
     definitions = load_definitions()
     grant = rate_value(report, template, definitions.rates[0])
-    new = aggregate.figures_frame([report], template).iloc[0]["applications_new"]
+    if new is MISSING:
+        new = aggregate.figures_frame([report], template).iloc[0]["applications_new"]
     summary = (
         f"{report['agency']} {report['year']}年：新收申请 {number_text(new)} 件，"
         f"{definitions.rates[0].name} {rate_text(grant.value)}。"
@@ -541,9 +554,13 @@ def feed_entry(report: dict, revisions: dict, template: Template) -> dict:
     }
 
 
-def feed_files(reports: list[dict], revisions: dict, template: Template, site_url: str | None) -> dict[str, bytes]:
-    """The Atom feeds: the whole site (feed.xml), each agency and each region (`<folder>/feed.xml`)."""
-    entries = {r["id"]: feed_entry(r, revisions, template) for r in reports}
+def feed_files(
+    reports: list[dict], revisions: dict, template: Template, site_url: str | None, figures: pd.DataFrame
+) -> dict[str, bytes]:
+    """The Atom feeds: the whole site (feed.xml), each agency and each region (`<folder>/feed.xml`); `figures` is
+    the reports' figures_frame."""
+    new = dict(zip(figures["report_id"], figures["applications_new"], strict=True))
+    entries = {r["id"]: feed_entry(r, revisions, template, new[r["id"]]) for r in reports}
     out = {"feed.xml": feeds.feed_xml("feed.xml", feeds.SITE_NAME, "", list(entries.values()), site_url)}
     by_agency: dict[str, list[dict]] = defaultdict(list)
     for r in reports:
@@ -595,15 +612,21 @@ def build_views(
     sectors: list[dict] = (),
     remember: Remember = compute_now,
     page_size: int = lists.PAGE_SIZE,
+    pieces: Pieces | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> Views:
     """Every view of the reports: sections for report, agency and region pages, the compare, rates,
     dictionary and download pages, and every file behind them. `sectors` is the registry's list (for the
     sector column and rankings). The section and files of each report, agency and region are made by
     `remember(kind, inputs, compute)`, which returns compute() (the build reads them back from its memo when
-    the inputs are unchanged). The compare table holds `page_size` rows a page. Pure: same reports, same bytes."""
+    the inputs are unchanged); the downloads of regions and of the whole set are joined from each report's
+    piece, given by `pieces` (the build's are read back from its memo) or computed. The files go into `files`
+    (default: a new dict; the build gives one that writes each file at once, so they are not all held). The
+    compare table holds `page_size` rows a page. Pure: same reports, same bytes."""
+    pieces = pieces or piece_maker(template)
     reports = sorted((with_sector(r, sectors) for r in reports), key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
-    views = Views()
+    views = Views(files={} if files is None else files)
     files = views.files
     for r in reports:
         views.appendix[report_page(r)], own = remember("report-views", [r], partial(report_views, r, template))
@@ -620,19 +643,19 @@ def build_views(
         group = sorted(
             (r for agency in node["agencies"].values() for r in agency), key=lambda r: (r["agency"], r["year"])
         )
-        section = partial(region_section, folder, group, template)
+        section = partial(region_section, folder, group, template, pieces=pieces)
         views.appendix[f"{folder}/index.md"], own = remember(
             "region-views", [folder, group], partial(sectioned, section)
         )
         files.update(own)
-    figures = aggregate.figures_frame(reports, template)
     whole = {
         "figures": "downloads/figures.csv",
         "cells": "downloads/cells.zip",
         "xlsx": "downloads/figures.xlsx",
         "json": "downloads/figures.json",
     }
-    files.update(view_files(whole, figures, aggregate.cells_frame(reports, template), cells_inside=False))
+    own, figures = downloads.set_files(whole, map(pieces, reports), SHEETS["figures"])
+    files.update(own)
     dictionary = downloads.dictionary_frame(template)
     files["downloads/dictionary.csv"] = downloads.csv_bytes(dictionary, downloads.DICTIONARY_COLUMNS)
     compare, files["downloads/heatmap.csv"] = compare_page(figures, reports, page_size)
@@ -648,5 +671,5 @@ def build_views(
         "downloads_all.md.j2", n_reports=len(reports), licence=downloads.LICENCE, licence_en=downloads.LICENCE_EN
     )
     files["catalog.json"] = catalog(reports, revisions)
-    files.update(feed_files(reports, revisions, template, site_url))
+    files.update(feed_files(reports, revisions, template, site_url, figures))
     return views

@@ -2,17 +2,24 @@
 give the same data/json and Markdown as a build without it, byte for byte; after one number changed in one
 report, only that report is checked and rendered again, and of the report pages only its own changes."""
 
+import io
+import json
 import shutil
+import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
 from benchmarks.bench_scale import change_one_number
+from builder import aggregate, checks, downloads, views
 from builder import build as build_module
-from builder import views
 from builder.build import DOCS_CACHE, MEMO_DIR, build
+from builder.checks import load_checks
 from builder.memo import Memo, exact_json
-from builder.pages import addresses, reportpage
+from builder.pages import addresses, exports, reportpage
+from builder.similarity import signatures_to_pairs
+from builder.template import load_template
 from tests.conftest import copy_project
 from tests.test_safety import tree
 
@@ -122,3 +129,99 @@ def test_bytes_in_a_result_are_read_back_as_the_same_bytes(tmp_path):
     assert Memo(tmp_path).get("report-views", ["a"], lambda: result) == result
     again = Memo(tmp_path).get("report-views", ["a"], lambda: pytest.fail("computed again"))
     assert again == result and isinstance(again[1]["a.xlsx"], bytes)
+
+
+# --- keys by digest, downloads joined from pieces, linear candidate pairs ------------------------------------
+
+
+def test_a_known_report_is_keyed_by_its_digest_and_a_changed_copy_is_not(tmp_path):
+    memo = Memo(tmp_path)
+    report = {"id": "a-2023", "cells": {"x": [1, 2]}, "year": 2023}
+    memo.know(report, "d" * 64)
+    assert memo.stand_in([report, 2026]) == [{"\0report": "d" * 64}, 2026]
+    assert memo.stand_in([[{**report, "sector": "公安"}]]) == [[{"\0report": "d" * 64, "sector": "公安"}]]
+    changed = {**report, "cells": {"x": [1, 3]}}  # equal keys, another value: keyed whole
+    assert memo.stand_in(changed) is changed
+    assert memo.stand_in({**report, "id": "b-2023"})["cells"] == {"x": [1, 2]}
+    computed = []
+    for value in (report, {**report}, changed):
+        memo.get("report-page", [value], lambda: computed.append(1) or "page")
+    assert len(computed) == 2  # the copy holding the same objects is the known report
+
+
+def test_no_report_changes_after_the_memo_knows_its_digest(project, monkeypatch):
+    known = []
+    monkeypatch.setattr(Memo, "know", lambda self, report, digest: known.append((report, json.dumps(report))))
+    build(project, site=False)
+    assert known and all(json.dumps(report) == text for report, text in known)
+
+
+def test_whole_set_downloads_joined_from_pieces_equal_those_made_from_frames(project):
+    template = load_template()
+    summary = build(project, site=False)
+    reports = sorted((views.with_sector(r, []) for r in summary.reports), key=lambda r: (r["agency"], r["year"]))
+    paths = {"figures": "f.csv", "cells": "c.zip", "xlsx": "f.xlsx", "json": "f.json"}
+    figures, cells = aggregate.figures_frame(reports, template), aggregate.cells_frame(reports, template)
+    old = views.view_files(paths, figures, cells, cells_inside=False)
+    pieces = [downloads.report_piece(r, template) for r in reports]
+    assert Memo(project / "m").get("piece", [reports[0]], lambda: pieces[0]) == pieces[0]  # memo-exact
+    new, frame = downloads.set_files(paths, iter(pieces), views.SHEETS["figures"])
+    assert frame.equals(figures)
+    assert {k: new[k] for k in ("f.csv", "f.xlsx", "f.json")} == {k: old[k] for k in ("f.csv", "f.xlsx", "f.json")}
+    joined, made = zipfile.ZipFile(io.BytesIO(new["c.zip"])), zipfile.ZipFile(io.BytesIO(old["c.zip"]))
+    assert joined.testzip() is None and joined.namelist() == made.namelist() == ["c.csv"]
+    assert joined.read("c.csv") == made.read("c.csv")
+    assert joined.read("c.csv").count(b"\r\n") == len(cells) + 1
+
+
+def test_the_whole_set_lists_equal_those_of_every_report_at_once(project):
+    summary = build(project, site=False)
+    docs = project / DOCS_CACHE / "downloads"
+    assert (docs / "cells.csv").read_bytes().decode() == exports.cells_csv(summary.reports, load_template())
+    assert (docs / "findings.csv").read_bytes().decode() == exports.findings_csv(summary.reports)
+
+
+def test_a_cap_keeps_candidate_pairs_linear_and_changes_nothing_in_small_buckets():
+    alike = [(7, 7, 7)] * 200  # one band, one bucket of 200
+    assert len(signatures_to_pairs(alike, 3)) == 200 * 199 // 2
+    assert len(signatures_to_pairs(alike, 3, cap=5)) == sum(min(5, 199 - k) for k in range(200))
+    few = [(1, 2, 3), (1, 2, 3), (4, 5, 6), (1, 2, 4), (4, 5, 6)]
+    assert signatures_to_pairs(few, 3, cap=5) == signatures_to_pairs(few, 3) == {(0, 1), (2, 4)}
+
+
+def test_the_cap_is_stated_where_the_finding_is_described():
+    settings = load_checks()["settings"]["copy"]
+    described = next(r for r in load_checks()["rules"] if r["id"] == "copy-same-year")["description"]
+    assert str(settings["max_candidates"]) in described["zh"] and str(settings["max_candidates"]) in described["en"]
+
+
+def test_a_warm_build_neither_shingles_nor_matches_narratives_again(project, monkeypatch):
+    calls = []
+    shingles, similar = checks.text_to_shingles, checks.find_similar
+    monkeypatch.setattr(checks, "text_to_shingles", lambda *a: calls.append("shingles") or shingles(*a))
+    monkeypatch.setattr(checks, "find_similar", lambda *a, **k: calls.append("similar") or similar(*a, **k))
+    shutil.rmtree(project / MEMO_DIR, ignore_errors=True)
+    cold = build(project, site=False)
+    assert "shingles" in calls and "similar" in calls
+    calls.clear()
+    warm = build(project, site=False)
+    assert calls == [] and warm.rule_counts == cold.rule_counts
+
+
+def test_pieces_deflated_apart_join_into_one_zip_with_the_crc_of_the_whole():
+    texts = ["机关,1\r\n" * 300, "", 'a,"b,c"\r\n']
+    pieces = [
+        {
+            "cells_crc": zlib.crc32(t.encode()),
+            "cells_size": len(t.encode()),
+            "cells_deflated": downloads.deflate_piece(t.encode()),
+        }
+        for t in texts
+    ]
+    out = io.BytesIO()
+    downloads.write_cells_zip(out, "cells.csv", pieces)
+    joined = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    assert joined.testzip() is None  # the crc of the whole, from the pieces' crcs, is right
+    assert joined.read("cells.csv") == downloads.cells_head() + "".join(texts).encode()
+    assert joined.infolist()[0].date_time == (2000, 1, 1, 0, 0, 0)
+    assert downloads.crc32_combine(zlib.crc32(b"ab"), zlib.crc32(b"cde"), 3) == zlib.crc32(b"abcde")
