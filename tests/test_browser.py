@@ -214,7 +214,7 @@ def test_titles_in_the_browser(server, visit):
 
 
 def row_keys(table) -> list[str]:
-    return table.locator("tbody tr td:first-child span[id]").evaluate_all("els => els.map(e => e.id)")
+    return table.locator("tbody tr td:first-child [id]").evaluate_all("els => els.map(e => e.id)")
 
 
 def test_template_tables_keep_their_order_after_a_header_click(server, visit):
