@@ -456,7 +456,8 @@ def compare_page(
     figures: pd.DataFrame, reports: list[dict], size: int = lists.PAGE_SIZE
 ) -> tuple[dict[str, str], bytes]:
     """The compare pages ({docs path: Markdown}: every agency × year, key figures and rates, sortable and
-    filterable, `size` rows a page: compare.md, compare/2.md …; the heatmap and the rankings on the first) and
+    filterable, `size` rows a page: compare.md, compare/2.md …, the heatmap and links to the rankings on the
+    first; the rankings of each sector on a page of its own: compare/rankings.md, compare/rankings/2.md …) and
     the heatmap's CSV."""
     definitions = load_definitions()
     by_id = {r["id"]: r for r in reports}
@@ -469,18 +470,24 @@ def compare_page(
     view["rows"] = [
         [r[0], r[1], rate_text(heatmap.table.iloc[i]["实质公开率"]), r[3], r[4]] for i, r in enumerate(view["rows"])
     ]
-    by_sector = [
-        {"name": sector, "rankings": rankings(figures[figures["sector"] == sector], reports, "compare.md")}
-        for sector in sorted(s for s in figures["sector"].unique() if s)
-    ]
+    sectors = sorted(s for s in figures["sector"].unique() if s)
     out = {}
+    ranking_pages = lists.paginate("compare/rankings.md", sectors, 1) if sectors else []
+    for path, (sector,), pager in ranking_pages:
+        out[path] = pages.render(
+            "rankings.md.j2",
+            sector={"name": sector, "rankings": rankings(figures[figures["sector"] == sector], reports, path)},
+            compare_link=link(path, "compare.md"),
+            downloads_link=link(path, "downloads.md"),
+            pager=pager,
+        )
     for path, chunk, pager in lists.paginate("compare.md", records, size):
         first = pager["number"] == 1
         out[path] = pages.render(
             "compare.md.j2",
             headers=headers,
             rows=[compare_row(row, by_id[row["report_id"]], path) for row in chunk],
-            sectors=by_sector if first else [],
+            sectors=[{"name": sector, "link": link(path, p)} for p, (sector,), _ in ranking_pages] if first else [],
             heatmap=view if first else None,
             script=Markup("../" * served_depth(path) + "assets/compare.js"),
             downloads_link=link(path, "downloads.md"),

@@ -97,9 +97,9 @@ def paged_corpus(tmp_path_factory):
     for path in write_corpus(60, folder, inconsistent=0.3):
         report = parse_document(read(path), template)
         reports.append(report)
-    _, counts = enrich(reports, load_registry(REGISTRY), template)
+    registry, counts = enrich(reports, load_registry(REGISTRY), template)
     pages = site.site_pages(reports, [], template, counts, page_size=4)
-    views = build_views(reports, template, page_size=4)
+    views = build_views(reports, template, sectors=registry["sectors"], page_size=4)
     return reports, pages, views
 
 
@@ -193,3 +193,17 @@ def test_a_built_site_keeps_every_html_page_under_the_limit_and_its_lists_reach_
     expected = {(site_dir / r["page"] / "index.html").resolve() for r in summary.reports}
     assert expected <= linked
     assert all(Path(p).is_file() for p in expected)
+
+
+def test_each_sector_ranks_on_a_page_of_its_own_linked_from_the_compare_page(paged_corpus):
+    from builder.views import RANKED_SHOWN
+
+    _, _, views = paged_corpus
+    ranking_pages = sorted(p for p in views.pages if p.startswith("compare/rankings"))
+    sectors = {p: re.search(r"^# 按领域排名 Rankings: (.+)$", views.pages[p], re.M).group(1) for p in ranking_pages}
+    assert len(set(sectors.values())) == len(ranking_pages) > 1
+    linked = {resolve("compare.md", t) for t in LINK.findall(views.pages["compare.md"])}
+    assert set(ranking_pages) <= linked
+    for page in ranking_pages:
+        for table in re.split(r"^## ", views.pages[page], flags=re.M)[1:]:
+            assert 1 <= len(re.findall(r"^\| \d+ \| \[", table, re.M)) <= RANKED_SHOWN
