@@ -80,8 +80,10 @@ def served_depth(page: str) -> int:
 def figure_html(figure: go.Figure, chart_id: str) -> Markup:
     """A figure as docs/assets/charts.js draws it when it scrolls into view: an empty
     `<div class="chart" data-figure="ID">` and the figure JSON in `<script type="application/json" id="ID">`,
-    with `<`, `>` and `&` written as \\u escapes so no label can close the script element."""
-    data = figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    with `<`, `>` and `&` written as \\u escapes so no label can close the script element (other text as UTF-8,
+    half the bytes of plotly's \\u escapes for Chinese)."""
+    data = json.dumps(json.loads(figure.to_json()), ensure_ascii=False, separators=(",", ":"))
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     div, figure_id = html.escape(chart_id, quote=True), html.escape(f"{chart_id}-figure", quote=True)
     return Markup(
         f'<div id="{div}" class="chart" data-figure="{figure_id}"></div>\n'
@@ -465,7 +467,8 @@ def compare_page(
     figures: pd.DataFrame, reports: list[dict], size: int = lists.PAGE_SIZE
 ) -> tuple[dict[str, str], bytes]:
     """The compare pages ({docs path: Markdown}: every agency × year, key figures and rates, sortable and
-    filterable, `size` rows a page: compare.md, compare/2.md …; the heatmap and the rankings on the first) and
+    filterable, `size` rows a page: compare.md, compare/2.md …, the heatmap and links to the rankings on the
+    first; the rankings of each sector on a page of its own: compare/rankings.md, compare/rankings/2.md …) and
     the heatmap's CSV."""
     definitions = load_definitions()
     by_id = {r["id"]: r for r in reports}
@@ -478,18 +481,24 @@ def compare_page(
     view["rows"] = [
         [r[0], r[1], rate_text(heatmap.table.iloc[i]["实质公开率"]), r[3], r[4]] for i, r in enumerate(view["rows"])
     ]
-    by_sector = [
-        {"name": sector, "rankings": rankings(figures[figures["sector"] == sector], reports, "compare.md")}
-        for sector in sorted(s for s in figures["sector"].unique() if s)
-    ]
+    sectors = sorted(s for s in figures["sector"].unique() if s)
     out = {}
+    ranking_pages = lists.paginate("compare/rankings.md", sectors, 1) if sectors else []
+    for path, (sector,), pager in ranking_pages:
+        out[path] = pages.render(
+            "rankings.md.j2",
+            sector={"name": sector, "rankings": rankings(figures[figures["sector"] == sector], reports, path)},
+            compare_link=link(path, "compare.md"),
+            downloads_link=link(path, "downloads.md"),
+            pager=pager,
+        )
     for path, chunk, pager in lists.paginate("compare.md", records, size):
         first = pager["number"] == 1
         out[path] = pages.render(
             "compare.md.j2",
             headers=headers,
             rows=[compare_row(row, by_id[row["report_id"]], path) for row in chunk],
-            sectors=by_sector if first else [],
+            sectors=[{"name": sector, "link": link(path, p)} for p, (sector,), _ in ranking_pages] if first else [],
             heatmap=view if first else None,
             script=Markup("../" * served_depth(path) + "assets/compare.js"),
             downloads_link=link(path, "downloads.md"),
@@ -611,7 +620,7 @@ def build_views(
     site_url: str | None = None,
     sectors: list[dict] = (),
     remember: Remember = compute_now,
-    page_size: int = lists.PAGE_SIZE,
+    page_size: int | None = None,
     pieces: Pieces | None = None,
     files: dict[str, bytes] | None = None,
 ) -> Views:
@@ -622,7 +631,7 @@ def build_views(
     the inputs are unchanged); the downloads of regions and of the whole set are joined from each report's
     piece, given by `pieces` (the build's are read back from its memo) or computed. The files go into `files`
     (default: a new dict; the build gives one that writes each file at once, so they are not all held). The
-    compare table holds `page_size` rows a page. Pure: same reports, same bytes."""
+    compare table holds `page_size` rows a page (default lists.PAGE_SIZE). Pure: same reports, same bytes."""
     pieces = pieces or piece_maker(template)
     reports = sorted((with_sector(r, sectors) for r in reports), key=lambda r: (r["agency"], r["year"]))
     revisions = revisions or {}
@@ -658,7 +667,7 @@ def build_views(
     files.update(own)
     dictionary = downloads.dictionary_frame(template)
     files["downloads/dictionary.csv"] = downloads.csv_bytes(dictionary, downloads.DICTIONARY_COLUMNS)
-    compare, files["downloads/heatmap.csv"] = compare_page(figures, reports, page_size)
+    compare, files["downloads/heatmap.csv"] = compare_page(figures, reports, page_size or lists.PAGE_SIZE)
     views.pages.update(compare)
     definitions = load_definitions()
     views.pages["rates.md"] = pages.render("rates.md.j2", rates=definitions.rates, figures=definitions.figures)

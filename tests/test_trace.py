@@ -154,13 +154,17 @@ def report_of(summary, agency: str, year: int) -> dict:
     return next(r for r in summary.reports if r["agency"] == agency and r["year"] == year)
 
 
+def row_link(td) -> dict:
+    """The link of a table cell's row to the line (or PDF page) it was read from: the one link in its label."""
+    return td.find_parent("tr").find("td").find("a", href=True)
+
+
 def cell_link(site_dir: Path, report: dict, row_anchor: str, column: int) -> tuple[Path, str, str]:
-    """(file, fragment, shown number) of the link in a cell of a row of the report's page."""
+    """(file, fragment, shown number) of a cell of a row of the report's page: where its row's link leads."""
     page_dir = site_dir / report["page"]
     soup = BeautifulSoup((page_dir / "index.html").read_text(encoding="utf-8"), "html.parser")
     cell = soup.find(id=row_anchor).find_parent("tr").find_all("td")[column]
-    link = cell.find("a", class_="src")
-    return *served_file(site_dir, page_dir, link["href"]), link.get_text()
+    return *served_file(site_dir, page_dir, row_link(cell)["href"]), cell.get_text(strip=True)
 
 
 def line_cells(source_page: Path, fragment: str) -> list[str]:
@@ -222,7 +226,7 @@ def test_every_number_on_every_report_page_links_to_a_place_that_exists(default_
                 number = td.get_text(strip=True).rstrip("*?†")
                 if number in ("", "∅"):  # blank (∅: a finding is about the blank)
                     continue
-                link = td.find("a", class_="src")
+                link = row_link(td)
                 assert link is not None, (report["page"], str(td))
                 target, fragment = served_file(site_dir, page_dir, link["href"])
                 assert target.is_file(), link["href"]
@@ -269,7 +273,7 @@ def test_clicking_a_number_shows_its_line_highlighted(tmp_path_factory):
         visit = Visit(browser)
         page = visit.page
         page.goto(report_url(base, summary, "平潭综合实验区", 2021))
-        number = page.locator("#B-new").locator("xpath=ancestor::tr").locator("td").last.locator("a.src")
+        number = page.locator("#B-new").locator("xpath=ancestor::tr").locator("td").last  # followed by tables.js
         assert number.inner_text() == "70"
         number.click()
         page.wait_for_url("**/sources/*/#L*", timeout=WAIT_MS)

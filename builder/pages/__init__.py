@@ -166,9 +166,12 @@ def cell_html(cell: dict) -> Markup:
 
 def html_element(text: str, classes: list[str], title: str, href: str | None) -> str:
     """`<a>` (with href) or `<span>` around text, with classes (our own names) and a title; empty for empty
-    text. The text and the title are escaped with escape_text, which also keeps `|` out of the Markdown table."""
+    text, the bare text when there is nothing to put around it. The text and the title are escaped with
+    escape_text, which also keeps `|` out of the Markdown table."""
     if not text:
         return ""
+    if not classes and not title and not href:
+        return escape_text(text)
     name = "a" if href else "span"
     attrs = "".join(f' {key}="{attr(value)}"' for key, value in (("class", " ".join(classes)), ("href", href)) if value)
     attrs += f' title="{escape_text(title)}"' if title else ""

@@ -71,8 +71,7 @@ def render_report(
         for group in view["groups"]:
             for row in group["rows"]:
                 row["place"] = source_place(report, page, row["line"], row["page"])
-                for cell in row["cells"]:
-                    cell["href"] = row["place"]["href"] if row["place"] else None
+                for cell in row["cells"]:  # no link of its own: the row's line link is where it is printed
                     cell["findings"] = [
                         {"anchor": f["anchor"], "severity": f["severity"], "label": SEVERITY_NAMES[f["severity"]]}
                         for f in marks.get(cell["path"], [])

@@ -8,11 +8,10 @@ from collections.abc import Callable
 
 from builder import pages
 from builder.checks import load_checks
-from builder.pages import meta
+from builder.pages import lists, meta
 from builder.pages.addresses import agency_page, assign_report_pages, link, redirect_pages, report_page
 from builder.pages.figures import build_info, headline_figures, region_tree, rule_titles
 from builder.pages.lists import (
-    PAGE_SIZE,
     linked_finding,
     list_entry,
     page_suffix,
@@ -32,13 +31,14 @@ def site_pages(
     redirects: list[tuple[str, str]] = (),
     revisions: dict | None = None,
     render: Callable[[dict, Template, list[dict] | None], str] | None = None,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
 ) -> dict[str, str]:
     """Every generated page: {docs-relative path: text} (Markdown, or HTML for redirects). Report pages are
     made by `render` (default render_report; the build passes one that reads unchanged pages back from its
-    memo). The lists of reports, agencies and findings hold `page_size` rows a page (builder.pages.lists.paginate),
-    so that no page grows with the number of reports."""
+    memo). The lists of reports, agencies and findings hold `page_size` rows a page (default lists.PAGE_SIZE;
+    builder.pages.lists.paginate), so that no page grows with the number of reports."""
     render = render or render_report
+    page_size = page_size or lists.PAGE_SIZE
     reports = sorted(reports, key=lambda r: (r["agency"], r["year"]))
     if len({report_page(r) for r in reports}) < len(reports):  # addresses not yet settled by the build
         assign_report_pages(reports)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 BUILD_INFO = "build.json"  # written into docs/ by builder.pages.site.site_pages
 SOURCE_MAP_COMMENT = re.compile(rb"\n?/[*/]# sourceMappingURL=[^\n]*\s*$")
+INDENT = re.compile(r"\n\s+")
+PREFORMATTED = re.compile(r"<(pre|textarea)\b.*?</\1>", re.S | re.I)
 
 
 def build_date(info: dict, environ=os.environ) -> str:
@@ -27,6 +29,22 @@ def on_config(config):
     info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     config["extra"]["build"] = {**info, "date": build_date(info)}
     return config
+
+
+def without_indentation(html: str) -> str:
+    """A page's HTML without its blank lines and the spaces that start its lines (the theme's indentation, a
+    tenth of a report page), except inside <pre> and <textarea>, where they are text. The page shows the same:
+    white space after a line break is white space as the line break alone is."""
+    out, last = [], 0
+    for match in PREFORMATTED.finditer(html):
+        out += [INDENT.sub("\n", html[last : match.start()]), match.group()]
+        last = match.end()
+    return "".join([*out, INDENT.sub("\n", html[last:])])
+
+
+def on_post_page(output, page, config):
+    """Every page written without its indentation (without_indentation): pages stay small at any number of reports."""
+    return without_indentation(output)
 
 
 def unused_search_files(lunr_dir: Path, languages: list[str]) -> list[Path]:
