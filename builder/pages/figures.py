@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from builder.checks import load_checks
 from builder.model import find_cell
 from builder.pages.addresses import agency_page
+from builder.rates import load_definitions
 from builder.template import load_template
 
 
@@ -81,10 +82,16 @@ def headline_figures(reports: list[dict], tree: dict) -> dict:
     """The home page's figures: counts of reports, agencies, regions and years, and the applications
     received and granted summed over the reports whose table B can be counted (`countable`), with
     how many those are. The share granted is 予以公开 / 办理结果总计 over those reports; None if none."""
-    counted = [r for r in reports if countable(r, "applications")[0]]
-    received = sum(r["applications"]["new"]["total"] or 0 for r in counted)
-    granted = sum(r["applications"]["granted"]["total"] or 0 for r in counted)
-    completed = sum(r["applications"]["total"]["total"] or 0 for r in counted)
+    cells = {f.key: f.cell for f in load_definitions().figures}  # template/rates.yaml: each figure's cell
+    counted = [r for r in reports if countable(r, cells["applications_new"].split(".")[0])[0]]
+
+    def total(figure: str) -> int:
+        """The figure summed over the counted reports (a blank cell adds nothing)."""
+        return sum(cell.value or 0 for r in counted if (cell := find_cell(r, cells[figure])) is not None)
+
+    received, granted, completed = (
+        total(f) for f in ("applications_new", "applications_granted", "applications_completed")
+    )
     years = Counter(r["year"] for r in reports)
     return {
         "reports": len(reports),

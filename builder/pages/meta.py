@@ -11,16 +11,14 @@ import yaml
 from markupsafe import Markup
 
 from builder.pages import escape_text
+from builder.template import load_template
 
 REPORT_TITLE = "{agency} {year}年政府信息公开工作年度报告"
 
 # Whose a finding is, in plain Chinese first. Rules not named here are notes for readers (context).
 FAULT_RULES = {
     "report": {
-        "B1-balance",
-        "B2-outcomes",
-        "B3-total-column",
-        "C1-totals",
+        *load_template().arithmetic_rules(),
         "signed-before-year-end",
         "signed-late",
         "title-year-mismatch",
@@ -68,7 +66,7 @@ def finding_fault(rule: str, report: dict | None = None) -> str:
 
 
 # Findings about the numbers themselves, which OCR can cause: see finding_fault.
-OCR_SENSITIVE = {"B1-balance", "B2-outcomes", "B3-total-column", "C1-totals", "table-empty", "carryover-mismatch"}
+OCR_SENSITIVE = {*load_template().arithmetic_rules(), "table-empty", "carryover-mismatch"}
 
 
 def read_by_ocr(report: dict) -> bool:
