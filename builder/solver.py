@@ -146,21 +146,49 @@ def place_rows(
             notes |= {f"{name}.{col}": note for col, note in cut_notes.items()}
             continue
         index = chosen.get(name, 0)
-        layout = candidates[index]
-        values[name] = {col: value_of(c) for col, c in layout.items()}
-        for col, cell in layout.items():
-            note = cell_note(cell, None)
-            if index != 0 and cell is not None and not cell.blank:
-                note["position"] = "inferred"
-            alts = sorted(
-                {value_of(candidates[i][col]) for i in alternatives.get(name, [])} - {value_of(cell)}, key=str
-            )
-            if alts:
-                note["position"] = "ambiguous"
-                note["alternatives"] = alts
-            if note:
-                notes[f"{name}.{col}"] = note
+        others = alternatives.get(name, [])
+        if name in open_rows and breaks_own(name, candidates[index], grid, eqs, address):
+            others = list(range(len(candidates)))  # no layout fits the sums: none of them is known
+        values[name], unit_notes = layout_values(candidates, index, others)
+        notes |= {f"{name}.{col}": note for col, note in unit_notes.items()}
     return values, notes, extras
+
+
+def breaks_own(name: str, layout: dict, grid: dict, eqs: tuple[Equation, ...], address=row_address) -> bool:
+    """Whether a unit's chosen layout, in the solved grid, breaks an equation that holds one of its cells: then
+    the sums did not place its cells (the printed table may break them too), and no layout is more than a guess."""
+    mine = {address(name, col) for col in layout}
+    grid = grid | as_grid(name, layout, address)
+    # an equation with a blank or missing cell outside this unit tells nothing sure of where its cells go
+    own = tuple(
+        eq
+        for eq in eqs
+        if any(c in mine for c in eq.left + eq.right)
+        and all(grid.get(c) is not None or c in mine for c in eq.left + eq.right)
+        or all(c in mine for c in eq.left + eq.right)
+    )
+    return violations(grid, own) > 0
+
+
+def layout_values(candidates: list[dict], index: int, others: list[int]) -> tuple[dict, dict]:
+    """Given a unit's candidate layouts, the index of the one chosen and those that fit the sums as well, return
+    (values, notes) by column: a cell every fitting layout reads the same keeps its number (`inferred` when the
+    chosen layout is not the positional one); any other is null, `ambiguous`, with every reading listed (the
+    chosen one too): a number the sums cannot place is never published as a guess."""
+    layout = candidates[index]
+    values, notes = {}, {}
+    for col, cell in layout.items():
+        note = cell_note(cell, None)
+        readings = {value_of(candidates[i][col]) for i in (index, *others)}
+        values[col] = value_of(cell)
+        if len(readings) > 1:
+            values[col] = None
+            note |= {"position": "ambiguous", "alternatives": sorted(readings, key=lambda v: (v is None, str(v)))}
+        elif index != 0 and cell is not None and not cell.blank:
+            note["position"] = "inferred"
+        if note:
+            notes[col] = note
+    return values, notes
 
 
 def cut_values(name, readings, tokens, columns, grid, fits, eqs, address=row_address) -> tuple[dict, dict]:
