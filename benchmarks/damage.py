@@ -265,7 +265,9 @@ def has_reason(findings: list[dict], name: str) -> bool:
     if table == "review_litigation" and column:
         column = [T.columns("review_litigation")[int(column[0])]]
     return any(
-        f["rule"] in NULL_REASONS and f["table"] in (table, None) and f["row"] in (row, None)
+        f["rule"] in NULL_REASONS
+        and f["table"] in (table, None)
+        and f["row"] in (row, None)
         and f["column"] in (*column, None)
         for f in findings
     )
@@ -364,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
             if clean.html and not args.no_pdf:
                 pdf = print_pdf(path, cache)
                 if pdf:
-                    jobs.append((f"{clean.name}.pdf", ident, Variant("chromium print to PDF", ".pdf", pdf, clean.numbers)))
+                    jobs.append(
+                        (f"{clean.name}.pdf", ident, Variant("chromium print to PDF", ".pdf", pdf, clean.numbers))
+                    )
         for name, ident, variant in jobs:
             if args.kind and not variant.kind.startswith(tuple(args.kind)):
                 continue

@@ -267,7 +267,9 @@ def table_lines(number: int, text: str, table: str, template: Template) -> list[
             cells = split_known(normalize_label(label), header_forms)
             lines.append(StreamLine(number, tuple(cells), kind="header" if len(cells) > 1 else "text"))
             continue
-        glued = not any(space for _, _, space in numbers)
+        # the space before a row's first number parts it from its label, not from another cell: a lone run
+        # after a space (`总计 21317000001324019`) may still be several cells glued
+        glued = not any(space for _, _, space in numbers[1:])
         header, row = label_cells(label, forms) if label.strip() else ([], [])
         if header:
             cells = [c for h in header for c in split_known(h, header_forms)]
