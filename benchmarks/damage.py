@@ -222,7 +222,7 @@ def variants(clean: Clean, rng: random.Random) -> Iterator[Variant]:
     lines = [join_cells(c, " ") for c in zeroed]
     yield Variant("blank cells dropped, spaced", ".txt", text_file(title, lines), zeros_null(numbers))
     for how in ("drop", "replace"):
-        for n in range(2):
+        for _ in range(2):
             lines = [join_cells(c, "\t", True) for c in typo_body(body, rng, how)]
             yield Variant(f"label typo ({how})", ".txt", text_file(title, lines), numbers)
     tab_lines = [join_cells(c, "\t", True) for c in body]
@@ -274,8 +274,8 @@ def has_reason(findings: list[dict], name: str) -> bool:
 
 
 def measure(report: dict | None, expected: dict) -> tuple[Counter, list]:
-    """Given a report (None: refused) and its right numbers, return (Counter of right/null/silent/wrong over
-    the cells that print a number; a number where a blank is printed is wrong, [(cell, right, read)] of the wrong ones)."""
+    """Given a report (None: refused) and its right numbers, return (Counter of right/null/silent/wrong over the
+    cells that print a number, [(cell, right, read)] of the wrong ones); a number where a blank is printed is wrong."""
     counts, wrong = Counter(), []
     if report is None:
         counts["silent"] += sum(1 for v in expected.values() if v is not None)
