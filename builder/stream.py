@@ -31,7 +31,11 @@ SPACED_NUMBERS = re.compile(r"^\s*\d+(?:\s+\d+)+\s*$")
 CELL_LINES = 20  # this many lines of one number each between sections 二 and 五: a table printed one cell a line
 # a space before an ordinal starts a new label cell: `（三）不予公开 1.属于国家秘密`
 LABEL_BREAK = re.compile(r"\s+(?=（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]\D)")
-COUNT = re.compile(r"^[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?$")  # a table's count: no leading zero (not a phone number)
+# a table's count: no leading zero (not a phone number); a converter's `?` beside it is noise (`?0`, `0?`)
+COUNT = re.compile(r"^[?？]*[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?[?？]*$")
+# question marks a converter leaves beside digits (`0??0?00?`): noise, as in a cell (builder.cells), and no
+# separator: `?00?` is the cells `?0` and `0?` glued
+NUMBER_NOISE = re.compile(r"(?<=\d)[?？]+|[?？]+(?=\d)")
 MAX_READINGS = 20_000  # more ways to cut one row's digits than this: the row is left unread, with the reason
 
 
@@ -252,7 +256,7 @@ def table_lines(number: int, text: str, table: str, template: Template) -> list[
     cells then its number runs; the row is `glued` when no space separates them."""
     forms, header_forms = row_forms(template, table), known_forms(template, table)
     lines: list[StreamLine] = []
-    tokens = stream_tokens(text)
+    tokens = stream_tokens(NUMBER_NOISE.sub("", text))
     i = 0
     while i < len(tokens):
         label = ""
@@ -310,8 +314,9 @@ def loose_lines(number: int, text: str, template: Template) -> list[StreamLine]:
 def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] | None:
     """Given a line with no tab or `|`, return its cells when it is a table row printed with spaces
     between its numbers (`pdftotext -layout`, copy and paste: `规章 2 1 15`, `2 1 0 1 4`): its
-    label cells then one cell a number. One number after a label is a row only when the label is
-    a table A row's (`行政处罚 157`). Any other line: None."""
+    label cells then one cell a number. One number after a label is a row only when the label ends
+    with a template row's (`行政处罚 157`, `2.没有现成信息需要另行制作 0`: the row's other cells blank).
+    Any other line: None."""
     words = line.split()
     count = 0
     while count < len(words) and COUNT.match(words[len(words) - 1 - count]):
@@ -320,7 +325,8 @@ def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] |
     if len(label) > 60 or label.endswith((":", "：")) or count == 0:
         return None
     if count == 1:
-        forms = row_forms(template or load_template(), "active_disclosure")
+        template = template or load_template()
+        forms = [f for table in TABLE_KEYS for f in row_forms(template, table)]
         if not label or not any(strip_ordinal(normalize_label(label)).endswith(f) for f in forms):
             return None
     return tuple(p for p in LABEL_BREAK.split(label) if p) + tuple(words[len(words) - count :])
