@@ -361,6 +361,8 @@ def check_cells_ambiguous(report: dict, template: Template) -> list[dict]:
             others = "、".join(show(v) for v in note.get("alternatives", []))
             name = cell_name(template, table, row, column)
             message = f"{name}：读作 {show(value)}，另一种同样符合合计的读法为 {others}"
+            if value is None:  # the parser publishes no guess: every reading is listed
+                message = f"{name}：无法确定，符合原文与合计的读法有 {others}，记为空"
             found.append(
                 make_finding(
                     "cell-ambiguous", message, table=table, row=row, column=column, left=value, line=note.get("line")

@@ -714,12 +714,11 @@ def read_active(lines: list[Line], version: str, template: Template) -> TableRes
         for key in group.rows:
             row = rows.get(key)
             tokens = trim(row.tokens) if row else []
-            if key not in by_grid and row and row.runs:
-                if stream_layouts(tokens, len(group.columns), row.runs == "glued") is not None:
-                    values[key], cut_notes = read_stream_active_row(row, tokens, group)
-                    row_lines[key] = row.line
-                    cells_note |= cut_notes
-                    continue
+            if key not in by_grid and row and lost_cells(row, tokens, len(group.columns)):
+                values[key], cut_notes = read_stream_active_row(row, tokens, group)
+                row_lines[key] = row.line
+                cells_note |= cut_notes
+                continue
             cells = by_grid.get(key) or [read_cell(t) for t in tokens]
             if len(cells) > len(group.columns):
                 extra = cells[len(group.columns) :]
@@ -751,9 +750,23 @@ def flat_address(_unit: str, column: str) -> Address:
     return row, col
 
 
+def lost_cells(row: Row, tokens: list[str], width: int) -> bool:
+    """Whether a table A row read without a grid printed fewer cells than its `width` columns, so that where each
+    number belongs is unknown: a stream row that more than one reading fits, or a text row with fewer value cells
+    than columns (blank cells dropped: `行政规范性文件<TAB>4` may be 4 in any of three columns). A row whose
+    separators kept its blank cells (`4<TAB><TAB>`) is read by position."""
+    if width < 2:
+        return False
+    if row.runs:
+        return stream_layouts(tokens, width, row.runs == "glued") is not None
+    printed = [t for t in row.tokens if t.strip()]
+    return 0 < len(printed) and len(row.tokens) < width
+
+
 def read_stream_active_row(row: Row, tokens: list[str], group) -> tuple[dict, dict]:
-    """A table A row from a stream with fewer runs than cells (`行政许可11315`): read every way the text
-    allows; table A has no sums, so a cell more than one reading fits is null with every reading."""
+    """A table A row with fewer cells than columns (lost_cells: a stream's `行政许可11315`, a text row whose blank
+    cells were dropped): read every way the text allows; table A has no sums, so a cell more than one reading
+    fits is null with every reading."""
     placed, notes, _ = place_rows({row.key: tokens}, list(group.columns), (), runs={row.key: row.runs})
     cell_notes = {name: {"line": row.line, **note, **label_note(row)} for name, note in notes.items()}
     return placed[row.key], cell_notes

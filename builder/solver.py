@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 
 from builder.cells import COUNT, Cell, placements, read_cell
-from builder.stream import settle_runs, stream_layouts
+from builder.stream import MAX_READINGS, leading_digits, settle_runs, stream_layouts
 from builder.template import Address, Equation, Template
 
 MAX_COMBINATIONS = 50_000
@@ -124,6 +124,8 @@ def place_rows(
     runs = runs or {}
     for name, tokens in units.items():
         readings = stream_layouts(tokens, len(columns), runs[name] == "glued") if runs.get(name) else None
+        if readings == [] and runs.get(name) == "glued":  # too many cuts to list: those the unit's own sums allow
+            readings = summed_cuts(tokens, name, columns, eqs, address)
         if readings is not None:
             cut[name] = readings
         candidates, extra = (readings, []) if readings is not None else row_layouts(tokens, len(columns))
@@ -146,21 +148,92 @@ def place_rows(
             notes |= {f"{name}.{col}": note for col, note in cut_notes.items()}
             continue
         index = chosen.get(name, 0)
-        layout = candidates[index]
-        values[name] = {col: value_of(c) for col, c in layout.items()}
-        for col, cell in layout.items():
-            note = cell_note(cell, None)
-            if index != 0 and cell is not None and not cell.blank:
-                note["position"] = "inferred"
-            alts = sorted(
-                {value_of(candidates[i][col]) for i in alternatives.get(name, [])} - {value_of(cell)}, key=str
-            )
-            if alts:
-                note["position"] = "ambiguous"
-                note["alternatives"] = alts
-            if note:
-                notes[f"{name}.{col}"] = note
+        others = alternatives.get(name, [])
+        if name in open_rows and breaks_own(name, candidates[index], grid, eqs, address):
+            others = list(range(len(candidates)))  # no layout fits the sums: none of them is known
+        values[name], unit_notes = layout_values(candidates, index, others)
+        notes |= {f"{name}.{col}": note for col, note in unit_notes.items()}
     return values, notes, extras
+
+
+def summed_cuts(tokens: list[str], name: str, columns: list[str], eqs: tuple[Equation, ...], address=row_address):
+    """Given a glued unit's runs with more cuts than stream.MAX_READINGS (table C printed as one run of 17
+    digits), return every cut over `columns` (a column may take no digits: a blank left nothing) that keeps
+    each equation lying wholly within the unit (each 总计 = the other four), found depth first and checked as
+    soon as an equation's cells are all cut; [] when there are none or more than MAX_READINGS (unreadable)."""
+    runs = [t for t in tokens if t.strip()]
+    index = {address(name, col): i for i, col in enumerate(columns)}
+    checks: dict[int, list[Equation]] = {}
+    for eq in eqs:
+        cells = eq.left + eq.right
+        if all(c in index for c in cells):
+            checks.setdefault(max(index[c] for c in cells), []).append(eq)
+    out: list[tuple] = []
+
+    def cut(col: int, run: int, at: int, layout: tuple) -> bool:
+        """Extend `layout` from column `col`, run `run`, digit `at`; False once there are too many cuts."""
+        if col and checks.get(col - 1):
+            grid = {address(name, columns[i]): value_of(c) for i, c in enumerate(layout)}
+            if any(eq.holds(grid) is False for eq in checks[col - 1]):
+                return True
+        if col == len(columns):
+            if run == len(runs):
+                out.append(layout)
+            return len(out) <= MAX_READINGS
+        if not cut(col + 1, run, at, (*layout, None)):  # a blank here left nothing
+            return False
+        if run == len(runs):
+            return True
+        text = runs[run]
+        head = len(leading_digits(text))
+        for end in [*range(at + 1, head), len(text)]:  # a decimal part or unit stays with its last digits
+            piece = read_cell(text[at:end])
+            if end <= at or (text[at] == "0" and min(end, head) - at > 1) or piece.value is None:
+                continue
+            following = (run + 1, 0) if end == len(text) else (run, end)
+            if not cut(col + 1, *following, (*layout, piece)):
+                return False
+        return True
+
+    complete = cut(0, 0, 0, ())
+    return out if complete else []
+
+
+def breaks_own(name: str, layout: dict, grid: dict, eqs: tuple[Equation, ...], address=row_address) -> bool:
+    """Whether a unit's chosen layout, in the solved grid, breaks an equation that holds one of its cells: then
+    the sums did not place its cells (the printed table may break them too), and no layout is more than a guess."""
+    mine = {address(name, col) for col in layout}
+    grid = grid | as_grid(name, layout, address)
+    # an equation with a blank or missing cell outside this unit tells nothing sure of where its cells go
+    own = tuple(
+        eq
+        for eq in eqs
+        if any(c in mine for c in eq.left + eq.right)
+        and all(grid.get(c) is not None or c in mine for c in eq.left + eq.right)
+        or all(c in mine for c in eq.left + eq.right)
+    )
+    return violations(grid, own) > 0
+
+
+def layout_values(candidates: list[dict], index: int, others: list[int]) -> tuple[dict, dict]:
+    """Given a unit's candidate layouts, the index of the one chosen and those that fit the sums as well, return
+    (values, notes) by column: a cell every fitting layout reads the same keeps its number (`inferred` when the
+    chosen layout is not the positional one); any other is null, `ambiguous`, with every reading listed (the
+    chosen one too): a number the sums cannot place is never published as a guess."""
+    layout = candidates[index]
+    values, notes = {}, {}
+    for col, cell in layout.items():
+        note = cell_note(cell, None)
+        readings = {value_of(candidates[i][col]) for i in (index, *others)}
+        values[col] = value_of(cell)
+        if len(readings) > 1:
+            values[col] = None
+            note |= {"position": "ambiguous", "alternatives": sorted(readings, key=lambda v: (v is None, str(v)))}
+        elif index != 0 and cell is not None and not cell.blank:
+            note["position"] = "inferred"
+        if note:
+            notes[col] = note
+    return values, notes
 
 
 def cut_values(name, readings, tokens, columns, grid, fits, eqs, address=row_address) -> tuple[dict, dict]:

@@ -31,7 +31,14 @@ SPACED_NUMBERS = re.compile(r"^\s*\d+(?:\s+\d+)+\s*$")
 CELL_LINES = 20  # this many lines of one number each between sections 二 and 五: a table printed one cell a line
 # a space before an ordinal starts a new label cell: `（三）不予公开 1.属于国家秘密`
 LABEL_BREAK = re.compile(r"\s+(?=（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.．、]\D)")
-COUNT = re.compile(r"^[-+]?(?:0|[1-9]\d{0,6})(?:\.\d+)?$")  # a table's count: no leading zero (not a phone number)
+# a table's count: no leading zero (not a phone number); a converter's `?` beside it is noise (`?0`, `0?`)
+# an amount may be longer and carry its unit (`73802895.90元`)
+COUNT = re.compile(
+    r"^[?？]*[-+]?(?:0|[1-9]\d{0,6}|[1-9]\d{0,8}(?=\.\d|元|万元))(?:\.\d+)?(?:万元|元|个|笔|件|项)?[?？]*$"
+)
+# question marks a converter leaves beside digits (`0??0?00?`): noise, as in a cell (builder.cells), and no
+# separator: `?00?` is the cells `?0` and `0?` glued
+NUMBER_NOISE = re.compile(r"(?<=\d)[?？]+|[?？]+(?=\d)")
 MAX_READINGS = 20_000  # more ways to cut one row's digits than this: the row is left unread, with the reason
 
 
@@ -252,7 +259,7 @@ def table_lines(number: int, text: str, table: str, template: Template) -> list[
     cells then its number runs; the row is `glued` when no space separates them."""
     forms, header_forms = row_forms(template, table), known_forms(template, table)
     lines: list[StreamLine] = []
-    tokens = stream_tokens(text)
+    tokens = stream_tokens(NUMBER_NOISE.sub("", text))
     i = 0
     while i < len(tokens):
         label = ""
@@ -267,7 +274,9 @@ def table_lines(number: int, text: str, table: str, template: Template) -> list[
             cells = split_known(normalize_label(label), header_forms)
             lines.append(StreamLine(number, tuple(cells), kind="header" if len(cells) > 1 else "text"))
             continue
-        glued = not any(space for _, _, space in numbers)
+        # the space before a row's first number parts it from its label, not from another cell: a lone run
+        # after a space (`总计 21317000001324019`) may still be several cells glued
+        glued = not any(space for _, _, space in numbers[1:])
         header, row = label_cells(label, forms) if label.strip() else ([], [])
         if header:
             cells = [c for h in header for c in split_known(h, header_forms)]
@@ -308,8 +317,9 @@ def loose_lines(number: int, text: str, template: Template) -> list[StreamLine]:
 def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] | None:
     """Given a line with no tab or `|`, return its cells when it is a table row printed with spaces
     between its numbers (`pdftotext -layout`, copy and paste: `规章 2 1 15`, `2 1 0 1 4`): its
-    label cells then one cell a number. One number after a label is a row only when the label is
-    a table A row's (`行政处罚 157`). Any other line: None."""
+    label cells then one cell a number. One number after a label is a row only when the label ends
+    with a template row's (`行政处罚 157`, `2.没有现成信息需要另行制作 0`: the row's other cells blank).
+    Any other line: None."""
     words = line.split()
     count = 0
     while count < len(words) and COUNT.match(words[len(words) - 1 - count]):
@@ -318,7 +328,8 @@ def spaced_row(line: str, template: Template | None = None) -> tuple[str, ...] |
     if len(label) > 60 or label.endswith((":", "：")) or count == 0:
         return None
     if count == 1:
-        forms = row_forms(template or load_template(), "active_disclosure")
+        template = template or load_template()
+        forms = [f for table in TABLE_KEYS for f in row_forms(template, table)]
         if not label or not any(strip_ordinal(normalize_label(label)).endswith(f) for f in forms):
             return None
     return tuple(p for p in LABEL_BREAK.split(label) if p) + tuple(words[len(words) - count :])
@@ -341,21 +352,31 @@ def is_spaced_numbers(cell: str) -> bool:
 
 
 def digit_cuts(run: str, parts: int) -> list[tuple[str, ...]]:
-    """Every way to cut a run of digits into `parts` numbers, none with a leading zero."""
+    """Every way to cut a run of digits into `parts` numbers, none with a leading zero. A run that ends
+    with a decimal part or a unit (`39573802895.90元`) is cut in its leading digits only; the last piece keeps
+    the tail (`395`, `73802895.90元`)."""
+    head = leading_digits(run)
+    tail = run[len(head) :]
     if parts == 1:
-        return [(run,)] if run == "0" or not run.startswith("0") else []
+        return [(run,)] if head in ("0", "") or not head.startswith("0") else []
     out = []
-    for cut in itertools.combinations(range(1, len(run)), parts - 1):
-        bounds = (0, *cut, len(run))
-        pieces = tuple(run[a:b] for a, b in itertools.pairwise(bounds))
+    for cut in itertools.combinations(range(1, len(head)), parts - 1):
+        bounds = (0, *cut, len(head))
+        pieces = tuple(head[a:b] for a, b in itertools.pairwise(bounds))
         if all(p == "0" or not p.startswith("0") for p in pieces):
-            out.append(pieces)
+            out.append((*pieces[:-1], pieces[-1] + tail))
     return out
 
 
+def leading_digits(run: str) -> str:
+    """The digits a run starts with (`395` of `395.5元`)."""
+    return re.match(r"\d*", run).group()
+
+
 def splittable(run: str) -> int:
-    """How many cells a run can hold at most: one per digit for bare digits, else one."""
-    return len(run) if run.isdigit() else 1
+    """How many cells a run can hold at most: one per leading digit (the last one keeps the run's decimal
+    part and unit), or one for a run that does not start with a digit."""
+    return max(len(leading_digits(run)), 1)
 
 
 def run_cuts(runs: tuple[str, ...], cells: int) -> list[tuple[str, ...]]:
@@ -366,14 +387,15 @@ def run_cuts(runs: tuple[str, ...], cells: int) -> list[tuple[str, ...]]:
     room = sum(splittable(r) for r in rest)
     out = []
     for k in range(max(1, cells - room), min(splittable(head), cells - len(rest)) + 1):
-        for first in digit_cuts(head, k) if head.isdigit() else [(head,)]:
+        for first in digit_cuts(head, k) if leading_digits(head) else [(head,)]:
             out += [first + tail for tail in run_cuts(rest, cells - k)]
     return out
 
 
 def cut_counts(run: str) -> list[int]:
     """[how many ways to cut the run into k numbers with no leading zero, for k = 0..len(run)]."""
-    if not run.isdigit():
+    run = leading_digits(run)  # a decimal part or unit stays with the last piece
+    if not run:
         return [0, 1]
     ways = [[0] * (len(run) + 1) for _ in range(len(run) + 1)]  # ways[i][k]: first i digits in k numbers
     ways[0][0] = 1
@@ -427,10 +449,14 @@ def settle_runs(candidates: list[tuple], fitting: list[int], columns: list[str],
     that value; any other is null, with every reading listed (never a guess)."""
     values, notes = {}, {}
     for n, col in enumerate(columns):
-        readings = {c[n].value if c[n] else None for c in (candidates[i] for i in fitting)}
+        cells = [candidates[i][n] for i in fitting]
+        readings = {c.value if c else None for c in cells}
         note = {"raw": raw}
         if len(readings) == 1:
             values[col] = readings.pop()
+            refused = next((c for c in cells if c is not None and values[col] is None and not c.blank), None)
+            if refused:  # every reading holds here a number no column can: say so, never a silent blank
+                note |= {"impossible": refused.problem} if refused.problem else {"unreadable": True}
         else:
             values[col] = None
             note |= {"position": "ambiguous", "alternatives": sorted(readings, key=lambda v: (v is None, str(v)))}

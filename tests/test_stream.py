@@ -481,3 +481,18 @@ def test_one_line_report_with_tab_separated_cells_reads_as_a_stream():
     assert report["active_disclosure"]["normative_documents"] == {"issued": 4, "repealed": 1, "in_force": 7}
     assert report["active_disclosure"]["administrative_penalty"] == 157
     assert list(report["applications"]["granted"].values()) == [0] * 7
+
+
+def test_table_c_glued_into_one_long_run_is_cut_by_its_own_sums():
+    # pingtan_2024's table C as a glued dump prints it: 17 digits for 15 cells, too many cuts to list
+    from builder.parse import flat_address
+    from builder.solver import equations, place_rows
+
+    flat = [f"{k}.{c}" for k in REVIEW for c in T.columns("review_litigation")]
+    eqs = equations(T, "review_litigation", "2021")
+    placed, notes, _ = place_rows({"C": ["21317000001324019"]}, flat, eqs, flat_address, {"C": "glued"})
+    assert list(placed["C"].values()) == [2, 1, 3, 1, 7, 0, 0, 0, 0, 0, 13, 2, 4, 0, 19]
+    # a run no cut of which keeps each 总计 the sum of its four: nothing is published
+    placed, notes, _ = place_rows({"C": ["99999999999999999"]}, flat, eqs, flat_address, {"C": "glued"})
+    assert set(placed["C"].values()) == {None}
+    assert all(note.get("unreadable") for note in notes.values())

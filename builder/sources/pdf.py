@@ -321,16 +321,36 @@ def duplicate_chars(chars: list[dict], tolerance: float = 1.0, overlap: float = 
     """
     buckets: dict[tuple, list[dict]] = {}
     drop = set()
-    for ch in chars:
+    for i, ch in enumerate(chars):
         size = max(ch.get("size", 0), 1.0)
         bx, by = int(ch["x0"] // size), int(ch["top"] // tolerance)
         key = (ch["text"], ch.get("fontname"), round(ch.get("size", 0), 1))
         near = (c for dx in (-1, 0, 1) for dy in (-1, 0, 1) for c in buckets.get((*key, bx + dx, by + dy), ()))
-        if ch["text"].strip() and any(is_copy(c, ch, tolerance, overlap) for c in near):
+        first = next((c for c in near if is_copy(c, ch, tolerance, overlap)), None) if ch["text"].strip() else None
+        if first is not None and not is_kerned_pair(chars, i, first, tolerance, drop):
             drop.add(id(ch))
         else:
             buckets.setdefault((*key, bx, by), []).append(ch)
     return drop
+
+
+def is_kerned_pair(chars: list[dict], i: int, first: dict, tolerance: float, drop: set[int]) -> bool:
+    """Whether chars[i], which overlaps the same character `first` by less than half its width, is the next
+    character of a kerned pair (`11` printed by a browser, the second `1` pulled 0.5 pt into the first), not a
+    fake-bold copy. The text after it tells: a copy does not advance the line (the next character starts where
+    `first` ends), a real character does (the next starts where it ends). At the end of a line, a copy is one of
+    a run whose character before was drawn twice too."""
+    later = chars[i]
+    width = min(first["x1"] - first["x0"], later["x1"] - later["x0"])
+    if abs(later["x0"] - first["x0"]) < width / 2:
+        return False  # overlapping by more than half a glyph: no font kerns that far
+    after = chars[i + 1] if i + 1 < len(chars) else None
+    if after is not None and abs(after["top"] - later["top"]) <= tolerance and after["text"].strip():
+        from_later, from_first = abs(after["x0"] - later["x1"]), abs(after["x0"] - first["x1"])
+        if min(from_later, from_first) <= tolerance:
+            return from_later < from_first
+    before = chars[i - 2] if i >= 2 and chars[i - 1] is first else None
+    return before is None or id(before) not in drop
 
 
 def is_copy(first: dict, later: dict, tolerance: float, overlap: float) -> bool:
