@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from builder import sources  # noqa: E402
 from builder.cells import read_cell  # noqa: E402
 from builder.checks import check_report  # noqa: E402
-from builder.model import ReportError  # noqa: E402
+from builder.model import ReportError, read_table  # noqa: E402
 from builder.parse import parse_document  # noqa: E402
 from builder.template import TABLE_KEYS, load_template  # noqa: E402
 
@@ -85,17 +85,9 @@ class Variant:
 
 
 def report_numbers(report: dict) -> dict:
-    """Given a report dict, return its template numbers {"table.row.column": value} (None where blank)."""
-    out = {}
-    for table in TABLE_KEYS:
-        for row, value in (report.get(table) or {}).items():
-            if isinstance(value, dict):
-                out |= {f"{table}.{row}.{col}": v for col, v in value.items()}
-            elif isinstance(value, list):
-                out |= {f"{table}.{row}.{i}": v for i, v in enumerate(value)}
-            else:
-                out[f"{table}.{row}"] = value
-    return out
+    """Given a report dict, return its template numbers {cell path: value} (None where blank), read through the
+    report model (builder.model: `table.row.column`, or `table.row` for a one-number row of table A)."""
+    return {cell.path: cell.value for table in TABLE_KEYS for cell in (read_table(report, table).cells or {}).values()}
 
 
 def clean_reading(path: Path) -> Clean | None:
@@ -265,7 +257,7 @@ def print_pdf(html_path: Path, cache: Path) -> bytes | None:
 def has_reason(findings: list[dict], name: str) -> bool:
     """Whether a finding explains why cell `name` ("table.row.column") has no number."""
     table, row, *column = name.split(".")
-    if table == "review_litigation" and column:
+    if table == "review_litigation" and column and column[0].isdigit():  # a truth file's column index
         column = [T.columns("review_litigation")[int(column[0])]]
     return any(
         f["rule"] in NULL_REASONS
@@ -336,8 +328,8 @@ def truth_variants() -> Iterator[tuple[str, tuple[str, int], Variant]]:
         numbers = {}
         for name, value in truth_cells(truth).items():
             table, row, *col = name.split(".")
-            if table == "review_litigation":
-                name = f"{table}.{row}.{col[0]}"
+            if table == "review_litigation" and col[0].isdigit():
+                name = f"{table}.{row}.{T.columns(table)[int(col[0])]}"
             numbers[name] = value
         ident = (truth["agency"], truth["year"])
         yield dump.stem, ident, Variant("real crawler dump (truth)", ".txt", dump.read_bytes(), numbers)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.damage import report_numbers
 from builder.checks import check_report
 from builder.parse import parse_document
 from builder.sources.text import read_text
@@ -16,26 +17,12 @@ from tests.test_stream import has_reason
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "damaged").glob("*.txt"))
 
 
-def numbers(report: dict) -> dict:
-    """A report's template numbers as {"table.row.column": value} (table C's columns by index)."""
-    out = {}
-    for table in ("active_disclosure", "applications", "review_litigation"):
-        for row, value in report[table].items():
-            if isinstance(value, dict):
-                out |= {f"{table}.{row}.{col}": v for col, v in value.items()}
-            elif isinstance(value, list):
-                out |= {f"{table}.{row}.{i}": v for i, v in enumerate(value)}
-            else:
-                out[f"{table}.{row}"] = value
-    return out
-
-
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_damaged_real_report_reads_as_recorded_cell_for_cell(path):
     expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
     report = parse_document(read_text(path))
     assert (report["agency"], report["year"]) == (expected["agency"], expected["year"])
-    got = numbers(report)
+    got = report_numbers(report)
     assert {name: got.get(name) for name in expected["read"]} == expected["read"]
 
 
