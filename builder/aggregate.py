@@ -173,23 +173,24 @@ def outcome_groups(report: dict, template: Template) -> pd.Series:
     """Table B's outcomes （一）…（六） of one report (总计 column), each the sum of its rows; None when a
     row is missing or touched by a finding, and all None for a report without the template."""
     version = report["template"] if report["template"] != "pre2019" else "2021"
+    b = template.breakdown()
     sums: dict[str, list] = {}
     for row in template.outcome_rows(version):
         sums.setdefault(outcome_group(template, row), []).append(
-            usable(report, template, f"applications.{row}.total") if report["template"] != "pre2019" else None
+            usable(report, template, f"{b.table}.{row}.{b.total}") if report["template"] != "pre2019" else None
         )
     return pd.Series({k: None if None in v else sum(v) for k, v in sums.items()}, dtype=object)
 
 
 def applicant_mix(report: dict, template: Template) -> pd.Series:
     """Table B's new applications by applicant (every column but 总计), None where not countable."""
-    out = {}
-    for column in template.columns("applications"):
-        if column == "total":
+    out, b = {}, template.breakdown()
+    for column in template.columns(b.table):
+        if column == b.total:
             continue
-        spec = template.tables["applications"]["columns"][column]
+        spec = template.tables[b.table]["columns"][column]
         label = spec["label"] if spec["label"] != "其他" else f"{spec['label']}（{spec.get('group', '')}）"
-        out[label] = usable(report, template, f"applications.new.{column}")
+        out[label] = usable(report, template, f"{b.table}.{b.row}.{column}")
     return pd.Series(out, dtype=object)
 
 

@@ -208,8 +208,9 @@ HEADLINE = strict(
     describe={"description": "whether a report page's description names the figure (true or false)", "type": "boolean"},
 )
 CARRYOVER = strict(["table", "row", "previous"], table=STR, row=STR, previous=STR)
+BREAKDOWN = strict(["table", "row", "total"], table=STR, row=STR, total=STR)
 TEMPLATE_SCHEMA = strict(
-    ["sections", "tables", "rules", "headlines", "carryover"],
+    ["sections", "tables", "rules", "headlines", "carryover", "breakdown"],
     sections={
         "type": "array",
         "items": strict(["key", "number", "heading", "variants"], key=STR, number=STR, heading=STR, variants=STRS),
@@ -223,6 +224,7 @@ TEMPLATE_SCHEMA = strict(
     rules={"type": "array", "items": RULE},
     headlines={"type": "array", "items": HEADLINE},
     carryover=CARRYOVER,
+    breakdown=BREAKDOWN,
 )
 
 INT = {"type": "integer"}

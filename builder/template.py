@@ -76,6 +76,15 @@ class Headline(NamedTuple):
     describe: bool = True
 
 
+class Breakdown(NamedTuple):
+    """What the charts break down (template.yaml `breakdown`): table `table`'s `row` by its columns, and its
+    outcome rows, read in the `total` column that sums the others."""
+
+    table: str
+    row: str
+    total: str
+
+
 class Carryover(NamedTuple):
     """The link between two years of one agency (template.yaml `carryover`): in `table`, this year's `row`
     equals last year's `previous` row, column by column (上年结转 = last year's 结转下年度继续办理)."""
@@ -288,6 +297,11 @@ class Template:
             Headline(h["label"], h["table"], h["row"], h["column"], h.get("describe", True))
             for h in self.raw["headlines"]
         )
+
+    def breakdown(self) -> Breakdown:
+        """The row and total column the charts break down (template.yaml `breakdown`)."""
+        b = self.raw["breakdown"]
+        return Breakdown(b["table"], b["row"], b["total"])
 
     def carryover(self) -> Carryover:
         """The rows that link one year's report to the previous year's (template.yaml `carryover`)."""
