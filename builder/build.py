@@ -122,6 +122,10 @@ class Summary:
         if older:
             kept = "a revision" if older == 1 else "revisions"
             out.append(f"{plural(older, 'older file')} kept as {kept} of a newer one (shown on its page)")
+        witnesses = sum(len(r.get("witnesses", [])) for r in self.reports)
+        if witnesses:
+            also = "another file" if witnesses == 1 else "other files"
+            out.append(f"{plural(witnesses, 'file')} read as {also} of the same report (witnesses, shown on its page)")
         if self.rule_counts:
             out.append("findings by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(self.rule_counts.items())))
         out += [f"  FAILED {o.file}: {o.error}" for o in self.failed]

@@ -448,16 +448,16 @@ def heatmap_chart(figures: pd.DataFrame) -> Chart:
 
 def compare_row(row: dict, report: dict, from_page: str) -> list:
     """One row of the compare table: region, sector, the agency linked from `from_page` to the report, year,
-    template, its errors (✗ n, or ✓), its key figures and rates (definitions in template/rates.yaml)."""
+    template, its quality badge as every list shows it (lists.quality_badge: errors, warnings, adds up, or not
+    checked before 2019), its key figures and rates (definitions in template/rates.yaml)."""
     definitions = load_definitions()
-    errors = sum(1 for f in report.get("findings", []) if f["severity"] == "error")
     return [
         " ".join(p for p in (row["province"], row["city"], row["county"]) if p),
         row["sector"] or "—",
         Markup(f"[{pages.escape_text(row['agency'])}]({link(from_page, report_page(report))})"),
         str(row["year"]),
         row["template"],
-        f"✗ {errors}" if errors else "✓",
+        lists.quality_badge(report),
         *(number_text(row[f.key]) for f in definitions.figures),
         *(rate_text(row[r.key]) for r in definitions.rates),
     ]

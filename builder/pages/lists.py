@@ -11,7 +11,7 @@ from builder.pages import meta
 from builder.pages.addresses import agency_page, link, number_findings, report_page
 from builder.pages.figures import countable, headline
 from builder.pages.reportpage import SEVERITY_ORDER
-from builder.template import Template, load_template
+from builder.template import TABLE_KEYS, Template, load_template
 
 # Rows on one page of a long list (reports, findings, agencies): at 10,000 reports no list page passes 200 KB.
 PAGE_SIZE = 100
@@ -20,10 +20,7 @@ PAGE_SIZE = 100
 def status_view(report: dict) -> dict:
     """Given a report, return {table key: ✓, no numbers, missing or —} for tables A, B and C, as lists show them."""
     marks = {"ok": "✓", "empty": "no numbers", "missing": "missing"}
-    return {
-        k: marks.get(report["tables"].get(k, {}).get("status"), "—")
-        for k in ("active_disclosure", "applications", "review_litigation")
-    }
+    return {k: marks.get(report["tables"].get(k, {}).get("status"), "—") for k in TABLE_KEYS}
 
 
 def quality_badge(report: dict) -> str:
