@@ -211,7 +211,11 @@ def print_layout(lines: list[list[str]], layout: str, where: int) -> Document:
     """The report's lines printed in a damaged layout (LAYOUTS), read back as the text reader reads a file."""
     sep, line_sep, keep_blank, crawler = LAYOUTS[layout]
     if layout == "tabs, a label misspelt":
-        rows = [i for i, cells in enumerate(lines) if len(cells) > 3 and any(c.strip() for c in cells[-7:])]
+        rows = [
+            i
+            for i, cells in enumerate(lines)
+            if len(cells) > 3 and any(c.strip() for c in cells[-7:]) and any(c and not c.isdigit() for c in cells)
+        ]  # table rows with a label to misspell (table C's numbers line has none)
         i = rows[where % len(rows)]
         last = max(j for j, c in enumerate(lines[i]) if c and not c.isdigit())
         lines = [
