@@ -646,7 +646,8 @@ def write_zip(target: Path, files: list[Path]) -> None:
     """Zip `files` (by name) into `target` with a fixed date on each entry, so the same files give the same bytes."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in files:
-            zf.writestr(zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes())
+            info = zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0))
+            zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)  # a ZipInfo is stored by default
 
 
 def registry_with(path: Path, entries: list[dict]) -> str:

@@ -108,3 +108,22 @@ def test_an_agency_that_cannot_be_placed_is_new_unconfirmed_not_merged(tmp_path)
     assert "Unconfirmed agency" in page.read_text(encoding="utf-8")
     assert build(root).reports  # a second build matches the entry it wrote, adding nothing new
     assert (root / "data" / "agencies.yaml").read_text(encoding="utf-8") == registry
+
+
+def test_the_json_zip_is_compressed_and_the_same_every_time(tmp_path):
+    import zipfile
+
+    from builder.build import write_zip
+
+    files = []
+    for n in range(3):
+        path = tmp_path / f"r{n}.json"
+        path.write_text(json.dumps({"applications": {"new": {"total": n}}, "narrative": "公开" * 2000}), "utf-8")
+        files.append(path)
+    write_zip(tmp_path / "a.zip", files)
+    write_zip(tmp_path / "b.zip", files)
+    with zipfile.ZipFile(tmp_path / "a.zip") as zf:
+        assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in zf.infolist())
+        assert [zf.read(p.name) for p in files] == [p.read_bytes() for p in files]
+    assert (tmp_path / "a.zip").stat().st_size < sum(p.stat().st_size for p in files) / 5
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
