@@ -9,26 +9,25 @@ time as a share of the full build's (issue 14's target: at most 2 %).
 from __future__ import annotations
 
 import resource
-import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_scale import builder_seconds, change_one_number, log_to_stages, run  # noqa: E402
-from benchmarks.corpus import write_corpus  # noqa: E402
+from benchmarks.bench_scale import (  # noqa: E402
+    builder_seconds,
+    change_one_number,
+    corpus_project,
+    log_to_stages,
+    run,
+)
 
 
 def bench(n: int, workdir: Path) -> dict:
     """Build n synthetic reports without the site, change one number in one report, build again; return the
     stage times of both builds and the rebuild's share."""
-    project = workdir / f"n{n}" / "project"
-    (project / "data").mkdir(parents=True)
-    corpus = write_corpus(n, project / "data" / "reports")
-    shutil.copytree(ROOT / "docs", project / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copy(ROOT / "data" / "agencies.yaml", project / "data" / "agencies.yaml")
+    project, corpus = corpus_project(n, workdir)
     command = [sys.executable, "-m", "builder", "build", "--no-site", "--root", str(project)]
     cpu = children_cpu()
     full_s, full_peak, log = run(command, project)

@@ -130,14 +130,21 @@ def floor_build(project: Path, pages: int, corpus: list[Path]) -> float:
     return seconds
 
 
-def bench(n: int, workdir: Path) -> dict:
-    """Build n synthetic reports and the floor; return the measurements."""
+def corpus_project(n: int, workdir: Path) -> tuple[Path, list[Path]]:
+    """A project folder under `workdir` holding n corpus reports, this project's docs, mkdocs.yml and registry;
+    return (the project folder, the corpus files)."""
     project = workdir / f"n{n}" / "project"
     (project / "data").mkdir(parents=True)
     corpus = write_corpus(n, project / "data" / "reports")
     shutil.copytree(ROOT / "docs", project / "docs")
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copy(ROOT / "data" / "agencies.yaml", project / "data" / "agencies.yaml")
+    return project, corpus
+
+
+def bench(n: int, workdir: Path) -> dict:
+    """Build n synthetic reports and the floor; return the measurements."""
+    project, corpus = corpus_project(n, workdir)
     in_process = parse_in_process(corpus)
     command = [sys.executable, "-m", "builder", "build", "--root", str(project)]
     seconds, peak, log = run(command, project)
