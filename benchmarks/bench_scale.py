@@ -4,11 +4,13 @@ For each N: writes the corpus (benchmarks/corpus.py) into a temporary project, t
 over the corpus in this process (the parser alone, one core), runs `python -m builder build` there (wall time,
 peak memory of the largest process, the stage times the build prints), changes one number in one report and
 builds again (the incremental rebuild: its stage times against the full build's), measures the output
-(site size, HTML pages, largest HTML page, a report page, the search index), then builds the floor: a bare
-`mkdocs build` with the same mkdocs.yml and theme over as many Markdown pages as the site has HTML pages,
-each made from one corpus report (its paragraphs and tables as Markdown), and prints the ratio.
-Timing is wall clock on a shared machine: the ratio against the floor, measured in the same run, is the
-figure to compare.
+(site size by folder, HTML pages, the largest page, report pages' median and range, the search bundle), then
+builds the floor: a bare `mkdocs build` with the same mkdocs.yml and theme over as many Markdown pages as the
+site has HTML pages, each made from one corpus report (its paragraphs and tables as Markdown), and prints the
+ratios. Every command is measured by wall clock, CPU time (user + system, children included), the largest
+process's peak memory and the process tree's summed peak. On a shared machine the CPU ratio against the floor,
+measured in the same run, is the figure to compare; `--no-rebuild`, `--no-floor` leave parts out and `--keep
+DIR` keeps the built project. Progress and each part's numbers go to stderr as they are known.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,8 +115,9 @@ def text_to_markdown(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def floor_build(project: Path, pages: int, corpus: list[Path]) -> float:
-    """Time a bare `mkdocs build` of `pages` Markdown pages made from the corpus, same mkdocs.yml and theme."""
+def floor_build(project: Path, pages: int, corpus: list[Path]) -> dict:
+    """Measure (as `measure`) a bare `mkdocs build` of `pages` Markdown pages made from the corpus, with the same
+    mkdocs.yml and theme."""
     floor = project.parent / "floor"
     docs = floor / "docs"
     docs.mkdir(parents=True)
@@ -126,8 +130,9 @@ def floor_build(project: Path, pages: int, corpus: list[Path]) -> float:
         page = docs / f"p{i // 1000}" / f"{i}.md"
         page.parent.mkdir(exist_ok=True)
         page.write_text(text_to_markdown(corpus[i % len(corpus)].read_text(encoding="utf-8")), encoding="utf-8")
-    seconds, _, out = run([sys.executable, "-m", "mkdocs", "build", "-q"], floor)
-    return seconds
+    measured = measure([sys.executable, "-m", "mkdocs", "build", "-q"], floor)
+    measured.pop("log")
+    return measured
 
 
 def corpus_project(n: int, workdir: Path) -> tuple[Path, list[Path]]:
@@ -142,58 +147,137 @@ def corpus_project(n: int, workdir: Path) -> tuple[Path, list[Path]]:
     return project, corpus
 
 
-def bench(n: int, workdir: Path) -> dict:
-    """Build n synthetic reports and the floor; return the measurements."""
-    project, corpus = corpus_project(n, workdir)
-    in_process = parse_in_process(corpus)
-    command = [sys.executable, "-m", "builder", "build", "--root", str(project)]
-    seconds, peak, log = run(command, project)
-    stages = log_to_stages(log)
-    change_one_number(corpus[len(corpus) // 2])
-    again_s, _, again_log = run(command, project)
-    again = log_to_stages(again_log)
-    site = project / "site"
-    site_bytes, files, _ = tree_bytes(site)
-    html_bytes, pages, largest = tree_bytes(site, "*.html")
-    search_bytes, search_files, search_largest = tree_bytes(site / "pagefind")
-    report_pages = sorted(p for p in site.rglob("index.html") if p.parent.name.isdigit())
-    result = {
-        "n": n,
-        "build_s": round(seconds, 1),
-        "peak_mib": round(peak),
-        "stages_s": stages,
-        "parse_in_process": in_process,
-        "parse_stage_vs_in_process_per_core": round(
-            stages.get("parse", 0) / (in_process["parse_in_process_s"] / (os.cpu_count() or 1)), 2
-        ),
-        "rebuild_one_changed_s": round(again_s, 1),
-        "rebuild_stages_s": again,
-        "rebuild_builder_share": round(builder_seconds(again) / max(builder_seconds(stages), 1e-9), 4),
-        "site_mb": round(site_bytes / 1e6, 1),
-        "files": files,
-        "html_pages": pages,
-        "html_mb": round(html_bytes / 1e6, 1),
-        "largest_html_kb": round(largest / 1e3),
-        "report_page_kb": round(report_pages[0].stat().st_size / 1e3) if report_pages else None,
-        "search_index_mb": round(search_bytes / 1e6, 2),  # Pagefind's bundle: the visitor loads a few pieces
-        "search_files": search_files,
-        "search_largest_kb": round(search_largest / 1e3),
-        "log_tail": [line for line in again_log.strip().splitlines() if not line.startswith("  ")][-6:],
+def measure(cmd: list[str], cwd: Path) -> dict:
+    """Run a command; return {wall_s, cpu_s (user + system of it and the children it waited for), peak_mib (the
+    largest single process of its tree, from wait4's rusage, which takes in grandchildren such as Pagefind's
+    indexer), tree_peak_mib (the largest sum of resident memory of its process tree, sampled every 0.2 s with
+    psutil), log (its stdout and stderr)}. Exits if the command fails (exit code other than 0 or 1)."""
+    import psutil
+
+    started, tree_peak = time.perf_counter(), 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        root = psutil.Process(proc.pid)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            try:
+                tree_peak = max(tree_peak, sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        text = log.read()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{text[-2000:]}")
+    return {
+        "wall_s": round(time.perf_counter() - started, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_mib": round(usage.ru_maxrss / 1024),
+        "tree_peak_mib": round(tree_peak / 2**20),
+        "log": text,
     }
-    result["floor_s"] = round(floor_build(project, pages, corpus), 1)
-    result["ratio"] = round(seconds / result["floor_s"], 2)
+
+
+def is_report_page(page: Path) -> bool:
+    """A report page's address ends in its year (…/2023/ or …/2023-2/ for a second report of the year)."""
+    return re.fullmatch(r"(19|20)\d\d(-\d+)?", page.parent.name) is not None
+
+
+def site_sizes(site: Path) -> dict:
+    """Given a built site, return its sizes: whole, by top-level folder (MB, the ten largest), HTML pages, the
+    largest page, report pages (median, smallest, largest KB), pages over 200 KB."""
+    by_top: dict[str, int] = {}
+    html: list[tuple[int, Path]] = []
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        top = path.relative_to(site).parts[0] if len(path.relative_to(site).parts) > 1 else "(root files)"
+        by_top[top] = by_top.get(top, 0) + size
+        if path.suffix == ".html":
+            html.append((size, path))
+    reports = sorted(size for size, page in html if is_report_page(page))
+    largest = max(html, default=(0, site))
+    return {
+        "site_mb": round(sum(by_top.values()) / 1e6, 1),
+        "by_folder_mb": {k: round(v / 1e6, 1) for k, v in sorted(by_top.items(), key=lambda kv: -kv[1])[:10]},
+        "files": sum(1 for p in site.rglob("*") if p.is_file()),
+        "html_pages": len(html),
+        "html_mb": round(sum(size for size, _ in html) / 1e6, 1),
+        "largest_html_kb": round(largest[0] / 1e3),
+        "largest_html": largest[1].relative_to(site).as_posix(),
+        "html_over_200kb": sum(1 for size, _ in html if size > 200_000),
+        "report_pages": len(reports),
+        "report_page_kb": {
+            "median": round(statistics.median(reports) / 1e3, 1) if reports else None,
+            "min": round(reports[0] / 1e3, 1) if reports else None,
+            "max": round(reports[-1] / 1e3, 1) if reports else None,
+        },
+        "search_bundle_mb": round(tree_bytes(site / "pagefind")[0] / 1e6, 1),
+    }
+
+
+def note(message: str) -> None:
+    """Print a progress line with the time to stderr (a long run can be followed and a stopped one read)."""
+    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
+
+
+def bench(n: int, workdir: Path, rebuild: bool = True, floor: bool = True) -> dict:
+    """Build n synthetic reports, then (unless told not to) rebuild after one changed number and build the floor;
+    return the measurements. Each part's numbers are also printed to stderr as soon as they are known."""
+    project, corpus = corpus_project(n, workdir)
+    note(f"N = {n}: corpus written; parsing in process")
+    result: dict = {"n": n, "parse_in_process": parse_in_process(corpus)}
+    note(f"parse in process: {result['parse_in_process']}; full build")
+    command = [sys.executable, "-m", "builder", "build", "--root", str(project)]
+    full = measure(command, project)
+    stages = log_to_stages(full.pop("log"))
+    result |= {"build": full, "stages_s": stages, **site_sizes(project / "site")}
+    result["parse_stage_vs_in_process_per_core"] = round(
+        stages.get("parse", 0) / (result["parse_in_process"]["parse_in_process_s"] / (os.cpu_count() or 1)), 2
+    )
+    note(f"full build: {json.dumps(result, ensure_ascii=False)}")
+    if rebuild:
+        change_one_number(corpus[len(corpus) // 2])
+        again = measure(command, project)
+        again_stages = log_to_stages(again.pop("log"))
+        result |= {
+            "rebuild": again,
+            "rebuild_stages_s": again_stages,
+            "rebuild_builder_share": round(builder_seconds(again_stages) / max(builder_seconds(stages), 1e-9), 4),
+        }
+        note(f"rebuild: {again} {again_stages} share {result['rebuild_builder_share']}")
+    if floor:
+        result["floor"] = floor_build(project, result["html_pages"], corpus)
+        result["ratio_wall"] = round(full["wall_s"] / result["floor"]["wall_s"], 2)
+        result["ratio_cpu"] = round(full["cpu_s"] / result["floor"]["cpu_s"], 2)
+        note(f"floor: {result['floor']}; ratio wall {result['ratio_wall']}, cpu {result['ratio_cpu']}")
     return result
 
 
-def main(bench, description: str) -> None:
-    """Run `bench(n, workdir)` for every N on the command line, printing one JSON line each."""
+def main(bench, description: str, flags=None) -> None:
+    """Run `bench(n, workdir, **options)` for every N on the command line, printing one JSON line each; `flags`,
+    if given, adds the bench's own options to the parser (their values are passed as keyword arguments)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("n", type=int, nargs="+")
-    args = parser.parse_args()
+    parser.add_argument("--keep", type=Path, help="build under this empty folder and keep it (to inspect the site)")
+    if flags:
+        flags(parser)
+    options = vars(parser.parse_args())
+    numbers, keep = options.pop("n"), options.pop("keep")
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.n:
-            print(json.dumps(bench(n, Path(tmp)), ensure_ascii=False), flush=True)
+        for n in numbers:
+            print(json.dumps(bench(n, keep or Path(tmp), **options), ensure_ascii=False), flush=True)
+
+
+def scale_flags(parser: argparse.ArgumentParser) -> None:
+    """bench_scale's own options: parts of the run that can be left out."""
+    parser.add_argument("--no-rebuild", dest="rebuild", action="store_false", help="no rebuild after a change")
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="no bare MkDocs floor")
 
 
 if __name__ == "__main__":
-    main(bench, __doc__.splitlines()[0])
+    main(bench, __doc__.splitlines()[0], scale_flags)
