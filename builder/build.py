@@ -439,10 +439,10 @@ def write_stage(
 ) -> None:
     """Write data/json into a fresh staging folder, and the pages MkDocs reads into `docs` (a persistent folder
     where only what changed is rewritten): the hand-written pages, each report's JSON, source file and witnesses
-    and numbered-lines source page, the generated pages (stage `pages`); the views of builder.views for `sectors`
-    (the registry's sectors: compare, rates, feeds, downloads of every view) and the whole-set downloads (stage
-    `aggregate`). Report pages, numbered-lines pages and the views of each report, agency and region are read
-    back from `memo` where their inputs are unchanged. Raises OSError."""
+    and lines file (addresses.lines_file, shown numbered by the viewer at sources/), the generated pages (stage
+    `pages`); the views of builder.views for `sectors` (the registry's sectors: compare, rates, feeds, downloads
+    of every view) and the whole-set downloads (stage `aggregate`). Report pages and the views of each report,
+    agency and region are read back from `memo` where their inputs are unchanged. Raises OSError."""
     json_dir = stage / "json"
     json_dir.mkdir(parents=True)
     links = report_links(summary.reports)
@@ -459,11 +459,10 @@ def write_stage(
             for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
                 served = addresses.source_href(report, None if original is report["source"] else original)
                 docs.copy(served, reports_dir / original["path"])
-            if addresses.has_source_view(report):
-                lines = source_lines(reports_dir / report["source"]["path"], report)
-                inputs = [report, [[n, list(cells)] for n, cells in lines]]  # the lines as JSON gives them back
-                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: reportpage.render_source(r, ls))
-                docs.write_text(addresses.source_view_page(report), page)
+            if lines_path := addresses.lines_file(report):  # else the viewer reads the original (or a PDF page)
+                read = partial(source_lines, reports_dir / report["source"]["path"], report)
+                text = memo_get(memo, "lines-file", [report], lambda r=read: reportpage.lines_text(r()))
+                docs.write_text(lines_path, text)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]
@@ -488,7 +487,7 @@ def write_stage(
             pieces=pieces,
             files=WrittenAtOnce(docs),
         )
-        for rel, make in LISTS.items():  # one report's lines at a time: at 10,000 reports cells.csv is 256 MB
+        for rel, make in LISTS.items():  # one report's lines at a time: the list never held whole
             head = make([], template).split("\r\n", 1)[0] + "\r\n"
             lines = (list_lines(memo, template, rel, report) for report in summary.reports)
             docs.write_with(rel, partial(write_pieces, itertools.chain([head], lines)))
@@ -508,7 +507,6 @@ def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
 
 # The whole-set lists written from each report's lines: {docs path: the function that makes the list of reports}.
 LISTS = {
-    "downloads/cells.csv": exports.cells_csv,  # every table cell of every report
     "downloads/findings.csv": lambda reports, template: exports.findings_csv(reports),
 }
 
@@ -527,13 +525,17 @@ def write_pieces(texts: Iterable[str], target: Path) -> None:
 
 
 def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
-    """The lines of a report's file numbered as the parser numbered them, for its page of numbered lines
-    (reportpage.render_source): every line of a text file, decoded as it was read, split at tabs; the paragraphs
+    """The lines of a report's file numbered as the parser numbered them, for its lines file
+    (reportpage.lines_text): every line of a text file, decoded as it was read, split at tabs; the paragraphs
     and table rows of a web page or Word file, as its reader gives them. Empty if the file cannot be read
     again (it was read moments ago: only a file changed during the build)."""
     encoding = report["source"].get("encoding")
     try:
-        if report["source"]["format"] == "text" and encoding:
+        if (
+            report["source"]["format"] == "text"
+            and encoding
+            and report["source"]["file"].lower().endswith(addresses.TEXT_SUFFIXES)
+        ):
             text = path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff")
             return [(n, tuple(line.split("\t"))) for n, line in enumerate(text.splitlines(), start=1)]
         return [(line.number, line.cells) for line in sources.read(path, report["source"]["path"]).lines]

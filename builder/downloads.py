@@ -179,25 +179,29 @@ SLIM = ("figures_raw", "figures", "figures_csv", "figures_json")  # what set_fil
 
 
 def set_files(paths: dict[str, str], pieces: Iterable[dict], sheet: str) -> tuple[dict[str, bytes], pd.DataFrame]:
-    """Given the download paths of a view of many reports (a region, the whole set: `figures`, `cells`, `xlsx`,
-    `json`), the pieces of its reports (report_piece, in order) and the figures sheet's name, return (the files:
-    figures as CSV, XLSX and JSON, every cell as a zipped CSV; the figures frame). Reads the pieces once and
-    keeps only their figures, so a piece's cells leave memory as soon as they are zipped."""
+    """Given the download paths of a view of many reports (a region, the whole set: `figures`, `xlsx`, and
+    optionally `cells`, `json`), the pieces of its reports (report_piece, in order) and the figures sheet's name,
+    return (the files: figures as CSV and XLSX, and as JSON and every cell as a zipped CSV where `paths` names
+    them; the figures frame). Reads the pieces once and keeps only their figures, so a piece's cells leave
+    memory as soon as they are zipped."""
     slim: list[dict] = []
+    files = {}
 
     def keeping_figures() -> Iterable[dict]:
         for piece in pieces:
             slim.append({k: piece[k] for k in SLIM})
             yield piece
 
-    zipped = io.BytesIO()
-    write_cells_zip(zipped, paths["cells"].rsplit("/", 1)[-1].removesuffix(".zip") + ".csv", keeping_figures())
-    files = {
-        paths["figures"]: figures_csv_of(slim),
-        paths["cells"]: zipped.getvalue(),
-        paths["xlsx"]: figures_xlsx_of(slim, sheet),
-        paths["json"]: figures_json_of(slim),
-    }
+    if "cells" in paths:
+        zipped = io.BytesIO()
+        write_cells_zip(zipped, paths["cells"].rsplit("/", 1)[-1].removesuffix(".zip") + ".csv", keeping_figures())
+        files[paths["cells"]] = zipped.getvalue()
+    else:
+        slim = [{k: piece[k] for k in SLIM} for piece in pieces]
+    files[paths["figures"]] = figures_csv_of(slim)
+    files[paths["xlsx"]] = figures_xlsx_of(slim, sheet)
+    if "json" in paths:
+        files[paths["json"]] = figures_json_of(slim)
     return files, figures_frame_of(slim)
 
 

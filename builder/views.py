@@ -23,12 +23,12 @@ from builder.rates import load_definitions, rate_value
 from builder.template import Template
 
 MISSING = "—"
+NONE_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}  # plotly's template "none" as a figure's JSON holds it
 # Rows of a ranking shown on a region page or the compare page; the rest are in the figures download.
 RANKED_SHOWN = 20
 # Above this many city-level regions, the compare page's heatmap is drawn by province (one row each).
 HEATMAP_ROWS = 40
 SHEETS = {"figures": "主要数字", "cells": "单元格"}
-REPORT_CELL_COLUMNS = ("report_id", "year", "page", *(c for c in aggregate.CELL_COLUMNS if c != "table_name"))
 
 
 @dataclass
@@ -81,8 +81,16 @@ def figure_html(figure: go.Figure, chart_id: str) -> Markup:
     """A figure as docs/assets/charts.js draws it when it scrolls into view: an empty
     `<div class="chart" data-figure="ID">` and the figure JSON in `<script type="application/json" id="ID">`,
     with `<`, `>` and `&` written as \\u escapes so no label can close the script element (other text as UTF-8,
-    half the bytes of plotly's \\u escapes for Chinese)."""
-    data = json.dumps(json.loads(figure.to_json()), ensure_ascii=False, separators=(",", ":"))
+    half the bytes of plotly's \\u escapes for Chinese). What every figure shares is left to charts.js: the
+    site's font (charts.LAYOUT's, which charts.js sets when a figure has none) and the empty template "none"
+    (plotly.js draws a figure without a template as with it)."""
+    spec = json.loads(figure.to_json())
+    layout = spec.get("layout", {})
+    if layout.get("template") == NONE_TEMPLATE:
+        del layout["template"]
+    if layout.get("font") == charts.LAYOUT["font"]:
+        del layout["font"]
+    data = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     div, figure_id = html.escape(chart_id, quote=True), html.escape(f"{chart_id}-figure", quote=True)
     return Markup(
@@ -203,66 +211,57 @@ def report_charts(report: dict, template: Template) -> list[Chart]:
 
 
 def report_downloads(report: dict) -> dict[str, str]:
-    """Docs paths of a report's own downloads."""
-    base = f"downloads/reports/{report['id']}"
-    return {"csv": f"{base}.csv", "xlsx": f"{base}.xlsx", "json": f"data/{report['id']}.json"}
+    """Docs paths of what a report page offers for download: its JSON (every cell, with its printed text and
+    source line), and its agency's every cell as a zipped CSV and its figures as XLSX (a report has no
+    tabular file of its own: its cells as CSV and XLSX were 53 KB a report, 530 MB at 10,000, and each
+    repeated what its JSON and its agency's files hold)."""
+    agency = view_downloads("agencies", report["agency_id"]) if report.get("agency_id") else {}
+    return {"json": f"data/{report['id']}.json", **{f"agency_{k}": v for k, v in agency.items() if k != "figures"}}
 
 
-def view_downloads(kind: str, name: str) -> dict[str, str]:
-    """Docs paths of an agency's or a region's downloads (`kind` agencies or regions)."""
+def view_downloads(kind: str, name: str, cells: bool = True) -> dict[str, str]:
+    """Docs paths of an agency's or a region's downloads (`kind` agencies or regions): its figures as CSV and
+    XLSX, and with `cells` its every cell as a zipped CSV (a region below a province has none: see
+    region_downloads)."""
     base = f"downloads/{kind}/{name}"
-    return {
-        "figures": f"{base}-figures.csv",
-        "cells": f"{base}-cells.zip",
-        "xlsx": f"{base}.xlsx",
-        "json": f"{base}.json",
-    }
+    paths = {"figures": f"{base}-figures.csv", "cells": f"{base}-cells.zip", "xlsx": f"{base}.xlsx"}
+    return paths if cells else {k: v for k, v in paths.items() if k != "cells"}
 
 
-def report_files(report: dict, template: Template) -> dict[str, bytes]:
-    """A report's own cell downloads (CSV and XLSX). The columns that are the same on every line of one
-    report (agency, region, template, table title) are left to the whole-set files: kept small, as there
-    is one of these per report (10,000 of them at national scale)."""
-    cells = aggregate.cells_frame([report], template)[list(REPORT_CELL_COLUMNS)]
-    paths = report_downloads(report)
-    labels = {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
-    return {
-        paths["csv"]: downloads.csv_bytes(cells, labels),
-        paths["xlsx"]: downloads.xlsx_bytes({SHEETS["cells"]: cells}, labels),
-    }
+def region_downloads(folder: str) -> dict[str, str]:
+    """Docs paths of a region's downloads (view_downloads): the figures of every region; every cell at the
+    province only, so that each report's cells are zipped once per region chain, not at province, city and
+    county (a city's or county's page links its province's cells: region_section)."""
+    return view_downloads("regions", folder.replace("/", "-"), cells="/" not in folder)
 
 
-def download_links(paths: dict[str, str], page: str, cells_inside: bool) -> list[dict]:
+DOWNLOAD_LABELS = {
+    "figures": "主要数字与比率 CSV（每份报告一行）",
+    "cells": "全部单元格 CSV（zip 压缩；每个单元格一行，含原文文字与行号）",
+    "xlsx": "Excel XLSX（主要数字与比率）",
+}
+
+
+def download_links(paths: dict[str, str], page: str) -> list[dict]:
     """The download list of an agency or region page (see view_files for what each file holds)."""
-    holds = "主要数字 + 单元格" if cells_inside else "主要数字"
-    labels = {
-        "figures": "主要数字与比率 CSV（每份报告一行）",
-        "cells": "全部单元格 CSV（zip 压缩）",
-        "xlsx": f"Excel XLSX（{holds}）",
-        "json": "JSON（主要数字；每份报告的全部数字见其报告 JSON）",
-    }
-    return [{"label": labels[k], "link": link(page, path)} for k, path in paths.items()]
+    return [{"label": DOWNLOAD_LABELS[k], "link": link(page, path)} for k, path in paths.items()]
 
 
-def view_files(
-    paths: dict[str, str], figures: pd.DataFrame, cells: pd.DataFrame, cells_inside: bool
-) -> dict[str, bytes]:
-    """The download files of one view at `paths`: figures as CSV, every cell as a zipped CSV, XLSX of the
-    figures with the cells too when `cells_inside` (an agency: small; a region or the whole set: the cells
-    stay in the zip, as every cell of 10,000 reports passes Excel's row limit), and JSON of the figures (every
-    cell of a report is in the report's own JSON: as records here they made each agency's file 0.7 MB, 1.1 GB
-    over 10,000 reports)."""
+def view_files(paths: dict[str, str], figures: pd.DataFrame, cells: pd.DataFrame) -> dict[str, bytes]:
+    """The download files of one view at `paths` (view_downloads): figures as CSV and XLSX, every cell as a
+    zipped CSV when `paths` has `cells`. The cells are in the zip only: as a sheet of the XLSX they were 12 KB a
+    report (the zipped CSV 2.4 KB), and every cell of a report is also in the report's own JSON; the figures
+    as JSON are in the whole set's figures.json."""
     figure_labels = aggregate.figure_columns()
-    cell_labels = {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
-    labels = {**figure_labels, **cell_labels}
-    cells_name = paths["cells"].rsplit("/", 1)[-1].removesuffix(".zip") + ".csv"
-    frames = {"figures": figures, "cells": cells} if cells_inside else {"figures": figures}
-    return {
+    files = {
         paths["figures"]: downloads.csv_bytes(figures, figure_labels),
-        paths["cells"]: downloads.zip_bytes({cells_name: downloads.csv_bytes(cells, cell_labels)}),
-        paths["xlsx"]: downloads.xlsx_bytes({SHEETS[k]: f for k, f in frames.items()}, labels),
-        paths["json"]: downloads.json_bytes({"figures": figures}, labels),
+        paths["xlsx"]: downloads.xlsx_bytes({SHEETS["figures"]: figures}, figure_labels),
     }
+    if "cells" in paths:
+        cells_name = paths["cells"].rsplit("/", 1)[-1].removesuffix(".zip") + ".csv"
+        cell_labels = {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
+        files[paths["cells"]] = downloads.zip_bytes({cells_name: downloads.csv_bytes(cells, cell_labels)})
+    return files
 
 
 # --- sections added to report, agency and region pages -----------------------------------------------
@@ -330,14 +329,14 @@ def agency_section(page: str, reports: list[dict], template: Template, files: di
         files[csv_path] = chart_csv(chart.table)
         views.append(chart_view(chart, page, csv_path, percent=chart.key == "grant-rate"))
     paths = view_downloads("agencies", reports[-1]["agency_id"])
-    files.update(view_files(paths, figures, aggregate.cells_frame(reports, template), cells_inside=True))
+    files.update(view_files(paths, figures, aggregate.cells_frame(reports, template)))
     return pages.render(
         "views_agency.md.j2",
         figures=figures_table(figures),
         rates_link=link(page, "rates.md"),
         charts=views,
         rankings=[],
-        downloads=download_links(paths, page, cells_inside=True),
+        downloads=download_links(paths, page),
         feed_link=link(page, f"{folder}feed.xml"),
     )
 
@@ -375,16 +374,21 @@ def region_section(
     """The rankings, downloads and feed link appended to a region page; adds its files (made from each report's
     downloads.report_piece, given by `pieces` or computed)."""
     page = f"{folder}/index.md"
-    paths = view_downloads("regions", folder.replace("/", "-"))
+    paths = region_downloads(folder)
     own, figures = downloads.set_files(paths, map(pieces or piece_maker(template), reports), SHEETS["figures"])
     files.update(own)
+    links = download_links(paths, page)
+    if "cells" not in paths:
+        province = folder.split("/", 1)[0]
+        label = "全省单元格 CSV（zip 压缩；含本地区各报告）"
+        links.append({"label": label, "link": link(page, region_downloads(province)["cells"])})
     return pages.render(
         "views_agency.md.j2",
         figures=None,
         rates_link=link(page, "rates.md"),
         charts=[],
         rankings=rankings(figures, reports, page),
-        downloads=download_links(paths, page, cells_inside=False),
+        downloads=links,
         feed_link=link(page, f"{folder}/feed.xml"),
     )
 
@@ -532,8 +536,7 @@ def catalog(reports: list[dict], revisions: dict) -> bytes:
                 "page": aggregate.page_url(r),
                 "agency_page": agency_page(r).removesuffix("index.md"),
                 "json": f"data/{r['id']}.json",
-                "csv": report_downloads(r)["csv"],
-                "xlsx": report_downloads(r)["xlsx"],
+                **({"agency_cells": report_downloads(r)["agency_cells"]} if r.get("agency_id") else {}),
                 "archived_file": source_href(r),
                 "original_url": source.get("url"),
                 "published": source.get("published"),
@@ -604,9 +607,8 @@ def sectioned(section: Callable[[dict[str, bytes]], str]) -> list:
 
 
 def report_views(report: dict, template: Template) -> list:
-    """[the section appended to a report's page, every file of the report: its chart CSVs and cell downloads]."""
-    section, files = sectioned(partial(report_section, report, template))
-    return [section, {**files, **report_files(report, template)}]
+    """[the section appended to a report's page, every file of the report: its chart CSVs]."""
+    return sectioned(partial(report_section, report, template))
 
 
 def with_sector(report: dict, sectors: list[dict]) -> dict:

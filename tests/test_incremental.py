@@ -28,10 +28,10 @@ pytestmark = pytest.mark.slow  # whole builds (without MkDocs)
 
 def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]]:
     """Build `root` without the site; return (summary, {"check": ids checked, "render": ids rendered, "views": ids
-    whose views (rates, charts, downloads) were made, "source": ids whose numbered-lines page was rendered})."""
+    whose views (rates, charts, downloads) were made, "source": ids whose file was read again for its lines file})."""
     calls: dict[str, list[str]] = {"check": [], "render": [], "views": [], "source": []}
     check, render, report_views = build_module.check_report, reportpage.render_report, views.report_views
-    render_source = reportpage.render_source
+    read_lines = build_module.source_lines
 
     def counted_check(report, template):
         calls["check"].append(report["id"])
@@ -45,12 +45,12 @@ def counted_build(root: Path, monkeypatch) -> tuple[object, dict[str, list[str]]
         calls["views"].append(report["id"])
         return report_views(report, template)
 
-    def counted_source(report, lines):
+    def counted_source(path, report):
         calls["source"].append(report["id"])
-        return render_source(report, lines)
+        return read_lines(path, report)
 
     monkeypatch.setattr(build_module, "check_report", counted_check)
-    monkeypatch.setattr(reportpage, "render_source", counted_source)
+    monkeypatch.setattr(build_module, "source_lines", counted_source)
     monkeypatch.setattr(views, "report_views", counted_views)
     monkeypatch.setattr(reportpage, "render_report", counted_render)
     return build(root, site=False), calls
@@ -70,7 +70,7 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     cold, calls = counted_build(project, monkeypatch)
     ids = sorted(r["id"] for r in cold.reports)
     assert sorted(calls["check"]) == sorted(calls["render"]) == sorted(calls["views"]) == ids and len(ids) == 13
-    assert calls["source"]  # the text reports have a numbered-lines page
+    assert calls["source"]  # the web pages and Word files have a lines file (UTF-8 text is its own)
     first = outputs(project)
 
     warm, calls = counted_build(project, monkeypatch)  # every finding and report page read back
@@ -86,7 +86,7 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
         "check": [changed["id"]],
         "render": [changed["id"]],
         "views": [changed["id"]],
-        "source": [changed["id"]],
+        "source": [changed["id"]] if addresses.lines_file(changed) else [],
     }
     warm_outputs = outputs(project)
 
@@ -162,7 +162,8 @@ def test_whole_set_downloads_joined_from_pieces_equal_those_made_from_frames(pro
     reports = sorted((views.with_sector(r, []) for r in summary.reports), key=lambda r: (r["agency"], r["year"]))
     paths = {"figures": "f.csv", "cells": "c.zip", "xlsx": "f.xlsx", "json": "f.json"}
     figures, cells = aggregate.figures_frame(reports, template), aggregate.cells_frame(reports, template)
-    old = views.view_files(paths, figures, cells, cells_inside=False)
+    old = views.view_files({k: v for k, v in paths.items() if k != "json"}, figures, cells)
+    old["f.json"] = downloads.json_bytes({"figures": figures}, aggregate.figure_columns())
     pieces = [downloads.report_piece(r, template) for r in reports]
     assert Memo(project / "m").get("piece", [reports[0]], lambda: pieces[0]) == pieces[0]  # memo-exact
     new, frame = downloads.set_files(paths, iter(pieces), views.SHEETS["figures"])
@@ -172,12 +173,13 @@ def test_whole_set_downloads_joined_from_pieces_equal_those_made_from_frames(pro
     assert joined.testzip() is None and joined.namelist() == made.namelist() == ["c.csv"]
     assert joined.read("c.csv") == made.read("c.csv")
     assert joined.read("c.csv").count(b"\r\n") == len(cells) + 1
+    no_cells, _ = downloads.set_files({"figures": "f.csv", "xlsx": "f.xlsx"}, iter(pieces), views.SHEETS["figures"])
+    assert no_cells == {k: old[k] for k in ("f.csv", "f.xlsx")}  # a city or county: the figures alone
 
 
 def test_the_whole_set_lists_equal_those_of_every_report_at_once(project):
     summary = build(project, site=False)
     docs = project / DOCS_CACHE / "downloads"
-    assert (docs / "cells.csv").read_bytes().decode() == exports.cells_csv(summary.reports, load_template())
     assert (docs / "findings.csv").read_bytes().decode() == exports.findings_csv(summary.reports)
 
 

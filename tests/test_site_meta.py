@@ -78,8 +78,9 @@ def test_report_header_shows_where_the_report_was_published_and_how_it_was_read(
     assert rows["SHA-256"].get_text(strip=True) == report["source"]["sha256"]
     assert "网页" in rows["读取方式 How it was read"].get_text()
     archived = rows["存档文件 File as archived"].find_all("a")
-    assert archived[0]["href"].endswith(f"sources/{report['id']}/")  # the file line by line
+    assert archived[0]["href"].endswith(f"sources/?f={report['id']}.lines.txt")  # the file line by line
     assert archived[1]["href"].endswith(".html.txt") and archived[1].has_attr("download")  # its bytes
+    assert archived[2]["href"].endswith(f"sources/{report['id']}.lines.txt")  # the lines as text, without JS
 
 
 def test_findings_say_whose_they_are_and_pages_show_no_internal_keys(built):

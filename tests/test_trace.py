@@ -17,7 +17,6 @@ from builder.pages import addresses, cell_html, cell_view, reportpage
 from builder.parse import parse_document
 from builder.schema import report_schema
 from tests.conftest import ROOT, copy_project
-from tests.test_escaping import to_html
 
 REPORTS = ROOT / "data" / "reports"
 PDF = REPORTS / "pdf" / "004_c9a422416cd4110b.pdf"
@@ -117,15 +116,36 @@ def test_a_refused_cell_shows_its_mark_linked_to_the_source():
 # --- the file line by line: escaped ----------------------------------------------------------------
 
 
-def test_source_page_shows_a_hostile_line_as_text():
-    report = parse_document(sources.read(TEXT_SEED, TEXT_SEED.name))
-    report["page"] = "ningxia/zhongwei/shapotou/weijian/2023"
-    lines = [(1, ("标题",)), (2, (HOSTILE_LINE,)), (3, ("行政许可", "", HOSTILE_LINE))]
-    soup = BeautifulSoup(to_html(reportpage.render_source(report, lines).split("---\n", 2)[2]), "html.parser")
-    assert not soup.find_all(["script", "img"]) and not soup.find_all(attrs={"onerror": True})
-    assert soup.find(id="L2").find(class_="text").get_text() == HOSTILE_LINE
-    assert soup.find(id="L3").find(class_="text").get_text() == f"行政许可 │  │ {HOSTILE_LINE}"
-    assert not any("javascript" in (a.get("href") or "") for a in soup.find_all("a"))
+# How docs/assets/source.js splits a lines file: where str.splitlines breaks.
+VIEWER_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def viewer_lines(text: str) -> list[str]:
+    """The lines docs/assets/source.js shows for a fetched text, first at index 0."""
+    lines = VIEWER_BREAKS.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def test_a_lines_file_puts_line_n_on_line_n_and_keeps_a_hostile_line_as_text():
+    lines = [(1, ("标题",)), (3, ("行政许可", "", HOSTILE_LINE, "", "")), (4, ("a\u2028b", "c\td\re"))]
+    shown = viewer_lines(reportpage.lines_text(lines))
+    assert shown == ["标题", "", f"行政许可\t\t{HOSTILE_LINE}", "a b\tc d e"]  # line 2 unread: blank
+
+
+def test_the_viewer_reads_a_utf8_text_original_and_a_lines_file_for_other_files():
+    text = {"id": "x-2023", "source": {"format": "text", "file": "r.txt", "encoding": "utf-8"}}
+    assert addresses.lines_file(text) is None
+    assert addresses.source_view_url(text) == "sources/?f=x-2023/r.txt"
+    for source in (
+        {"format": "text", "file": "r.txt", "encoding": "gb18030"},
+        {"format": "text", "file": "r.doc", "encoding": "utf-8"},  # a .doc is text after antiword, not as served
+        {"format": "html", "file": "r.html", "encoding": "utf-8"},
+        {"format": "docx", "file": "r.docx"},
+    ):
+        report = {"id": "x-2023", "source": source}
+        assert addresses.lines_file(report) == "sources/x-2023.lines.txt"
+        assert addresses.source_view_url(report) == "sources/?f=x-2023.lines.txt"
+    assert addresses.lines_file({"id": "x", "source": {"format": "pdf", "file": "r.pdf"}}) is None
 
 
 def test_source_lines_are_the_parsers_numbers():
@@ -143,9 +163,14 @@ def test_source_lines_are_the_parsers_numbers():
 
 
 def served_file(site_dir: Path, page_dir: Path, href: str) -> tuple[Path, str]:
-    """The file a link on the page served from `page_dir` leads to, and its #fragment."""
+    """The file a link on the page served from `page_dir` leads to, and its #fragment; for the viewer of a file's
+    lines (sources/?f=FILE), the file it shows."""
     target, fragment = urllib.parse.urldefrag(href)
-    path = (page_dir / urllib.parse.unquote(target)).resolve()
+    parts = urllib.parse.urlsplit(target)
+    path = (page_dir / urllib.parse.unquote(parts.path)).resolve()
+    if parts.query:
+        (shown,) = urllib.parse.parse_qs(parts.query)["f"]
+        path = (path / shown).resolve()
     assert path.is_relative_to(site_dir.resolve()), href
     return (path / "index.html" if path.is_dir() else path), fragment
 
@@ -167,11 +192,11 @@ def cell_link(site_dir: Path, report: dict, row_anchor: str, column: int) -> tup
     return *served_file(site_dir, page_dir, row_link(cell)["href"]), cell.get_text(strip=True)
 
 
-def line_cells(source_page: Path, fragment: str) -> list[str]:
-    """The cells of the line a #L fragment names, as the page of numbered lines shows them."""
-    soup = BeautifulSoup(source_page.read_text(encoding="utf-8"), "html.parser")
+def line_cells(text_file: Path, fragment: str) -> list[str]:
+    """The cells of the line a #L fragment names in the file the viewer shows (docs/assets/source.js)."""
     assert re.fullmatch(r"L\d+", fragment), fragment
-    return [c.strip() for c in soup.find(id=fragment).find(class_="text").get_text().split("│")]
+    line = viewer_lines(text_file.read_bytes().decode("utf-8").lstrip("\ufeff"))[int(fragment[1:]) - 1]
+    return [c.strip() for c in line.split("\t")]
 
 
 @pytest.mark.slow
@@ -237,17 +262,28 @@ def test_every_number_on_every_report_page_links_to_a_place_that_exists(default_
 
 
 @pytest.mark.slow
-def test_a_built_source_page_escapes_a_hostile_line(tmp_path):
-    """A report file ending in a `<script>` line, built whole: the line is shown as text on its numbered page."""
+def test_a_built_report_links_its_lines_where_the_viewer_finds_them(tmp_path):
+    """A UTF-8 text report ending in a `<script>` line, built whole: its page's line links open the viewer on the
+    served original, whose line N (split as the viewer splits it) is the line the parser numbered N; a web page
+    gets a lines file numbered as its reader numbered its blocks. No page per report's lines is built."""
     text = TEXT_SEED.read_text(encoding="utf-8").splitlines() + [HOSTILE_LINE]
-    project = copy_project(tmp_path, [])
+    project = copy_project(tmp_path, [PINGTAN_2021])
     (project / "data" / "reports" / TEXT_SEED.name).write_text("\n".join(text) + "\n", encoding="utf-8")
-    (report,) = build(project).reports
-    html = (project / "site" / "sources" / report["id"] / "index.html").read_text(encoding="utf-8")
-    soup = BeautifulSoup(html, "html.parser")
-    assert "zqx" not in " ".join(str(s) for s in soup.find_all("script"))
-    assert not soup.find_all(attrs={"onerror": True}) and not soup.select("article img")
-    assert soup.find(id=f"L{len(text)}").find(class_="text").get_text() == HOSTILE_LINE
+    summary = build(project)
+    site = project / "site"
+    assert (site / "sources" / "index.html").is_file() and not list(site.glob("sources/*/index.html"))
+    for report in summary.reports:
+        page = (site / addresses.report_page(report).removesuffix(".md") / "index.html").read_text(encoding="utf-8")
+        hrefs = re.findall(r'href="((?:\.\./)+sources/\?f=([^"#]+)#L(\d+))"', page)
+        assert hrefs, report["id"]
+        (served,) = {f for _, f, _ in hrefs}
+        shown = viewer_lines((site / "sources" / served).read_bytes().decode("utf-8").lstrip("\ufeff"))
+        numbered = dict(source_lines(project / "data" / "reports" / report["source"]["path"], report))
+        for _, _, line in hrefs:
+            cells = [c.strip() for c in reportpage.shown_cells(tuple(shown[int(line) - 1].split("\t")))]
+            assert cells == [c.strip() for c in reportpage.shown_cells(numbered[int(line)])], (served, line)
+        if report["source"]["format"] == "text":
+            assert f"sources/{served}" == addresses.source_href(report) and shown[len(text) - 1] == HOSTILE_LINE
 
 
 def test_a_pdf_line_without_its_page_gets_no_link():
@@ -262,7 +298,8 @@ def test_a_pdf_line_without_its_page_gets_no_link():
 @pytest.mark.browser
 def test_clicking_a_number_shows_its_line_highlighted(tmp_path_factory):
     """Headless Chromium, the site served under /repo/: click 70 (table B, new applications, total) on
-    平潭 2021's page; the numbered source opens at that line, in view, highlighted, and prints 70."""
+    平潭 2021's page; the viewer of its file's lines opens at that line, in view, highlighted, and prints 70.
+    A hostile line is shown as text; a file named outside the sources folder is not fetched."""
     from tests.test_browser import CHROMIUM, FLAGS, WAIT_MS, Visit, playwright, report_url
     from tests.test_site_subpath import build_subpath_site, serve_subpath
 
@@ -276,14 +313,27 @@ def test_clicking_a_number_shows_its_line_highlighted(tmp_path_factory):
         number = page.locator("#B-new").locator("xpath=ancestor::tr").locator("td").last  # followed by tables.js
         assert number.inner_text() == "70"
         number.click()
-        page.wait_for_url("**/sources/*/#L*", timeout=WAIT_MS)
-        line = page.locator(".source-line:target")
-        assert line.is_visible() and line.get_attribute("id") == urllib.parse.urldefrag(page.url).fragment
+        page.wait_for_url(re.compile(r"/repo/sources/\?f=[^#]+\.lines\.txt#L[0-9]+$"), timeout=WAIT_MS)
+        line = page.locator(".source-line.highlight")
+        line.wait_for(state="visible", timeout=WAIT_MS)
+        assert line.count() == 1 and line.get_attribute("id") == urllib.parse.urldefrag(page.url).fragment
         assert "70" in [c.strip() for c in line.locator(".text").inner_text().split("│")]
         box, header = line.bounding_box(), page.locator("header").first.bounding_box()
         assert box["y"] >= header["y"] + header["height"] - 1  # not hidden under the fixed site header
         background = line.evaluate("el => getComputedStyle(el).backgroundColor")
         assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+        line.locator(".ln").click()  # a line number links its own line
+        assert page.locator(".source-line.highlight").get_attribute("id") == line.get_attribute("id")
+
+        (root / "site" / "sources" / "zqx.lines.txt").write_text(f"标题\n{HOSTILE_LINE}\n", encoding="utf-8")
+        page.goto(f"{base}sources/?f=zqx.lines.txt#L2")
+        hostile = page.locator("#L2.highlight .text")
+        hostile.wait_for(state="visible", timeout=WAIT_MS)
+        assert (
+            hostile.inner_text() == HOSTILE_LINE and page.locator("article img, article script:not([src])").count() == 0
+        )
+        page.goto(f"{base}sources/?f=//example.com/x.txt#L1")
+        page.locator("#source-lines[data-state=none]").wait_for(state="attached", timeout=WAIT_MS)
         assert not visit.outside
         visit.close()
         browser.close()

@@ -234,7 +234,7 @@ def test_built_site_has_every_view_and_download(default_site):
     catalog = json.loads((site / "catalog.json").read_text(encoding="utf-8"))
     assert catalog["count"] == 13
     for entry in catalog["reports"]:
-        for key in ("page", "json", "csv", "xlsx", "archived_file"):
+        for key in ("page", "json", "agency_cells", "archived_file"):
             target = site / entry[key]
             assert (target / "index.html").is_file() if entry[key].endswith("/") else target.is_file(), entry[key]
     feed = etree.parse(str(site / "feed.xml")).getroot()
@@ -251,6 +251,15 @@ def test_built_site_has_every_view_and_download(default_site):
     assert compare.count("<tr>") >= 14 and "chart-heatmap-plot" in compare
     with zipfile.ZipFile(site / "downloads" / "cells.zip") as zf:
         assert zf.namelist() == ["cells.csv"]
+    # each report's cells are stored once in the whole set, its agency's and its province's zips: no loose
+    # cells.csv, no per-report tabular files, no cells zip of a city or county (their pages link the province's)
+    published = {p.relative_to(site / "downloads").as_posix() for p in (site / "downloads").rglob("*")}
+    assert "cells.csv" not in published and not any(p.startswith("reports/") for p in published)
+    zips = sorted(p for p in published if p.endswith("-cells.zip"))
+    assert "regions/fujian-cells.zip" in zips and "regions/fujian-fuzhou-cells.zip" not in zips
+    assert any(p.startswith("agencies/") for p in zips)
+    city = (site / "fujian" / "fuzhou" / "index.html").read_text(encoding="utf-8")
+    assert "downloads/regions/fujian-cells.zip" in city and "fujian-fuzhou.xlsx" in city
 
 
 # --- in the browser ------------------------------------------------------------------------------

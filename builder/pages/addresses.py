@@ -3,6 +3,7 @@ anchors, the places of source lines, and redirects from old addresses."""
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 from collections import Counter
@@ -90,25 +91,50 @@ def source_href(report: dict, source: dict | None = None) -> str:
 
 
 def has_source_view(report: dict) -> bool:
-    """Whether the site shows a report's file as numbered lines (source_view_page): every format but PDF,
-    whose numbers are linked to the page of the original file (#page=N) instead."""
+    """Whether the site shows a report's file as numbered lines (the viewer at sources/, docs/assets/source.js):
+    every format but PDF, whose numbers are linked to the page of the original file (#page=N) instead."""
     return report["source"].get("format") != "pdf"
 
 
-def source_view_page(report: dict) -> str:
-    """The docs path of a report's file as numbered lines: sources/<report id>/index.md."""
-    return f"sources/{report['id']}/index.md"
+# Encodings the browser decodes as the parser did (fetch's text() is UTF-8, a leading BOM dropped; codecs names).
+UTF8_NAMES = {"utf-8", "utf-8-sig", "ascii"}
+TEXT_SUFFIXES = (".txt", ".md")  # files read as they are by builder.sources.text (a .doc is text after antiword)
+
+
+def original_is_lines(report: dict) -> bool:
+    """Whether the viewer reads the served original itself: a text file in UTF-8 (or ASCII), whose lines the
+    browser splits as Python's str.splitlines did for the parser (source.js splits at the same breaks), so
+    no separate lines file is published for it."""
+    source = report["source"]
+    if source.get("format") != "text" or not source["file"].lower().endswith(TEXT_SUFFIXES):
+        return False
+    try:
+        return codecs.lookup(source.get("encoding") or "").name in UTF8_NAMES
+    except LookupError:
+        return False
+
+
+def lines_file(report: dict) -> str | None:
+    """The site path of a report's lines file (sources/<report id>.lines.txt: UTF-8, line N of it is the line
+    the parser numbered N, a row's cells separated by tabs), or None when there is none: a PDF, or a file whose
+    served original is its own lines file (original_is_lines). Beside the report folders, not in one, so that
+    no name of an original (source_href) can take it."""
+    if not has_source_view(report) or original_is_lines(report):
+        return None
+    return f"sources/{report['id']}.lines.txt"
 
 
 def source_view_url(report: dict) -> str:
-    """The address of source_view_page, relative to the site's root (use_directory_urls)."""
-    return f"sources/{report['id']}/"
+    """The address of the viewer showing a report's file as numbered lines, relative to the site's root:
+    `sources/?f=<the text it reads, relative to sources/>` (its lines file, or the served original)."""
+    text = lines_file(report) or source_href(report)
+    return f"sources/?f={text.removeprefix('sources/')}"
 
 
 def source_place(report: dict, from_page: str, line: int | None, page: int | None) -> dict | None:
     """Where a line of a report's file can be seen, from a page: {"href", "label", "title"}. A PDF opens at
     the line's page (`file.pdf#page=3`, "p.3"); other files at the line of their numbered rendering
-    (`#L57`, "L57"). None when the place is not known (no line, or a PDF line without its page)."""
+    (the viewer's `#L57`, "L57"). None when the place is not known (no line, or a PDF line without its page)."""
     if report["source"].get("format") == "pdf":
         if not page:
             return None

@@ -1,4 +1,4 @@
-"""Pure: a report's page (its tables linked to their source lines, its findings) and its numbered-lines source page."""
+"""Pure: a report's page (its tables linked to their source lines, its findings) and its file's lines file."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from builder.pages.addresses import (
     agency_page,
     has_source_view,
     line_pages,
+    lines_file,
     link,
     number_findings,
     report_page,
     source_href,
     source_place,
-    source_view_page,
     source_view_url,
     table_place,
     url_link,
@@ -110,6 +110,7 @@ def render_report(
         witness_links=[link(page, source_href(report, w)) for w in report.get("witnesses", [])],
         source_view=url_link(page, source_view_url(report)) if has_source_view(report) else None,
         source_download=url_link(page, source_href(report)),
+        lines_download=url_link(page, lines_file(report)) if lines_file(report) else None,
         original_link=meta.http_link(report["source"].get("url")),
         reading=meta.reading_method(report),
         revisions=revisions or [],
@@ -133,24 +134,19 @@ def report_meta(report: dict) -> dict:
     return {"title": meta.report_title(report), "description": description, "cite": meta.citation(report)}
 
 
-def render_source(report: dict, lines: list[tuple[int, tuple[str, ...]]]) -> str:
-    """The page showing a report's file as numbered lines, each its own anchor (#L57), so that every number
-    on the report page links to the line it was read from. `lines` are (number, cells) as the site read
-    them: every line of a text file, the paragraphs and table rows of a web page or Word file. Every piece
-    of the file's text is escaped (it is untrusted: a line may hold `<script>`)."""
-    page = source_view_page(report)
-    title = f"原文 {meta.report_title(report)}"
-    description = f"{title}：{report['source']['file']}，逐行编号。"
-    front = meta.front_matter({"title": title, "description": description, "search": {"exclude": True}})
-    return front + pages.render(
-        "source.md.j2",
-        report=report,
-        title=title,
-        lines=[{"number": number, "cells": shown_cells(cells)} for number, cells in lines],
-        report_link=link(page, report_page(report)),
-        download=url_link(page, source_href(report)),
-        reading=meta.reading_method(report),
-    )
+# Characters at which str.splitlines (the parser's line numbers) and docs/assets/source.js break a line; none
+# may stay inside a line of a lines file. A tab inside a cell would split it, so it goes too.
+BREAKS = str.maketrans({c: " " for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def lines_text(lines: list[tuple[int, tuple[str, ...]]]) -> str:
+    """Given a file's lines as the parser numbered them ((number, cells), build.source_lines), return its lines
+    file (addresses.lines_file): line N of the text is the line numbered N, its cells separated by tabs (blank
+    cells at the end dropped), a number the reader skipped a blank line; every line ends with a newline. The
+    text stays text: the viewer puts it in with textContent, never as HTML."""
+    by_number = {number: "\t".join(c.translate(BREAKS) for c in shown_cells(cells)) for number, cells in lines}
+    last = max(by_number, default=0)
+    return "".join(f"{by_number.get(n, '')}\n" for n in range(1, last + 1))
 
 
 def shown_cells(cells: tuple[str, ...]) -> list[str]:

@@ -24,8 +24,13 @@
     return loading;
   }
 
+  // The site's font, left out of each figure's JSON (builder/views.py figure_html; builder/charts.py LAYOUT).
+  var FONT = { family: "system-ui, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" };
+
   function draw(div) {
     var figure = JSON.parse(document.getElementById(div.dataset.figure).textContent);
+    figure.layout = figure.layout || {};
+    figure.layout.font = figure.layout.font || FONT;
     var options = { displayModeBar: false, responsive: true };
     return loadPlotly()
       .then(function (Plotly) { return Plotly.newPlot(div, figure.data, figure.layout, options); })

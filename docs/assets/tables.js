@@ -24,3 +24,12 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The access date of "cite this page" (docs/overrides/partials/cite.html): today's date in the reader's browser.
+document.addEventListener("DOMContentLoaded", function () {
+  var d = new Date();
+  var today = d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  document.querySelectorAll(".cite-date").forEach(function (el) {
+    el.textContent = today;
+  });
+});
