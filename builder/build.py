@@ -30,7 +30,7 @@ from builder.memo import Memo
 from builder.model import ReportError
 from builder.pages import addresses, exports, reportpage, site
 from builder.parse import parse_document
-from builder.revisions import group_revisions
+from builder.revisions import group_key, group_revisions
 from builder.schema import SCHEMA_FILE
 from builder.sources import ocr
 from builder.template import Template, load_template
@@ -208,17 +208,20 @@ def parse_all(
     max_pages: int = sources.MAX_PDF_PAGES,
     cache_dir: Path | None = None,
     stages: Stages | None = None,
+    memo: Memo | None = None,
 ) -> Summary:
     """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
     over `max_bytes` are listed, not parsed; PDFs over `max_pages` are refused.
 
     Results are kept in `cache_dir` (builder.parsecache; a temporary folder when None) by file content and
-    parser version: a file parsed before with the same parser is read back, not parsed. The workers start
+    parser version: a file parsed before with the same parser is read back, not parsed; a file whose stat is
+    unchanged since the last build is not hashed again (parsecache.Fingerprints). The workers start
     before any report is loaded and write their results there; `stages` gets the time of `read` (finding,
-    hashing, screening the files) and `parse`. Entries no file uses any more are removed."""
+    hashing, screening the files) and `parse`. Entries no file uses any more are removed. Each agency-year's
+    revisions are read back from `memo` when its files' cache entries are unchanged (revisions_by_group)."""
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix="builder-parse-") as tmp:
-            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp), stages)
+            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp), stages, memo)
     stages = stages or Stages()
     with stages.timing("read"):
         summary, names, outcomes, todo, entries = screen_folder(folder, max_bytes, max_pages, cache_dir)
@@ -232,7 +235,8 @@ def parse_all(
                 outcomes[path] = load_outcome(path, names, entries, limits, max_bytes, max_pages)
         parsecache.prune(cache_dir, set(entries.values()))
         summary.outcomes = [outcomes[path] for path in summary.files if path in outcomes]
-        mark_revisions(summary)
+        keys = {id(outcomes[path].report): entries[path].stem for path in todo if outcomes[path].report}
+        mark_revisions(summary, memo, keys)
         dedupe_ids(summary.reports)  # a safety net: after grouping revisions, ids are unique
     return summary
 
@@ -244,18 +248,19 @@ def screen_folder(folder: Path, max_bytes: int, max_pages: int, cache_dir: Path)
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped], files=files)
     names = {path: str(path.relative_to(folder)) for path in files}
-    outcomes, todo, summary.duplicates = screen_files(files, names, max_bytes)
+    fingerprints = parsecache.Fingerprints(cache_dir / parsecache.FINGERPRINTS)
+    outcomes, todo, summary.duplicates = screen_files(files, names, max_bytes, fingerprints.sha256)
     sources.preload_readers(todo)
     load_template()  # cached: loaded once here, shared by every forked worker
     version, entries = parsecache.parser_version(), {}
     for path in list(todo):
         try:
-            entries[path] = parsecache.entry_file(
-                cache_dir, parsecache.entry_key(path, names[path], max_pages, version)
-            )
+            key = parsecache.entry_key(path, names[path], max_pages, version, fingerprints.sha256(path))
+            entries[path] = parsecache.entry_file(cache_dir, key)
         except OSError as exc:
             outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
             todo.remove(path)
+    fingerprints.save()
     return summary, names, outcomes, todo, entries
 
 
@@ -298,11 +303,12 @@ def load_outcome(path, names, entries, limits, max_bytes, max_pages) -> Outcome:
     return Outcome(names[path], report=entry["report"], error=entry["error"])
 
 
-def mark_revisions(summary: Summary) -> None:
+def mark_revisions(summary: Summary, memo: Memo | None = None, keys: dict[int, str] | None = None) -> None:
     """Of several files for one agency-year, publish what builder.revisions decides (the best witness of
     each report, the newest when dates order them); every other file, a witness or an older revision, is
-    shown on the page of the report it belongs to, which its Outcome names."""
-    current, summary.revisions = group_revisions(summary.reports)
+    shown on the page of the report it belongs to, which its Outcome names. With a `memo` and the parse-cache
+    key of each report (`keys`: {id(report): key}), each agency-year is read back where unchanged."""
+    current, summary.revisions = revisions_by_group(summary.reports, memo, keys or {})
     shown_on = {
         record["path"]: report["source"]["path"]
         for report in current
@@ -314,15 +320,65 @@ def mark_revisions(summary: Summary) -> None:
             outcome.superseded_by = shown_on[outcome.report["source"]["path"]]
 
 
-def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
-    """Before parsing: refuse files over `max_bytes` and set aside byte-identical copies (by sha256).
+def revisions_by_group(
+    reports: list[dict], memo: Memo | None, keys: dict[int, str]
+) -> tuple[list[dict], dict[str, list[dict]]]:
+    """group_revisions(reports), each agency-year (revisions.group_key) resolved on its own and read back from
+    `memo` when the parse-cache keys of its files (`keys`: {id(report): key}, in the group's order) are the
+    same as when it was stored: what resolving changed in each report (its id, notes, witnesses) is applied
+    again. Same result as group_revisions over all the reports (a group's files are only compared with each
+    other); without a memo, that is what runs."""
+    if memo is None:
+        return group_revisions(reports)
+    template = load_template()
+    groups: dict[str, list[dict]] = {}
+    for report in reports:
+        groups.setdefault(group_key(report, reports, template), []).append(report)
+    records: dict[int, list[dict] | None] = {}
+    for group in groups.values():
+        inputs = [keys.get(id(report)) for report in group]
+        compute = partial(group_changes, group)
+        changes = compute() if None in inputs else memo.get("revisions", inputs, compute)
+        for report, change in zip(group, changes, strict=True):
+            report.update(change["set"])
+            for name in change["drop"]:
+                report.pop(name, None)
+            if change["published"]:
+                records[id(report)] = change["revisions"]
+    current = [report for report in reports if id(report) in records]
+    return current, {report["id"]: records[id(report)] for report in current if records[id(report)]}
+
+
+def group_changes(group: list[dict]) -> list[dict]:
+    """Resolve one agency-year's files (group_revisions, which changes them in place); return for each file
+    what changed: {"set": {key: new value}, "drop": [keys removed], "published": bool, "revisions": the
+    records of its older files, or None}."""
+    before = [json.loads(json.dumps(report, ensure_ascii=False)) for report in group]
+    current, revisions = group_revisions(group)
+    published = {id(report) for report in current}
+    return [
+        {
+            "set": {k: v for k, v in report.items() if k not in old or old[k] != v},
+            "drop": [k for k in old if k not in report],
+            "published": id(report) in published,
+            "revisions": revisions.get(report["id"]) if id(report) in published else None,
+        }
+        for report, old in zip(group, before, strict=True)
+    ]
+
+
+def screen_files(
+    files: list[Path], names: dict[Path, str], max_bytes: int, sha256: Callable[[Path], str] | None = None
+):
+    """Before parsing: refuse files over `max_bytes` and set aside byte-identical copies (by sha256: the
+    function that gives a file's, default reading and hashing it).
 
     Return ({path: Outcome} for refused files, [paths to parse], [(name, why skipped)] for duplicates)."""
     outcomes, todo, duplicates, first = {}, [], [], {}
     for path in files:
         try:
             size = path.stat().st_size
-            digest = None if size > max_bytes else hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = None if size > max_bytes else (sha256 or file_sha256)(path)
         except OSError as exc:
             outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
             continue
@@ -343,6 +399,11 @@ def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
             first.setdefault(digest, names[path])
             todo.append(path)
     return outcomes, todo, duplicates
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 (hex) of a file's bytes. Raises OSError."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
@@ -737,14 +798,13 @@ def build(
     template = load_template()
     registry_file, json_dir = root / "data" / "agencies.yaml", root / "data" / "json"
     recover_interrupted(root, [json_dir, root / "site"], [registry_file])
-    stages = Stages()
-    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages, root / CACHE_DIR, stages)
+    stages, memo = Stages(), Memo(root / MEMO_DIR)
+    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages, root / CACHE_DIR, stages, memo)
     summary.root, summary.stages = root, stages
     check_shrink(summary, json_dir, allow_shrink)
     with stages.timing("check"):
         registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
         known = {e["id"] for e in registry["agencies"]}
-        memo = Memo(root / MEMO_DIR)
         registry, summary.rule_counts = enrich(summary.reports, registry, template, memo)
     tag = swap.new_tag()
     stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)
