@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from builder import downloads, isolation, parsecache, search, sources, swap, views
+from builder import memo as memo_module
 from builder.agencies import REGISTRY, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
 from builder.identity import resolve_identities
@@ -511,20 +512,7 @@ def write_stage(
         for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()) if docs_dir.is_dir() else []:
             docs.copy(str(path.relative_to(docs_dir)), path)
         for report in summary.reports:
-            text = json.dumps(report, ensure_ascii=False, indent=1)
-            if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
-                related = json.dumps(links[report["id"]], ensure_ascii=False, sort_keys=True)
-                memo.know(report, hashlib.sha256(f"{text}\0{related}".encode()).hexdigest())
-            published = docs.write_text(f"data/{report['id']}.json", text)
-            link_or_copy(published, json_dir / f"{report['id']}.json")
-            for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
-                served = addresses.source_href(report, None if original is report["source"] else original)
-                docs.copy(served, reports_dir / original["path"])
-            if addresses.has_source_view(report):
-                lines = source_lines(reports_dir / report["source"]["path"], report)
-                inputs = [report, [[n, list(cells)] for n, cells in lines]]  # the lines as JSON gives them back
-                page = memo_get(memo, "source-page", inputs, lambda r=report, ls=lines: reportpage.render_source(r, ls))
-                docs.write_text(addresses.source_view_page(report), page)
+            write_report_files(report, links[report["id"]], docs, json_dir, reports_dir, memo)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]
@@ -560,6 +548,36 @@ def write_stage(
             docs.write_text(rel, text + extra.appendix.get(rel, ""))
     docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
+
+
+def write_report_files(
+    report: dict, related: dict[str, str], docs: DocsFolder, json_dir: Path, reports_dir: Path, memo: Memo | None
+) -> None:
+    """Write one report's JSON (into `docs` and, linked, `json_dir`), serve its source file and witnesses, and
+    write its numbered-lines page. The JSON is made again only when the report's digest (over its compact JSON
+    and its `related` pages, which the memo keys it by from here on) differs from the one its file was made from
+    (DocsFolder.write_derived); the numbered-lines page is read back from `memo` when the report is unchanged
+    (its lines come from the file the report was parsed from, whose sha256 the report holds)."""
+    compact = json.dumps(report, ensure_ascii=False)  # the C encoder: indent=1 takes the slow pure-Python one
+    related_text = json.dumps(related, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(f"{memo_module.code_version()}\0{compact}\0{related_text}".encode()).hexdigest()
+    if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
+        memo.know(report, digest)
+    published = docs.write_derived(
+        f"data/{report['id']}.json", digest, lambda: json.dumps(report, ensure_ascii=False, indent=1)
+    )
+    link_or_copy(published, json_dir / f"{report['id']}.json")
+    for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
+        served = addresses.source_href(report, None if original is report["source"] else original)
+        docs.copy(served, reports_dir / original["path"])
+    if addresses.has_source_view(report):
+        render = partial(source_page, reports_dir / report["source"]["path"], report)
+        docs.write_text(addresses.source_view_page(report), memo_get(memo, "source-page", [report], render))
+
+
+def source_page(path: Path, report: dict) -> str:
+    """The numbered-lines page of a report (reportpage.render_source) from its file's lines (source_lines)."""
+    return reportpage.render_source(report, source_lines(path, report))
 
 
 def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
@@ -639,6 +657,22 @@ class DocsFolder:
         self.folder = folder
         self.kept: set[Path] = set()
         self.written = 0
+        self.manifest = folder.with_name(f"{folder.name}.json")  # beside the folder: {rel: [digest, stat…]}
+        self.made_from: dict[str, list] = parsecache.load(self.manifest) or {}
+        self.now_made_from: dict[str, list] = {}
+
+    def write_derived(self, rel: str, digest: str, make: Callable[[], str]) -> Path:
+        """Write the text `make()` gives to `rel`, unless the file there was made by an earlier build from inputs
+        of the same `digest` and has not changed since (its stat, as recorded then): then `make` is not called.
+        Return its path."""
+        target = self.folder / rel
+        recorded = self.made_from.get(rel)
+        if recorded and recorded[0] == digest and recorded[1:] == file_stamp(target):
+            self.kept.add(target)
+        else:
+            self.write_text(rel, make())
+        self.now_made_from[rel] = [digest, *file_stamp(target)]
+        return target
 
     def write_text(self, rel: str, text: str) -> Path:
         """Write `text` (UTF-8) to `rel` under the folder unless the file already holds it; return its path."""
@@ -694,13 +728,26 @@ class DocsFolder:
         return target
 
     def remove_others(self) -> None:
-        """Remove every file this build did not write or keep, then the folders left empty."""
+        """Remove every file this build did not write or keep, then the folders left empty; record what each
+        derived file (write_derived) was made from, for the next build."""
+        parsecache.store(self.manifest, self.now_made_from)
         for path in sorted(self.folder.rglob("*"), reverse=True):
             if path.is_symlink() or path.is_file():
                 if path not in self.kept:
                     path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+
+
+def file_stamp(path: Path) -> list[int] | None:
+    """A file's size, modification time (ns) and inode, or None when it is not there: what changes whenever
+    DocsFolder writes it (a new file renamed in place). Not the change time: a hard link to the file (data/json)
+    changes it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
 def write_zip(target: Path, files: list[Path]) -> None:

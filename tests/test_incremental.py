@@ -292,3 +292,23 @@ def test_revisions_read_back_by_group_equal_those_of_every_report_at_once(tmp_pa
         by_group = build_module.parse_all(folder, lambda *a: None, cache_dir=cache, memo=memo)
         assert json.dumps([by_group.reports, by_group.revisions], ensure_ascii=False) == expected
     assert memo.hits == memo.misses > 0  # each agency-year resolved once, then read back
+
+
+def test_a_derived_file_is_made_again_only_when_its_inputs_or_the_file_changed(tmp_path):
+    made = []
+
+    def make(text):
+        return lambda: made.append(text) or text
+
+    docs = build_module.DocsFolder(tmp_path / "docs")
+    docs.write_derived("data/a.json", "d1", make("one"))
+    docs.remove_others()  # the build's end: what each file was made from is recorded
+    again = build_module.DocsFolder(tmp_path / "docs")
+    again.write_derived("data/a.json", "d1", make("never"))
+    assert made == ["one"] and (tmp_path / "docs" / "data" / "a.json").read_text() == "one"
+    again.write_derived("data/a.json", "d2", make("two"))  # other inputs
+    again.remove_others()
+    (tmp_path / "docs" / "data" / "a.json").write_text("edited by hand")
+    third = build_module.DocsFolder(tmp_path / "docs")
+    third.write_derived("data/a.json", "d2", make("two"))  # the file changed since: made again
+    assert made == ["one", "two", "two"] and (tmp_path / "docs" / "data" / "a.json").read_text() == "two"
