@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from builder import downloads, isolation, parsecache, search, sources, swap, views
+from builder import memo as memo_module
 from builder.agencies import REGISTRY, load_registry, redirects
 from builder.checks import check_agency_warnings, check_corpus, check_report, current_year
 from builder.identity import resolve_identities
@@ -30,7 +31,7 @@ from builder.memo import Memo
 from builder.model import ReportError
 from builder.pages import addresses, exports, reportpage, site
 from builder.parse import parse_document
-from builder.revisions import group_revisions
+from builder.revisions import group_key, group_revisions
 from builder.schema import SCHEMA_FILE
 from builder.sources import ocr
 from builder.template import Template, load_template
@@ -208,17 +209,20 @@ def parse_all(
     max_pages: int = sources.MAX_PDF_PAGES,
     cache_dir: Path | None = None,
     stages: Stages | None = None,
+    memo: Memo | None = None,
 ) -> Summary:
     """Parse every report file in `folder`, each in a worker within `limits`; duplicates and files
     over `max_bytes` are listed, not parsed; PDFs over `max_pages` are refused.
 
     Results are kept in `cache_dir` (builder.parsecache; a temporary folder when None) by file content and
-    parser version: a file parsed before with the same parser is read back, not parsed. The workers start
+    parser version: a file parsed before with the same parser is read back, not parsed; a file whose stat is
+    unchanged since the last build is not hashed again (parsecache.Fingerprints). The workers start
     before any report is loaded and write their results there; `stages` gets the time of `read` (finding,
-    hashing, screening the files) and `parse`. Entries no file uses any more are removed."""
+    hashing, screening the files) and `parse`. Entries no file uses any more are removed. Each agency-year's
+    revisions are read back from `memo` when its files' cache entries are unchanged (revisions_by_group)."""
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix="builder-parse-") as tmp:
-            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp), stages)
+            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp), stages, memo)
     stages = stages or Stages()
     with stages.timing("read"):
         summary, names, outcomes, todo, entries = screen_folder(folder, max_bytes, max_pages, cache_dir)
@@ -232,7 +236,8 @@ def parse_all(
                 outcomes[path] = load_outcome(path, names, entries, limits, max_bytes, max_pages)
         parsecache.prune(cache_dir, set(entries.values()))
         summary.outcomes = [outcomes[path] for path in summary.files if path in outcomes]
-        mark_revisions(summary)
+        keys = {id(outcomes[path].report): entries[path].stem for path in todo if outcomes[path].report}
+        mark_revisions(summary, memo, keys)
         dedupe_ids(summary.reports)  # a safety net: after grouping revisions, ids are unique
     return summary
 
@@ -244,18 +249,19 @@ def screen_folder(folder: Path, max_bytes: int, max_pages: int, cache_dir: Path)
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped], files=files)
     names = {path: str(path.relative_to(folder)) for path in files}
-    outcomes, todo, summary.duplicates = screen_files(files, names, max_bytes)
+    fingerprints = parsecache.Fingerprints(cache_dir / parsecache.FINGERPRINTS)
+    outcomes, todo, summary.duplicates = screen_files(files, names, max_bytes, fingerprints.sha256)
     sources.preload_readers(todo)
     load_template()  # cached: loaded once here, shared by every forked worker
     version, entries = parsecache.parser_version(), {}
     for path in list(todo):
         try:
-            entries[path] = parsecache.entry_file(
-                cache_dir, parsecache.entry_key(path, names[path], max_pages, version)
-            )
+            key = parsecache.entry_key(path, names[path], max_pages, version, fingerprints.sha256(path))
+            entries[path] = parsecache.entry_file(cache_dir, key)
         except OSError as exc:
             outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
             todo.remove(path)
+    fingerprints.save()
     return summary, names, outcomes, todo, entries
 
 
@@ -298,11 +304,12 @@ def load_outcome(path, names, entries, limits, max_bytes, max_pages) -> Outcome:
     return Outcome(names[path], report=entry["report"], error=entry["error"])
 
 
-def mark_revisions(summary: Summary) -> None:
+def mark_revisions(summary: Summary, memo: Memo | None = None, keys: dict[int, str] | None = None) -> None:
     """Of several files for one agency-year, publish what builder.revisions decides (the best witness of
     each report, the newest when dates order them); every other file, a witness or an older revision, is
-    shown on the page of the report it belongs to, which its Outcome names."""
-    current, summary.revisions = group_revisions(summary.reports)
+    shown on the page of the report it belongs to, which its Outcome names. With a `memo` and the parse-cache
+    key of each report (`keys`: {id(report): key}), each agency-year is read back where unchanged."""
+    current, summary.revisions = revisions_by_group(summary.reports, memo, keys or {})
     shown_on = {
         record["path"]: report["source"]["path"]
         for report in current
@@ -314,15 +321,65 @@ def mark_revisions(summary: Summary) -> None:
             outcome.superseded_by = shown_on[outcome.report["source"]["path"]]
 
 
-def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
-    """Before parsing: refuse files over `max_bytes` and set aside byte-identical copies (by sha256).
+def revisions_by_group(
+    reports: list[dict], memo: Memo | None, keys: dict[int, str]
+) -> tuple[list[dict], dict[str, list[dict]]]:
+    """group_revisions(reports), each agency-year (revisions.group_key) resolved on its own and read back from
+    `memo` when the parse-cache keys of its files (`keys`: {id(report): key}, in the group's order) are the
+    same as when it was stored: what resolving changed in each report (its id, notes, witnesses) is applied
+    again. Same result as group_revisions over all the reports (a group's files are only compared with each
+    other); without a memo, that is what runs."""
+    if memo is None:
+        return group_revisions(reports)
+    template = load_template()
+    groups: dict[str, list[dict]] = {}
+    for report in reports:
+        groups.setdefault(group_key(report, reports, template), []).append(report)
+    records: dict[int, list[dict] | None] = {}
+    for group in groups.values():
+        inputs = [keys.get(id(report)) for report in group]
+        compute = partial(group_changes, group)
+        changes = compute() if None in inputs else memo.get("revisions", inputs, compute)
+        for report, change in zip(group, changes, strict=True):
+            report.update(change["set"])
+            for name in change["drop"]:
+                report.pop(name, None)
+            if change["published"]:
+                records[id(report)] = change["revisions"]
+    current = [report for report in reports if id(report) in records]
+    return current, {report["id"]: records[id(report)] for report in current if records[id(report)]}
+
+
+def group_changes(group: list[dict]) -> list[dict]:
+    """Resolve one agency-year's files (group_revisions, which changes them in place); return for each file
+    what changed: {"set": {key: new value}, "drop": [keys removed], "published": bool, "revisions": the
+    records of its older files, or None}."""
+    before = [json.loads(json.dumps(report, ensure_ascii=False)) for report in group]
+    current, revisions = group_revisions(group)
+    published = {id(report) for report in current}
+    return [
+        {
+            "set": {k: v for k, v in report.items() if k not in old or old[k] != v},
+            "drop": [k for k in old if k not in report],
+            "published": id(report) in published,
+            "revisions": revisions.get(report["id"]) if id(report) in published else None,
+        }
+        for report, old in zip(group, before, strict=True)
+    ]
+
+
+def screen_files(
+    files: list[Path], names: dict[Path, str], max_bytes: int, sha256: Callable[[Path], str] | None = None
+):
+    """Before parsing: refuse files over `max_bytes` and set aside byte-identical copies (by sha256: the
+    function that gives a file's, default reading and hashing it).
 
     Return ({path: Outcome} for refused files, [paths to parse], [(name, why skipped)] for duplicates)."""
     outcomes, todo, duplicates, first = {}, [], [], {}
     for path in files:
         try:
             size = path.stat().st_size
-            digest = None if size > max_bytes else hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = None if size > max_bytes else (sha256 or file_sha256)(path)
         except OSError as exc:
             outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
             continue
@@ -343,6 +400,11 @@ def screen_files(files: list[Path], names: dict[Path, str], max_bytes: int):
             first.setdefault(digest, names[path])
             todo.append(path)
     return outcomes, todo, duplicates
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 (hex) of a file's bytes. Raises OSError."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
@@ -450,19 +512,7 @@ def write_stage(
         for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()) if docs_dir.is_dir() else []:
             docs.copy(str(path.relative_to(docs_dir)), path)
         for report in summary.reports:
-            text = json.dumps(report, ensure_ascii=False, indent=1)
-            if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
-                related = json.dumps(links[report["id"]], ensure_ascii=False, sort_keys=True)
-                memo.know(report, hashlib.sha256(f"{text}\0{related}".encode()).hexdigest())
-            published = docs.write_text(f"data/{report['id']}.json", text)
-            link_or_copy(published, json_dir / f"{report['id']}.json")
-            for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
-                served = addresses.source_href(report, None if original is report["source"] else original)
-                docs.copy(served, reports_dir / original["path"])
-            if lines_path := addresses.lines_file(report):  # else the viewer reads the original (or a PDF page)
-                read = partial(source_lines, reports_dir / report["source"]["path"], report)
-                text = memo_get(memo, "lines-file", [report], lambda r=read: reportpage.lines_text(r()))
-                docs.write_text(lines_path, text)
+            write_report_files(report, links[report["id"]], docs, json_dir, reports_dir, memo)
         failed = [{"file": o.file, "error": o.error} for o in summary.failed] + [
             {"file": name, "error": why} for name, why in summary.skipped + summary.duplicates
         ]
@@ -498,6 +548,32 @@ def write_stage(
             docs.write_text(rel, text + extra.appendix.get(rel, ""))
     docs.remove_others()
     (stage / "summary.txt").write_text("\n".join(summary.lines()) + "\n", encoding="utf-8")
+
+
+def write_report_files(
+    report: dict, related: dict[str, str], docs: DocsFolder, json_dir: Path, reports_dir: Path, memo: Memo | None
+) -> None:
+    """Write one report's JSON (into `docs` and, linked, `json_dir`), serve its source file and witnesses, and
+    write its lines file for the source viewer where the original cannot serve as one. The JSON is made again
+    only when the report's digest (over its compact JSON and its `related` pages, which the memo keys it by from
+    here on) differs from the one its file was made from (DocsFolder.write_derived); the lines file is read back
+    from `memo` when the report is unchanged (its lines come from the file the report was parsed from, whose
+    sha256 the report holds)."""
+    compact = json.dumps(report, ensure_ascii=False)  # the C encoder: indent=1 takes the slow pure-Python one
+    related_text = json.dumps(related, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(f"{memo_module.code_version()}\0{compact}\0{related_text}".encode()).hexdigest()
+    if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
+        memo.know(report, digest)
+    published = docs.write_derived(
+        f"data/{report['id']}.json", digest, lambda: json.dumps(report, ensure_ascii=False, indent=1)
+    )
+    link_or_copy(published, json_dir / f"{report['id']}.json")
+    for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
+        served = addresses.source_href(report, None if original is report["source"] else original)
+        docs.copy(served, reports_dir / original["path"])
+    if lines_path := addresses.lines_file(report):  # else the viewer reads the original (or a PDF page)
+        read = partial(source_lines, reports_dir / report["source"]["path"], report)
+        docs.write_text(lines_path, memo_get(memo, "lines-file", [report], lambda: reportpage.lines_text(read())))
 
 
 def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
@@ -580,6 +656,22 @@ class DocsFolder:
         self.folder = folder
         self.kept: set[Path] = set()
         self.written = 0
+        self.manifest = folder.with_name(f"{folder.name}.json")  # beside the folder: {rel: [digest, stat…]}
+        self.made_from: dict[str, list] = parsecache.load(self.manifest) or {}
+        self.now_made_from: dict[str, list] = {}
+
+    def write_derived(self, rel: str, digest: str, make: Callable[[], str]) -> Path:
+        """Write the text `make()` gives to `rel`, unless the file there was made by an earlier build from inputs
+        of the same `digest` and has not changed since (its stat, as recorded then): then `make` is not called.
+        Return its path."""
+        target = self.folder / rel
+        recorded = self.made_from.get(rel)
+        if recorded and recorded[0] == digest and recorded[1:] == file_stamp(target):
+            self.kept.add(target)
+        else:
+            self.write_text(rel, make())
+        self.now_made_from[rel] = [digest, *file_stamp(target)]
+        return target
 
     def write_text(self, rel: str, text: str) -> Path:
         """Write `text` (UTF-8) to `rel` under the folder unless the file already holds it; return its path."""
@@ -635,13 +727,26 @@ class DocsFolder:
         return target
 
     def remove_others(self) -> None:
-        """Remove every file this build did not write or keep, then the folders left empty."""
+        """Remove every file this build did not write or keep, then the folders left empty; record what each
+        derived file (write_derived) was made from, for the next build."""
+        parsecache.store(self.manifest, self.now_made_from)
         for path in sorted(self.folder.rglob("*"), reverse=True):
             if path.is_symlink() or path.is_file():
                 if path not in self.kept:
                     path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+
+
+def file_stamp(path: Path) -> list[int] | None:
+    """A file's size, modification time (ns) and inode, or None when it is not there: what changes whenever
+    DocsFolder writes it (a new file renamed in place). Not the change time: a hard link to the file (data/json)
+    changes it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
 def write_zip(target: Path, files: list[Path]) -> None:
@@ -739,14 +844,13 @@ def build(
     template = load_template()
     registry_file, json_dir = root / "data" / "agencies.yaml", root / "data" / "json"
     recover_interrupted(root, [json_dir, root / "site"], [registry_file])
-    stages = Stages()
-    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages, root / CACHE_DIR, stages)
+    stages, memo = Stages(), Memo(root / MEMO_DIR)
+    summary = parse_all(reports_dir, progress, limits, max_bytes, max_pages, root / CACHE_DIR, stages, memo)
     summary.root, summary.stages = root, stages
     check_shrink(summary, json_dir, allow_shrink)
     with stages.timing("check"):
         registry = load_registry(registry_file if registry_file.exists() else REGISTRY)
         known = {e["id"] for e in registry["agencies"]}
-        memo = Memo(root / MEMO_DIR)
         registry, summary.rule_counts = enrich(summary.reports, registry, template, memo)
     tag = swap.new_tag()
     stage, staged_registry = root / f"{STAGE_PREFIX}{tag}", swap.new_file_of(registry_file, tag)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -75,14 +76,53 @@ def files_and_libraries_hash(seed: str, paths: list[Path], base: Path, libraries
     return digest.hexdigest()
 
 
-def entry_key(path: Path, display: str, max_pages: int, version: str) -> str:
-    """Given a report file, the name it is shown under, the page limit and the parser version, return the key
-    of its parse result: a sha256 over all that and the file's bytes, and the bytes of its provenance sidecar
-    or, without one, the file's modification time (what builder.provenance records). Raises OSError if the
-    file cannot be read."""
+def entry_key(path: Path, display: str, max_pages: int, version: str, digest: str | None = None) -> str:
+    """Given a report file, the name it is shown under, the page limit, the parser version and the sha256 of the
+    file's bytes (None: read and hashed here), return the key of its parse result: a sha256 over all that and
+    the bytes of its provenance sidecar or, without one, the file's modification time (what builder.provenance
+    records). Raises OSError if the file cannot be read."""
     recorded = sidecar_digest(path) or int(path.stat().st_mtime)
-    parts = [version, display, hashlib.sha256(path.read_bytes()).hexdigest(), recorded, max_pages]
+    digest = digest or hashlib.sha256(path.read_bytes()).hexdigest()
+    parts = [version, display, digest, recorded, max_pages]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+FINGERPRINTS = "files.json"  # in the parse cache folder: Fingerprints of the report files
+RACY_NS = 2_000_000_000  # a file changed this close (ns) to the build may change again unseen: hashed next time too
+
+
+class Fingerprints:
+    """The sha256 of each report file remembered with its stat (size, mtime and ctime in ns, inode), as git's
+    index does: a file whose stat is unchanged since the last build is not read and hashed again. The ctime
+    cannot be set back by hand, so a file rewritten with its old size and mtime is still hashed again. A file
+    changed within RACY_NS of the build is not remembered (it could change again within the clock's step).
+
+    Takes the JSON file the fingerprints are kept in (a missing or unreadable one: every file is hashed)."""
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.known: dict[str, list] = load(target) or {}
+        self.seen: dict[str, list] = {}
+        self.hashed = 0  # files read and hashed by this build
+
+    def sha256(self, path: Path) -> str:
+        """Return the sha256 (hex) of `path`'s bytes: the remembered one when its stat is unchanged, else read
+        and hashed. Raises OSError if the file cannot be read."""
+        stat = path.stat()
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        old = self.known.get(str(path))
+        if old and old[:4] == stamp:
+            digest = old[4]
+        else:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.hashed += 1
+        self.seen[str(path)] = [*stamp, digest]
+        return digest
+
+    def save(self) -> None:
+        """Keep the fingerprints of the files seen in this build (not those changed within RACY_NS of now)."""
+        settled = time.time_ns() - RACY_NS
+        store(self.target, {name: v for name, v in self.seen.items() if max(v[1], v[2]) < settled})
 
 
 def sidecar_digest(path: Path) -> str | None:

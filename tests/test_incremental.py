@@ -14,13 +14,14 @@ import pytest
 from benchmarks.bench_scale import change_one_number
 from builder import aggregate, checks, downloads, views
 from builder import build as build_module
+from builder import memo as memo_module
 from builder.build import DOCS_CACHE, MEMO_DIR, build
 from builder.checks import load_checks
 from builder.memo import Memo, exact_json
 from builder.pages import addresses, exports, reportpage
 from builder.similarity import signatures_to_pairs
 from builder.template import load_template
-from tests.conftest import copy_project
+from tests.conftest import SEEDS, copy_project
 from tests.test_safety import tree
 
 pytestmark = pytest.mark.slow  # whole builds (without MkDocs)
@@ -227,3 +228,89 @@ def test_pieces_deflated_apart_join_into_one_zip_with_the_crc_of_the_whole():
     assert joined.read("cells.csv") == downloads.cells_head() + "".join(texts).encode()
     assert joined.infolist()[0].date_time == (2000, 1, 1, 0, 0, 0)
     assert downloads.crc32_combine(zlib.crc32(b"ab"), zlib.crc32(b"cde"), 3) == zlib.crc32(b"abcde")
+
+
+# --- what a rebuild reads again: deleted, added and revised reports, the registry, the code version -----------
+
+
+def warm_then_cold(root: Path) -> dict[str, bytes]:
+    """Build `root` with its caches (warm), then again without any (cold); assert both give the same data/json,
+    Markdown and downloads byte for byte; return them."""
+    build(root, site=False)
+    warm = outputs(root)
+    shutil.rmtree(root / ".cache")
+    build(root, site=False)
+    assert outputs(root) == warm
+    return warm
+
+
+def test_after_a_report_is_added_revised_or_deleted_a_warm_build_equals_a_cold_one(tmp_path):
+    root = copy_project(tmp_path / "p")
+    reports = root / "data" / "reports"
+    build(root, site=False)
+    original = sorted(reports.glob("0*.txt"))[0]
+    revised = reports / f"{original.stem}-revised.txt"  # the same agency-year with one number more: a revision
+    shutil.copy(original, revised)
+    change_one_number(revised)
+    added = warm_then_cold(root)
+    original.unlink()
+    deleted = warm_then_cold(root)
+    assert added != deleted and len(list((root / "data" / "json").glob("*.json"))) == 13
+
+
+def test_a_changed_registry_gives_what_a_cold_build_gives(tmp_path):
+    root = copy_project(tmp_path / "p")
+    first = warm_then_cold(root)
+    registry = root / "data" / "agencies.yaml"
+    registry.write_text(registry.read_text(encoding="utf-8").replace("{name: 卫生健康,", "{name: 卫生与健康,"), "utf-8")
+    assert warm_then_cold(root) != first
+
+
+def test_another_code_version_recomputes_everything(project, monkeypatch):
+    counted_build(project, monkeypatch)
+    before = outputs(project)
+    monkeypatch.setattr(memo_module, "code_version", lambda: "another builder or template")
+    summary, calls = counted_build(project, monkeypatch)
+    ids = sorted(r["id"] for r in summary.reports)
+    assert sorted(calls["check"]) == sorted(calls["render"]) == sorted(calls["views"]) == ids
+    assert outputs(project) == before
+
+
+def test_revisions_read_back_by_group_equal_those_of_every_report_at_once(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for path in SEEDS[:4]:
+        shutil.copy(path, folder / path.name)
+    for n in (1, 2):  # two more files of the first report's agency-year, one with other numbers
+        shutil.copy(SEEDS[0], folder / f"{SEEDS[0].stem}-{n}.txt")
+        for _ in range(n - 1):
+            change_one_number(folder / f"{SEEDS[0].stem}-{n}.txt")
+    (folder / f"{SEEDS[0].stem}-1.txt").write_text(SEEDS[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    whole = build_module.parse_all(folder, lambda *a: None)
+    assert whole.revisions or any(r.get("witnesses") for r in whole.reports)
+    expected = json.dumps([whole.reports, whole.revisions], ensure_ascii=False)
+    memo, cache = Memo(tmp_path / "memo"), tmp_path / "parse"
+    for _ in range(2):  # computed, then read back
+        by_group = build_module.parse_all(folder, lambda *a: None, cache_dir=cache, memo=memo)
+        assert json.dumps([by_group.reports, by_group.revisions], ensure_ascii=False) == expected
+    assert memo.hits == memo.misses > 0  # each agency-year resolved once, then read back
+
+
+def test_a_derived_file_is_made_again_only_when_its_inputs_or_the_file_changed(tmp_path):
+    made = []
+
+    def make(text):
+        return lambda: made.append(text) or text
+
+    docs = build_module.DocsFolder(tmp_path / "docs")
+    docs.write_derived("data/a.json", "d1", make("one"))
+    docs.remove_others()  # the build's end: what each file was made from is recorded
+    again = build_module.DocsFolder(tmp_path / "docs")
+    again.write_derived("data/a.json", "d1", make("never"))
+    assert made == ["one"] and (tmp_path / "docs" / "data" / "a.json").read_text() == "one"
+    again.write_derived("data/a.json", "d2", make("two"))  # other inputs
+    again.remove_others()
+    (tmp_path / "docs" / "data" / "a.json").write_text("edited by hand")
+    third = build_module.DocsFolder(tmp_path / "docs")
+    third.write_derived("data/a.json", "d2", make("two"))  # the file changed since: made again
+    assert made == ["one", "two", "two"] and (tmp_path / "docs" / "data" / "a.json").read_text() == "two"

@@ -177,3 +177,41 @@ def test_a_second_site_build_rewrites_no_generated_page(tmp_path):
     assert any(str(p).endswith(".md") for p in before)
     build(root)
     assert {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()} == before
+
+
+def test_a_file_is_hashed_again_only_when_its_stat_changed(tmp_path, monkeypatch):
+    report, store = tmp_path / "a.txt", tmp_path / "cache" / parsecache.FINGERPRINTS
+    report.write_text("一、总体情况\n", encoding="utf-8")
+    monkeypatch.setattr(parsecache, "RACY_NS", 0)  # the file was written just now: remembered all the same
+    first = parsecache.Fingerprints(store)
+    digest = first.sha256(report)
+    first.save()
+    again = parsecache.Fingerprints(store)
+    assert again.sha256(report) == digest and again.hashed == 0
+    stat = report.stat()
+    report.write_text("一、总体情况\t", encoding="utf-8")  # same size, its old mtime put back: the ctime moved
+    os.utime(report, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    changed = parsecache.Fingerprints(store)
+    assert changed.sha256(report) != digest and changed.hashed == 1
+
+
+def test_a_file_changed_just_before_the_build_is_not_remembered(tmp_path):
+    report, store = tmp_path / "a.txt", tmp_path / parsecache.FINGERPRINTS
+    report.write_text("x", encoding="utf-8")
+    fingerprints = parsecache.Fingerprints(store)
+    fingerprints.sha256(report)
+    fingerprints.save()
+    assert json.loads(store.read_text(encoding="utf-8")) == {}  # it could change again within the clock's step
+
+
+def test_a_second_build_hashes_no_unchanged_file(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "p", SEEDS[:3])
+    monkeypatch.setattr(parsecache, "RACY_NS", 0)
+    build(root, site=False, limits=INLINE)
+    hashed = []
+    sha256 = parsecache.Fingerprints.sha256
+    monkeypatch.setattr(
+        parsecache.Fingerprints, "sha256", lambda self, path: (sha256(self, path), hashed.append(self.hashed))[0]
+    )
+    build(root, site=False, limits=INLINE)
+    assert len(hashed) == 2 * len(SEEDS[:3]) and set(hashed) == {0}
