@@ -243,25 +243,10 @@ DOWNLOAD_LABELS = {
 
 
 def download_links(paths: dict[str, str], page: str) -> list[dict]:
-    """The download list of an agency or region page (see view_files for what each file holds)."""
+    """The download list of an agency or region page (downloads.set_files makes the files: the cells in the zip
+    only, as a sheet of the XLSX they were 12 KB a report against the zip's 2.4 KB, and every cell of a report is
+    also in its own JSON; the figures as JSON are in the whole set's figures.json)."""
     return [{"label": DOWNLOAD_LABELS[k], "link": link(page, path)} for k, path in paths.items()]
-
-
-def view_files(paths: dict[str, str], figures: pd.DataFrame, cells: pd.DataFrame) -> dict[str, bytes]:
-    """The download files of one view at `paths` (view_downloads): figures as CSV and XLSX, every cell as a
-    zipped CSV when `paths` has `cells`. The cells are in the zip only: as a sheet of the XLSX they were 12 KB a
-    report (the zipped CSV 2.4 KB), and every cell of a report is also in the report's own JSON; the figures
-    as JSON are in the whole set's figures.json."""
-    figure_labels = aggregate.figure_columns()
-    files = {
-        paths["figures"]: downloads.csv_bytes(figures, figure_labels),
-        paths["xlsx"]: downloads.xlsx_bytes({SHEETS["figures"]: figures}, figure_labels),
-    }
-    if "cells" in paths:
-        cells_name = paths["cells"].rsplit("/", 1)[-1].removesuffix(".zip") + ".csv"
-        cell_labels = {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
-        files[paths["cells"]] = downloads.zip_bytes({cells_name: downloads.csv_bytes(cells, cell_labels)})
-    return files
 
 
 # --- sections added to report, agency and region pages -----------------------------------------------
@@ -319,17 +304,20 @@ def figures_table(figures: pd.DataFrame) -> dict:
     return {"headers": headers, "rows": rows}
 
 
-def agency_section(page: str, reports: list[dict], template: Template, files: dict[str, bytes]) -> str:
-    """The figures, trend charts, downloads and feed link appended to an agency page; adds its files."""
-    figures = aggregate.figures_frame(reports, template)
+def agency_section(
+    page: str, reports: list[dict], template: Template, files: dict[str, bytes], pieces: Pieces | None = None
+) -> str:
+    """The figures, trend charts, downloads and feed link appended to an agency page; adds its files (its downloads
+    made from each report's downloads.report_piece, given by `pieces` or computed, as a region's are)."""
+    paths = view_downloads("agencies", reports[-1]["agency_id"])
+    own, figures = downloads.set_files(paths, map(pieces or piece_maker(template), reports), SHEETS["figures"])
+    files.update(own)
     folder = page.removesuffix("index.md")
     views = []
     for chart in agency_charts(figures, reports, template):
         csv_path = f"{folder}chart-{chart.key}.csv"
         files[csv_path] = chart_csv(chart.table)
         views.append(chart_view(chart, page, csv_path, percent=chart.key == "grant-rate"))
-    paths = view_downloads("agencies", reports[-1]["agency_id"])
-    files.update(view_files(paths, figures, aggregate.cells_frame(reports, template)))
     return pages.render(
         "views_agency.md.j2",
         figures=figures_table(figures),
@@ -649,7 +637,7 @@ def build_views(
         by_agency[agency_page(r)].append(r)
     for page, group in by_agency.items():
         group = sorted(group, key=lambda r: r["year"])
-        section = partial(agency_section, page, group, template)
+        section = partial(agency_section, page, group, template, pieces=pieces)
         views.appendix[page], own = remember("agency-views", [page, group], partial(sectioned, section))
         files.update(own)
     for folder, node in region_tree(reports).items():

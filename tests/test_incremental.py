@@ -163,8 +163,13 @@ def test_whole_set_downloads_joined_from_pieces_equal_those_made_from_frames(pro
     reports = sorted((views.with_sector(r, []) for r in summary.reports), key=lambda r: (r["agency"], r["year"]))
     paths = {"figures": "f.csv", "cells": "c.zip", "xlsx": "f.xlsx", "json": "f.json"}
     figures, cells = aggregate.figures_frame(reports, template), aggregate.cells_frame(reports, template)
-    old = views.view_files({k: v for k, v in paths.items() if k != "json"}, figures, cells)
-    old["f.json"] = downloads.json_bytes({"figures": figures}, aggregate.figure_columns())
+    labels, cell_labels = aggregate.figure_columns(), {**aggregate.ID_COLUMNS, **aggregate.CELL_COLUMNS}
+    old = {  # the same downloads made from the frames of every report at once
+        "f.csv": downloads.csv_bytes(figures, labels),
+        "f.xlsx": downloads.xlsx_bytes({views.SHEETS["figures"]: figures}, labels),
+        "f.json": downloads.json_bytes({"figures": figures}, labels),
+        "c.zip": downloads.zip_bytes({"c.csv": downloads.csv_bytes(cells, cell_labels)}),
+    }
     pieces = [downloads.report_piece(r, template) for r in reports]
     assert Memo(project / "m").get("piece", [reports[0]], lambda: pieces[0]) == pieces[0]  # memo-exact
     new, frame = downloads.set_files(paths, iter(pieces), views.SHEETS["figures"])

@@ -183,6 +183,28 @@ def test_every_internal_link_and_asset_resolves_under_a_sub_path(crawled):
     assert len(status) > 50  # the crawl reached the report, agency and region pages and their assets
 
 
+@functools.cache
+def viewer_line_count(url: str) -> int | None:
+    """How many lines the viewer of a file's lines (docs/assets/source.js) shows for the file at `url`; None if
+    the file is not served."""
+    from tests.test_trace import viewer_lines
+
+    code, _, body = fetch(url)
+    return len(viewer_lines(body.decode("utf-8").lstrip("\ufeff"))) if code == 200 else None
+
+
+def viewer_has_line(target) -> bool:
+    """Whether `target` (a URL split from its #fragment) is the viewer's `sources/?f=FILE` and FILE has line N of
+    its #LN: the viewer makes those anchors in the browser, from the file."""
+    parts = urllib.parse.urlsplit(target.url)
+    shown = urllib.parse.parse_qs(parts.query).get("f")
+    line = re.fullmatch(r"L(\d+)", target.fragment)
+    if not (parts.path.endswith("/sources/") and shown and line):
+        return False
+    count = viewer_line_count(urllib.parse.urljoin(target.url, shown[0]))
+    return count is not None and 1 <= int(line.group(1)) <= count
+
+
 def test_every_anchor_resolves(crawled):
     _, _, ids, fragments = crawled
     missing = [
@@ -191,8 +213,10 @@ def test_every_anchor_resolves(crawled):
         if (target := urllib.parse.urldefrag(ref))
         and not (target.url.endswith(".pdf") and re.fullmatch(r"page=\d+", target.fragment))  # tests/test_trace.py
         and urllib.parse.unquote(target.fragment) not in ids.get(target.url, ())
+        and not viewer_has_line(target)
     ]
     assert not missing, missing[:20]
+    assert any(viewer_has_line(urllib.parse.urldefrag(ref)) for _, ref in fragments)  # the viewer's lines checked
 
 
 def test_404_page_works_from_any_depth(subpath_server):
