@@ -6,16 +6,18 @@ peak memory of the largest process, the stage times the build prints), changes o
 builds again (the incremental rebuild: its stage times against the full build's), measures the output
 (site size by folder, HTML pages, the largest page, report pages' median and range, the search bundle), then
 builds the floor: a bare `mkdocs build` with the same mkdocs.yml and theme over as many Markdown pages as the
-site has HTML pages, each made from one corpus report (its paragraphs and tables as Markdown), and prints the
-ratios. Every command is measured by wall clock, CPU time (user + system, children included), the largest
-process's peak memory and the process tree's summed peak. On a shared machine the CPU ratio against the floor,
-measured in the same run, is the figure to compare; `--no-rebuild`, `--no-floor` leave parts out and `--keep
-DIR` keeps the built project. Progress and each part's numbers go to stderr as they are known.
+build gave MkDocs, each of the same size as one of them, made of corpus reports (their paragraphs and tables as
+Markdown), and prints the ratios. Every command is measured by wall clock, CPU time (user + system, children
+included), the largest process's peak memory and the process tree's summed peak. On a shared machine the CPU
+ratio against the floor, measured in the same run, is the figure to compare; `--no-rebuild`, `--no-floor`
+leave parts out and `--keep DIR` keeps the built project. Progress and each part's numbers go to stderr as
+they are known.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,9 +118,25 @@ def text_to_markdown(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def floor_build(project: Path, pages: int, corpus: list[Path]) -> dict:
-    """Measure (as `measure`) a bare `mkdocs build` of `pages` Markdown pages made from the corpus, with the same
-    mkdocs.yml and theme."""
+def floor_pages(sizes: list[int], corpus: list[Path]) -> Iterator[str]:
+    """For each byte size in `sizes`, one Markdown page of about that size (a whole paragraph or table row past
+    it at most) made of corpus reports as Markdown (text_to_markdown), taken in turn."""
+    reports = itertools.cycle(corpus)
+    for size in sizes:
+        page, length = [], 0
+        while length < size:
+            for block in text_to_markdown(next(reports).read_text(encoding="utf-8")).split("\n"):
+                page.append(block)
+                length += len(block.encode()) + 1
+                if length >= size:
+                    break
+        yield "\n".join(page) + "\n"
+
+
+def floor_build(project: Path, corpus: list[Path]) -> dict:
+    """Measure (as `measure`) a bare `mkdocs build`, with the same mkdocs.yml and theme, of as many Markdown pages
+    as the build of `project` gave MkDocs (its .cache/docs), each of the same size as one of them, made of corpus
+    text (floor_pages); the result also says how many pages and megabytes of Markdown."""
     floor = project.parent / "floor"
     docs = floor / "docs"
     docs.mkdir(parents=True)
@@ -125,14 +144,17 @@ def floor_build(project: Path, pages: int, corpus: list[Path]) -> dict:
     for asset in ("assets", "overrides", "stylesheets", "javascripts"):
         if (project / "docs" / asset).is_dir():
             shutil.copytree(project / "docs" / asset, docs / asset)
+    built = project / ".cache" / "docs"
+    pages = [p for p in built.rglob("*.md") if p.relative_to(built).parts[0] not in ("overrides", "assets")]
+    sizes = sorted(p.stat().st_size for p in pages)  # the pages MkDocs built (mkdocs.yml's exclude_docs left out)
     (docs / "index.md").write_text("# floor\n", encoding="utf-8")
-    for i in range(pages - 1):
+    for i, text in enumerate(floor_pages(sizes[1:], corpus)):
         page = docs / f"p{i // 1000}" / f"{i}.md"
         page.parent.mkdir(exist_ok=True)
-        page.write_text(text_to_markdown(corpus[i % len(corpus)].read_text(encoding="utf-8")), encoding="utf-8")
+        page.write_text(text, encoding="utf-8")
     measured = measure([sys.executable, "-m", "mkdocs", "build", "-q"], floor)
     measured.pop("log")
-    return measured
+    return measured | {"pages": len(sizes), "markdown_mb": round(sum(sizes) / 1e6, 1)}
 
 
 def corpus_project(n: int, workdir: Path) -> tuple[Path, list[Path]]:
@@ -251,7 +273,7 @@ def bench(n: int, workdir: Path, rebuild: bool = True, floor: bool = True) -> di
         }
         note(f"rebuild: {again} {again_stages} share {result['rebuild_builder_share']}")
     if floor:
-        result["floor"] = floor_build(project, result["html_pages"], corpus)
+        result["floor"] = floor_build(project, corpus)
         result["ratio_wall"] = round(full["wall_s"] / result["floor"]["wall_s"], 2)
         result["ratio_cpu"] = round(full["cpu_s"] / result["floor"]["cpu_s"], 2)
         note(f"floor: {result['floor']}; ratio wall {result['ratio_wall']}, cpu {result['ratio_cpu']}")
