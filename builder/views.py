@@ -82,14 +82,19 @@ def figure_html(figure: go.Figure, chart_id: str) -> Markup:
     `<div class="chart" data-figure="ID">` and the figure JSON in `<script type="application/json" id="ID">`,
     with `<`, `>` and `&` written as \\u escapes so no label can close the script element (other text as UTF-8,
     half the bytes of plotly's \\u escapes for Chinese). What every figure shares is left to charts.js: the
-    site's font (charts.LAYOUT's, which charts.js sets when a figure has none) and the empty template "none"
-    (plotly.js draws a figure without a template as with it)."""
+    font, legend and margins of charts.LAYOUT where a figure keeps them (charts.js SHARED holds the same and
+    fills in what a figure lacks), and the empty template "none" (plotly.js draws a figure without a template as
+    with it)."""
     spec = json.loads(figure.to_json())
     layout = spec.get("layout", {})
     if layout.get("template") == NONE_TEMPLATE:
         del layout["template"]
-    if layout.get("font") == charts.LAYOUT["font"]:
-        del layout["font"]
+    for key in ("font", "legend", "margin"):
+        own = {k: v for k, v in layout.get(key, {}).items() if charts.LAYOUT[key].get(k) != v}
+        if own:
+            layout[key] = own
+        else:
+            layout.pop(key, None)
     data = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     div, figure_id = html.escape(chart_id, quote=True), html.escape(f"{chart_id}-figure", quote=True)

@@ -76,8 +76,13 @@ def test_each_report_page_links_its_source_served_byte_for_byte(built):
     for report in summary.reports:
         page = root / "site" / report["agency_path"] / str(report["year"]) / "index.html"
         links = [a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").find_all("a", href=True)]
-        # the file itself (numbers link to its pages, #page=N, or to its numbered lines, sources/<id>/#L57)
-        [link] = {href for href in links if "/sources/" in href and "#" not in href and not href.endswith("/")}
+        # the file itself (numbers link to its pages, #page=N, or to its lines in the viewer, sources/?f=…#L57;
+        # a file that is not UTF-8 text also links its lines file, sources/<id>.lines.txt)
+        [link] = {
+            href
+            for href in links
+            if "/sources/" in href and not any(c in href for c in "#?") and not href.endswith(("/", ".lines.txt"))
+        }
         served = (page.parent / link).resolve().read_bytes()
         assert served == (root / "data" / "reports" / report["source"]["path"]).read_bytes(), link
         assert hashlib.sha256(served).hexdigest() == report["source"]["sha256"], link

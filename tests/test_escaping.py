@@ -118,9 +118,10 @@ def leaks(html: str, values: list[str] = ()) -> list[str]:
             toc_anchor = (key == "id" and re.fullmatch(r"h[1-6]", el.name)) or (
                 key == "href" and "headerlink" in el.get("class", []) and value.startswith("#")
             )
-            # our own links are built from slugs ([a-z0-9-]), which may spell the marker: that is not markup
+            # our own links are built from slugs ([a-z0-9-]), which may spell the marker: that is not markup (the
+            # viewer of a file's lines names its file after ?f=)
             slug_link = key in ("href", "src") and re.fullmatch(
-                r"(https?://[^/\s]+/)?[a-z0-9_./#=-]*(\?f=[a-z0-9_./-]*)?(#L\d+)?", value
+                r"(https?://[^/\s]+/)?[a-z0-9_./#=-]*(\?f=[a-z0-9_./-]+)?(#L\d+)?", value
             )
             # a <meta> tag's content (description, Open Graph title) is plain text to every reader of it
             meta_text = el.name == "meta" and key == "content"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from builder import aggregate, charts, downloads, feeds
+from builder import aggregate, charts, downloads, feeds, views
 from builder.checks import check_report
 from builder.parse import parse_document
 from builder.rates import load_definitions, rate_value
@@ -328,3 +328,15 @@ def test_hostile_agency_and_region_names_are_escaped_on_every_view(pingtan_2022)
     assert heatmap["data"][0]["y"] == [html.escape(hostile)]  # plotly reads tags in labels
     feed = etree.fromstring(views.files["feed.xml"])
     assert feed.find(f"{ATOM}entry/{ATOM}author/{ATOM}name").text == hostile  # text, escaped by lxml
+
+
+def test_each_report_s_cells_are_zipped_once_per_agency_and_province_not_per_report_city_or_county():
+    report = {"id": "x-2023", "agency_id": "fujian-fuzhou-pingtan-zhengfu"}
+    assert views.report_downloads(report) == {
+        "json": "data/x-2023.json",
+        "agency_cells": "downloads/agencies/fujian-fuzhou-pingtan-zhengfu-cells.zip",
+        "agency_xlsx": "downloads/agencies/fujian-fuzhou-pingtan-zhengfu.xlsx",
+    }
+    assert "cells" in views.region_downloads("fujian")
+    assert set(views.region_downloads("fujian/fuzhou")) == set(views.region_downloads("fujian/fuzhou/pingtan"))
+    assert set(views.region_downloads("fujian/fuzhou")) == {"figures", "xlsx"}

@@ -24,13 +24,25 @@
     return loading;
   }
 
-  // The site's font, left out of each figure's JSON (builder/views.py figure_html; builder/charts.py LAYOUT).
-  var FONT = { family: "system-ui, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" };
+  // What every figure shares, left out of its JSON (builder/views.py figure_html): builder/charts.py LAYOUT's
+  // font, legend and margins, each part of which a figure's own layout overrides.
+  var SHARED = {
+    font: { family: "system-ui, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" },
+    legend: { orientation: "h", y: -0.25 },
+    margin: { t: 30, b: 60, l: 50, r: 10 },
+  };
+
+  function withShared(layout) {
+    var out = Object.assign({}, layout);
+    Object.keys(SHARED).forEach(function (key) {
+      out[key] = Object.assign({}, SHARED[key], layout[key]);
+    });
+    return out;
+  }
 
   function draw(div) {
     var figure = JSON.parse(document.getElementById(div.dataset.figure).textContent);
-    figure.layout = figure.layout || {};
-    figure.layout.font = figure.layout.font || FONT;
+    figure.layout = withShared(figure.layout || {});
     var options = { displayModeBar: false, responsive: true };
     return loadPlotly()
       .then(function (Plotly) { return Plotly.newPlot(div, figure.data, figure.layout, options); })
