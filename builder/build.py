@@ -526,7 +526,7 @@ def write_stage(
             render=report_renderer(memo, links),
         )
     with summary.stages.timing("aggregate"):
-        remember = views.compute_now if memo is None else memo.get
+        remember = views.compute_now if memo is None else partial(remember_view, memo, docs)
         pieces = partial(report_piece, memo, template)
         extra = views.build_views(
             summary.reports,
@@ -620,6 +620,36 @@ def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
         return []
 
 
+VIEW_KINDS = ("report-views", "agency-views", "region-views")  # results [Markdown section, {docs path: bytes}]
+
+
+class KeptFiles(dict):
+    """{docs path: sha256} of files an earlier build wrote into the docs folder and that are still there as
+    written: what a view read back by remember_view gives instead of the files' bytes (WrittenAtOnce keeps them)."""
+
+
+def remember_view(memo: Memo, docs: DocsFolder, kind: str, inputs, compute: Callable[[], list]):
+    """`memo.get(kind, inputs, compute)` for builder.views' `remember`; for the views of a report, agency or region
+    (VIEW_KINDS: [section, {docs path: bytes}]) the memo keeps the section and the sha256 of each file, not the
+    files: when the docs folder still holds each file as written (DocsFolder.holds), the view is [section,
+    KeptFiles] and no file is read; when one is gone or was changed, the view is made again."""
+    if kind not in VIEW_KINDS:
+        return memo.get(kind, inputs, compute)
+    made = []
+
+    def index() -> list:
+        made.append(compute())
+        section, files = made[0]
+        return [section, {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}]
+
+    section, digests = memo.get(f"{kind}:files", inputs, index)
+    if made:
+        return made[0]
+    if all(docs.holds(rel, digest) for rel, digest in digests.items()):
+        return [section, KeptFiles(digests)]
+    return compute()
+
+
 class WrittenAtOnce(dict):
     """A dict of {docs path: bytes} that writes each file into a DocsFolder as it is set and keeps nothing, so
     that the views' files (a CSV and an XLSX per report, charts, downloads) are never all in memory."""
@@ -629,10 +659,14 @@ class WrittenAtOnce(dict):
         self.docs = docs
 
     def __setitem__(self, rel: str, data: bytes) -> None:
-        self.docs.write_bytes(rel, data)
+        self.docs.write_bytes(rel, data, record=True)
 
     def update(self, files=(), **more) -> None:
-        """Write every file of `files` (a dict) and `more`."""
+        """Write every file of `files` (a dict; KeptFiles: keep them as they are) and `more`."""
+        if isinstance(files, KeptFiles):
+            for rel, digest in files.items():
+                self.docs.keep(rel, digest)
+            files = {}
         for rel, data in {**dict(files), **more}.items():
             self[rel] = data
 
@@ -665,12 +699,9 @@ class DocsFolder:
         """Write the text `make()` gives to `rel`, unless the file there was made by an earlier build from inputs
         of the same `digest` and has not changed since (its stat, as recorded then): then `make` is not called.
         Return its path."""
-        target = self.folder / rel
-        recorded = self.made_from.get(rel)
-        if recorded and recorded[0] == digest and recorded[1:] == file_stamp(target):
-            self.kept.add(target)
-        else:
-            self.write_text(rel, make())
+        if self.holds(rel, digest):
+            return self.keep(rel, digest)
+        target = self.write_text(rel, make())
         self.now_made_from[rel] = [digest, *file_stamp(target)]
         return target
 
@@ -678,14 +709,14 @@ class DocsFolder:
         """Write `text` (UTF-8) to `rel` under the folder unless the file already holds it; return its path."""
         return self.write_bytes(rel, text.encode("utf-8"))
 
-    def write_bytes(self, rel: str, data: bytes) -> Path:
+    def write_bytes(self, rel: str, data: bytes, record: bool = False) -> Path:
         """Write `data` to `rel` unless the file already holds it (by a rename: a hard link to the old file keeps
-        the old bytes); return its path."""
+        the old bytes); return its path. With `record`, its sha256 is recorded for the next build (holds)."""
         target = self.folder / rel
         self.kept.add(target)
         try:
             if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return target
+                return self.recorded(rel, data, record)
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -693,6 +724,26 @@ class DocsFolder:
         tmp.write_bytes(data)
         os.replace(tmp, target)
         self.written += 1
+        return self.recorded(rel, data, record)
+
+    def recorded(self, rel: str, data: bytes, record: bool) -> Path:
+        """Record (if `record`) that `rel` holds `data`, by its sha256 and the file's stat; return its path."""
+        target = self.folder / rel
+        if record:
+            self.now_made_from[rel] = [hashlib.sha256(data).hexdigest(), *file_stamp(target)]
+        return target
+
+    def holds(self, rel: str, digest: str) -> bool:
+        """Whether an earlier build recorded `rel` with `digest` (write_bytes with record, write_derived) and the
+        file has not changed since (the same stat)."""
+        recorded = self.made_from.get(rel)
+        return bool(recorded) and recorded[0] == digest and recorded[1:] == file_stamp(self.folder / rel)
+
+    def keep(self, rel: str, digest: str) -> Path:
+        """Keep `rel` as an earlier build wrote it (holds(rel, digest) is true): not read, not written."""
+        target = self.folder / rel
+        self.kept.add(target)
+        self.now_made_from[rel] = self.made_from[rel]
         return target
 
     def write_with(self, rel: str, write: Callable[[Path], None]) -> Path:

@@ -312,3 +312,14 @@ def test_a_derived_file_is_made_again_only_when_its_inputs_or_the_file_changed(t
     third = build_module.DocsFolder(tmp_path / "docs")
     third.write_derived("data/a.json", "d2", make("two"))  # the file changed since: made again
     assert made == ["one", "two", "two"] and (tmp_path / "docs" / "data" / "a.json").read_text() == "two"
+
+
+def test_a_view_file_changed_or_removed_in_the_docs_folder_is_made_again(project):
+    build(project, site=False)
+    before = outputs(project)
+    docs = project / DOCS_CACHE
+    removed, changed = sorted(p for p in docs.rglob("*.xlsx") if "downloads" not in p.parts[-2:])[:2]
+    removed.unlink()
+    changed.write_bytes(b"PK edited")
+    build(project, site=False)  # the views read back from the memo hold only their files' digests
+    assert outputs(project) == before
