@@ -556,8 +556,8 @@ def write_report_files(
     """Write one report's JSON (into `docs` and, linked, `json_dir`), serve its source file and witnesses, and
     write its numbered-lines page. The JSON is made again only when the report's digest (over its compact JSON
     and its `related` pages, which the memo keys it by from here on) differs from the one its file was made from
-    (DocsFolder.write_derived); the numbered-lines page is read back from `memo` when the report is unchanged
-    (its lines come from the file the report was parsed from, whose sha256 the report holds)."""
+    (DocsFolder.write_derived), and so is its numbered-lines page (its lines come from the file the report was
+    parsed from, whose sha256 the report holds)."""
     compact = json.dumps(report, ensure_ascii=False)  # the C encoder: indent=1 takes the slow pure-Python one
     related_text = json.dumps(related, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(f"{memo_module.code_version()}\0{compact}\0{related_text}".encode()).hexdigest()
@@ -570,9 +570,9 @@ def write_report_files(
     for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
         served = addresses.source_href(report, None if original is report["source"] else original)
         docs.copy(served, reports_dir / original["path"])
-    if addresses.has_source_view(report):
+    if addresses.has_source_view(report):  # its lines come from the file of the sha256 the report holds
         render = partial(source_page, reports_dir / report["source"]["path"], report)
-        docs.write_text(addresses.source_view_page(report), memo_get(memo, "source-page", [report], render))
+        docs.write_derived(addresses.source_view_page(report), digest, render)
 
 
 def source_page(path: Path, report: dict) -> str:

@@ -91,7 +91,7 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     }
     warm_outputs = outputs(project)
 
-    shutil.rmtree(project / MEMO_DIR)  # the same inputs built cold: byte for byte the same
+    shutil.rmtree(project / ".cache")  # the same inputs built cold: byte for byte the same
     _, calls = counted_build(project, monkeypatch)
     assert sorted(calls["render"]) == sorted(calls["views"]) == ids and calls["source"]
     assert outputs(project) == warm_outputs
