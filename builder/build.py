@@ -691,8 +691,13 @@ class DocsFolder:
         self.folder = folder
         self.kept: set[Path] = set()
         self.written = 0
-        self.manifest = folder.with_name(f"{folder.name}.json")  # beside the folder: {rel: [digest, stat…]}
-        self.made_from: dict[str, list] = parsecache.load(self.manifest) or {}
+        # Beside the folder, written at the end of a build and removed at the start of the next (so a killed
+        # build leaves none): {"made_from": {rel: [digest, stat…]}, "files": [every file the build kept]}.
+        self.manifest = folder.with_name(f"{folder.name}.json")
+        recorded = parsecache.load(self.manifest) or {}
+        self.manifest.unlink(missing_ok=True)
+        self.made_from: dict[str, list] = recorded.get("made_from", {})
+        self.files: set[str] | None = set(recorded["files"]) if "files" in recorded else None
         self.now_made_from: dict[str, list] = {}
 
     def write_derived(self, rel: str, digest: str, make: Callable[[], str]) -> Path:
@@ -779,15 +784,29 @@ class DocsFolder:
         return target
 
     def remove_others(self) -> None:
-        """Remove every file this build did not write or keep, then the folders left empty; record what each
-        derived file (write_derived) was made from, for the next build."""
-        parsecache.store(self.manifest, self.now_made_from)
-        for path in sorted(self.folder.rglob("*"), reverse=True):
-            if path.is_symlink() or path.is_file():
-                if path not in self.kept:
-                    path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        """Remove every file this build did not write or keep, then the folders left empty: those the last build
+        kept, as its manifest lists them, or, without one (the first build, or after a killed one), every file
+        in the folder. Then record the files kept and what each derived file was made from, for the next build."""
+        kept = {str(path.relative_to(self.folder)) for path in self.kept}
+        if self.files is None:
+            for path in sorted(self.folder.rglob("*"), reverse=True):
+                if path.is_symlink() or path.is_file():
+                    if path not in self.kept:
+                        path.unlink()
+                elif path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+        else:
+            for rel in self.files - kept:
+                (self.folder / rel).unlink(missing_ok=True)
+                remove_empty_folders((self.folder / rel).parent, self.folder)
+        parsecache.store(self.manifest, {"made_from": self.now_made_from, "files": sorted(kept)})
+
+
+def remove_empty_folders(folder: Path, top: Path) -> None:
+    """Remove `folder` and then each of its parents below `top` while they are empty."""
+    while folder != top and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def file_stamp(path: Path) -> list[int] | None:

@@ -323,3 +323,21 @@ def test_a_view_file_changed_or_removed_in_the_docs_folder_is_made_again(project
     changed.write_bytes(b"PK edited")
     build(project, site=False)  # the views read back from the memo hold only their files' digests
     assert outputs(project) == before
+
+
+def test_files_no_build_makes_any_more_are_removed_and_a_killed_build_leaves_none(tmp_path):
+    docs = build_module.DocsFolder(tmp_path / "docs")
+    docs.write_text("a/one.md", "1")
+    docs.write_text("b/two.md", "2")
+    docs.remove_others()
+    second = build_module.DocsFolder(tmp_path / "docs")  # the last build's list: only what it kept is looked at
+    second.write_text("a/one.md", "1")
+    second.remove_others()
+    assert sorted(tree(tmp_path / "docs")) == ["a/one.md"] and not (tmp_path / "docs" / "b").exists()
+    killed = build_module.DocsFolder(tmp_path / "docs")
+    killed.write_text("c/stray.md", "3")  # killed before remove_others: no manifest is left
+    assert not killed.manifest.exists()
+    third = build_module.DocsFolder(tmp_path / "docs")
+    third.write_text("a/one.md", "1")
+    third.remove_others()  # every file of the folder looked at
+    assert sorted(tree(tmp_path / "docs")) == ["a/one.md"]
