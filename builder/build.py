@@ -526,7 +526,7 @@ def write_stage(
             render=report_renderer(memo, links),
         )
     with summary.stages.timing("aggregate"):
-        remember = views.compute_now if memo is None else memo.get
+        remember = views.compute_now if memo is None else partial(remember_view, memo, docs)
         pieces = partial(report_piece, memo, template)
         extra = views.build_views(
             summary.reports,
@@ -554,11 +554,10 @@ def write_report_files(
     report: dict, related: dict[str, str], docs: DocsFolder, json_dir: Path, reports_dir: Path, memo: Memo | None
 ) -> None:
     """Write one report's JSON (into `docs` and, linked, `json_dir`), serve its source file and witnesses, and
-    write its lines file for the source viewer where the original cannot serve as one. The JSON is made again
-    only when the report's digest (over its compact JSON and its `related` pages, which the memo keys it by from
-    here on) differs from the one its file was made from (DocsFolder.write_derived); the lines file is read back
-    from `memo` when the report is unchanged (its lines come from the file the report was parsed from, whose
-    sha256 the report holds)."""
+    write its lines file for the source viewer where the original cannot serve as one. The JSON and the lines
+    file are made again only when the report's digest (over its compact JSON and its `related` pages, which the
+    memo keys it by from here on) differs from the one they were made from (DocsFolder.write_derived; the lines
+    come from the file the report was parsed from, whose sha256 the report holds)."""
     compact = json.dumps(report, ensure_ascii=False)  # the C encoder: indent=1 takes the slow pure-Python one
     related_text = json.dumps(related, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(f"{memo_module.code_version()}\0{compact}\0{related_text}".encode()).hexdigest()
@@ -573,7 +572,7 @@ def write_report_files(
         docs.copy(served, reports_dir / original["path"])
     if lines_path := addresses.lines_file(report):  # else the viewer reads the original (or a PDF page)
         read = partial(source_lines, reports_dir / report["source"]["path"], report)
-        docs.write_text(lines_path, memo_get(memo, "lines-file", [report], lambda: reportpage.lines_text(read())))
+        docs.write_derived(lines_path, digest, lambda: reportpage.lines_text(read()))
 
 
 def report_piece(memo: Memo | None, template: Template, report: dict) -> dict:
@@ -619,6 +618,36 @@ def source_lines(path: Path, report: dict) -> list[tuple[int, tuple[str, ...]]]:
         return []
 
 
+VIEW_KINDS = ("report-views", "agency-views", "region-views")  # results [Markdown section, {docs path: bytes}]
+
+
+class KeptFiles(dict):
+    """{docs path: sha256} of files an earlier build wrote into the docs folder and that are still there as
+    written: what a view read back by remember_view gives instead of the files' bytes (WrittenAtOnce keeps them)."""
+
+
+def remember_view(memo: Memo, docs: DocsFolder, kind: str, inputs, compute: Callable[[], list]):
+    """`memo.get(kind, inputs, compute)` for builder.views' `remember`; for the views of a report, agency or region
+    (VIEW_KINDS: [section, {docs path: bytes}]) the memo keeps the section and the sha256 of each file, not the
+    files: when the docs folder still holds each file as written (DocsFolder.holds), the view is [section,
+    KeptFiles] and no file is read; when one is gone or was changed, the view is made again."""
+    if kind not in VIEW_KINDS:
+        return memo.get(kind, inputs, compute)
+    made = []
+
+    def index() -> list:
+        made.append(compute())
+        section, files = made[0]
+        return [section, {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}]
+
+    section, digests = memo.get(f"{kind}:files", inputs, index)
+    if made:
+        return made[0]
+    if all(docs.holds(rel, digest) for rel, digest in digests.items()):
+        return [section, KeptFiles(digests)]
+    return compute()
+
+
 class WrittenAtOnce(dict):
     """A dict of {docs path: bytes} that writes each file into a DocsFolder as it is set and keeps nothing, so
     that the views' files (a CSV and an XLSX per report, charts, downloads) are never all in memory."""
@@ -628,10 +657,14 @@ class WrittenAtOnce(dict):
         self.docs = docs
 
     def __setitem__(self, rel: str, data: bytes) -> None:
-        self.docs.write_bytes(rel, data)
+        self.docs.write_bytes(rel, data, record=True)
 
     def update(self, files=(), **more) -> None:
-        """Write every file of `files` (a dict) and `more`."""
+        """Write every file of `files` (a dict; KeptFiles: keep them as they are) and `more`."""
+        if isinstance(files, KeptFiles):
+            for rel, digest in files.items():
+                self.docs.keep(rel, digest)
+            files = {}
         for rel, data in {**dict(files), **more}.items():
             self[rel] = data
 
@@ -656,20 +689,22 @@ class DocsFolder:
         self.folder = folder
         self.kept: set[Path] = set()
         self.written = 0
-        self.manifest = folder.with_name(f"{folder.name}.json")  # beside the folder: {rel: [digest, stat…]}
-        self.made_from: dict[str, list] = parsecache.load(self.manifest) or {}
+        # Beside the folder, written at the end of a build and removed at the start of the next (so a killed
+        # build leaves none): {"made_from": {rel: [digest, stat…]}, "files": [every file the build kept]}.
+        self.manifest = folder.with_name(f"{folder.name}.json")
+        recorded = parsecache.load(self.manifest) or {}
+        self.manifest.unlink(missing_ok=True)
+        self.made_from: dict[str, list] = recorded.get("made_from", {})
+        self.files: set[str] | None = set(recorded["files"]) if "files" in recorded else None
         self.now_made_from: dict[str, list] = {}
 
     def write_derived(self, rel: str, digest: str, make: Callable[[], str]) -> Path:
         """Write the text `make()` gives to `rel`, unless the file there was made by an earlier build from inputs
         of the same `digest` and has not changed since (its stat, as recorded then): then `make` is not called.
         Return its path."""
-        target = self.folder / rel
-        recorded = self.made_from.get(rel)
-        if recorded and recorded[0] == digest and recorded[1:] == file_stamp(target):
-            self.kept.add(target)
-        else:
-            self.write_text(rel, make())
+        if self.holds(rel, digest):
+            return self.keep(rel, digest)
+        target = self.write_text(rel, make())
         self.now_made_from[rel] = [digest, *file_stamp(target)]
         return target
 
@@ -677,14 +712,14 @@ class DocsFolder:
         """Write `text` (UTF-8) to `rel` under the folder unless the file already holds it; return its path."""
         return self.write_bytes(rel, text.encode("utf-8"))
 
-    def write_bytes(self, rel: str, data: bytes) -> Path:
+    def write_bytes(self, rel: str, data: bytes, record: bool = False) -> Path:
         """Write `data` to `rel` unless the file already holds it (by a rename: a hard link to the old file keeps
-        the old bytes); return its path."""
+        the old bytes); return its path. With `record`, its sha256 is recorded for the next build (holds)."""
         target = self.folder / rel
         self.kept.add(target)
         try:
             if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return target
+                return self.recorded(rel, data, record)
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -692,6 +727,26 @@ class DocsFolder:
         tmp.write_bytes(data)
         os.replace(tmp, target)
         self.written += 1
+        return self.recorded(rel, data, record)
+
+    def recorded(self, rel: str, data: bytes, record: bool) -> Path:
+        """Record (if `record`) that `rel` holds `data`, by its sha256 and the file's stat; return its path."""
+        target = self.folder / rel
+        if record:
+            self.now_made_from[rel] = [hashlib.sha256(data).hexdigest(), *file_stamp(target)]
+        return target
+
+    def holds(self, rel: str, digest: str) -> bool:
+        """Whether an earlier build recorded `rel` with `digest` (write_bytes with record, write_derived) and the
+        file has not changed since (the same stat)."""
+        recorded = self.made_from.get(rel)
+        return bool(recorded) and recorded[0] == digest and recorded[1:] == file_stamp(self.folder / rel)
+
+    def keep(self, rel: str, digest: str) -> Path:
+        """Keep `rel` as an earlier build wrote it (holds(rel, digest) is true): not read, not written."""
+        target = self.folder / rel
+        self.kept.add(target)
+        self.now_made_from[rel] = self.made_from[rel]
         return target
 
     def write_with(self, rel: str, write: Callable[[Path], None]) -> Path:
@@ -727,15 +782,29 @@ class DocsFolder:
         return target
 
     def remove_others(self) -> None:
-        """Remove every file this build did not write or keep, then the folders left empty; record what each
-        derived file (write_derived) was made from, for the next build."""
-        parsecache.store(self.manifest, self.now_made_from)
-        for path in sorted(self.folder.rglob("*"), reverse=True):
-            if path.is_symlink() or path.is_file():
-                if path not in self.kept:
-                    path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        """Remove every file this build did not write or keep, then the folders left empty: those the last build
+        kept, as its manifest lists them, or, without one (the first build, or after a killed one), every file
+        in the folder. Then record the files kept and what each derived file was made from, for the next build."""
+        kept = {str(path.relative_to(self.folder)) for path in self.kept}
+        if self.files is None:
+            for path in sorted(self.folder.rglob("*"), reverse=True):
+                if path.is_symlink() or path.is_file():
+                    if path not in self.kept:
+                        path.unlink()
+                elif path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+        else:
+            for rel in self.files - kept:
+                (self.folder / rel).unlink(missing_ok=True)
+                remove_empty_folders((self.folder / rel).parent, self.folder)
+        parsecache.store(self.manifest, {"made_from": self.now_made_from, "files": sorted(kept)})
+
+
+def remove_empty_folders(folder: Path, top: Path) -> None:
+    """Remove `folder` and then each of its parents below `top` while they are empty."""
+    while folder != top and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def file_stamp(path: Path) -> list[int] | None:

@@ -91,7 +91,7 @@ def test_a_warm_build_equals_a_cold_one_and_one_change_recomputes_one_report(pro
     }
     warm_outputs = outputs(project)
 
-    shutil.rmtree(project / MEMO_DIR)  # the same inputs built cold: byte for byte the same
+    shutil.rmtree(project / ".cache")  # the same inputs built cold: byte for byte the same
     _, calls = counted_build(project, monkeypatch)
     assert sorted(calls["render"]) == sorted(calls["views"]) == ids and calls["source"]
     assert outputs(project) == warm_outputs
@@ -319,3 +319,32 @@ def test_a_derived_file_is_made_again_only_when_its_inputs_or_the_file_changed(t
     third = build_module.DocsFolder(tmp_path / "docs")
     third.write_derived("data/a.json", "d2", make("two"))  # the file changed since: made again
     assert made == ["one", "two", "two"] and (tmp_path / "docs" / "data" / "a.json").read_text() == "two"
+
+
+def test_a_view_file_changed_or_removed_in_the_docs_folder_is_made_again(project):
+    build(project, site=False)
+    before = outputs(project)
+    docs = project / DOCS_CACHE
+    removed, changed = sorted(p for p in docs.rglob("*.xlsx") if "downloads" not in p.parts[-2:])[:2]
+    removed.unlink()
+    changed.write_bytes(b"PK edited")
+    build(project, site=False)  # the views read back from the memo hold only their files' digests
+    assert outputs(project) == before
+
+
+def test_files_no_build_makes_any_more_are_removed_and_a_killed_build_leaves_none(tmp_path):
+    docs = build_module.DocsFolder(tmp_path / "docs")
+    docs.write_text("a/one.md", "1")
+    docs.write_text("b/two.md", "2")
+    docs.remove_others()
+    second = build_module.DocsFolder(tmp_path / "docs")  # the last build's list: only what it kept is looked at
+    second.write_text("a/one.md", "1")
+    second.remove_others()
+    assert sorted(tree(tmp_path / "docs")) == ["a/one.md"] and not (tmp_path / "docs" / "b").exists()
+    killed = build_module.DocsFolder(tmp_path / "docs")
+    killed.write_text("c/stray.md", "3")  # killed before remove_others: no manifest is left
+    assert not killed.manifest.exists()
+    third = build_module.DocsFolder(tmp_path / "docs")
+    third.write_text("a/one.md", "1")
+    third.remove_others()  # every file of the folder looked at
+    assert sorted(tree(tmp_path / "docs")) == ["a/one.md"]
