@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from pypinyin import lazy_pinyin
@@ -45,16 +46,20 @@ UNINDEXED_FOLDERS = frozenset(
 )
 _PAGE_NUMBER = re.compile(r"\d{1,3}")  # a list's second, third... page (2/, 3/); a year is four digits
 _REPORT_FOLDER = re.compile(r"\d{4}(-\d+)?")  # 2023/, or 2023-2/ for an agency's second report of that year
-# Pagefind holds every indexed word of every page in memory until it writes its bundle: about 0.7 MB a report page
-# (benchmarks/SEARCH.md). A site of more pages is indexed in parts of at most PART_PAGES pages, one Pagefind run each,
-# so the indexer's memory stays under about 1.5 GB at any number of reports; the first part is the bundle in
-# site/pagefind/, the others bundles in site/pagefind/part2/, part3/..., listed in PARTS_FILE, which the search box
-# merges into the first (Pagefind's mergeIndex, docs/assets/search.js) and searches with the first one's WebAssembly.
-PART_PAGES = 2000
+# Pagefind holds every indexed word of every page in memory until it writes its bundle: about 0.8 MB a report page,
+# 0.1 MB a page named after an agency or place (benchmarks/SEARCH.md). A site is indexed in parts, one Pagefind run
+# each, so its memory stays near 1.2 GB at any number of reports: first the pages that are not reports (the agencies',
+# places' and the site's own pages, at most NAMED_PART_PAGES a part), so that a name ranks its page among the other
+# named pages as in one index, then the reports, PART_PAGES a part, in the order of their addresses. The first part is
+# the bundle in site/pagefind/, the others bundles in site/pagefind/part2/, part3/..., listed in PARTS_FILE: the search
+# box merges them into the first (Pagefind's mergeIndex, docs/assets/search.js), searched with its WebAssembly.
+PART_PAGES = 1500
+NAMED_PART_PAGES = 10000
 PARTS_FILE = "parts.json"
 # What a part bundle needs to be merged: its entry file, metadata and index chunks and fragments (the scripts and the
 # WebAssembly of the first bundle are the ones loaded).
 PART_KEEPS = ("pagefind-entry.json", "index", "fragment")
+_GLOB_SPECIAL = re.compile(r"([\\{}\[\]*?,])")
 # Pagefind's ready-made search interfaces, which the site does not load (docs/assets/search.js uses pagefind.js).
 UNUSED_FILES = (
     "pagefind-ui.js",
@@ -123,59 +128,42 @@ def is_indexed_address(address: str) -> bool:
     return not any(_PAGE_NUMBER.fullmatch(part) for part in parts[:-1])
 
 
-def glob_of(units: list[str]) -> str:
-    """Given site addresses of files and folders (index.html, about, ningxia/zhongwei), return Pagefind's --glob for
-    the HTML files among them ({index.html,about/**/*.html,ningxia/zhongwei/**/*.html})."""
-    return "{" + ",".join(u if u.endswith(".html") else f"{u}/**/*.html" for u in units) + "}"
+def glob_of(addresses: list[str]) -> str:
+    """Given pages' addresses in the site, return Pagefind's --glob that matches those files and no other
+    ({index.html,ningxia/index.html}), glob characters in an address escaped."""
+    return "{" + ",".join(_GLOB_SPECIAL.sub(r"\\\1", address) for address in addresses) + "}"
 
 
-def count_pages(folder: Path) -> int:
-    """Given a folder of the site, return the number of HTML pages in it and its subfolders."""
-    return sum(1 for _ in folder.rglob("*.html"))
+def chunks(items: list[str], size: int) -> list[list[str]]:
+    """Given a list and a size, return the list cut into consecutive pieces of at most `size` items."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def units_of(site: Path, folder: Path, limit: int) -> list[tuple[str, int]]:
-    """Given the site, one of its folders and a number of pages, return the folder's indexed files and subfolders
-    as (address, pages) that each hold at most `limit` pages where the folder allows it: a subfolder over the limit
-    is replaced by its own files and subfolders (a province by its cities), in the order of their addresses."""
-    units = []
-    for entry in sorted(folder.iterdir()):
-        address = entry.relative_to(site).as_posix()
-        if entry.is_dir() and is_indexed_address(f"{address}/index.html"):
-            pages = count_pages(entry)
-            units += units_of(site, entry, limit) if pages > limit else [(address, pages)] if pages else []
-        elif entry.suffix == ".html" and is_indexed_address(address):
-            units.append((address, 1))
-    return units
-
-
-def parts_of(site: Path, limit: int = PART_PAGES) -> list[str]:
-    """Given the built site, return the --glob of each part Pagefind indexes in one run (PART_PAGES): the site's
-    indexed files and folders (units_of) taken in order, a part closed when the next would take it over `limit`
-    pages."""
-    parts: list[list[str]] = [[]]
-    size = 0
-    for address, pages in units_of(site, site, limit):
-        if parts[-1] and size + pages > limit:
-            parts.append([])
-            size = 0
-        parts[-1].append(address)
-        size += pages
-    return [glob_of(units) for units in parts if units]
+def parts_of(site: Path, limit: int | None = None, named_limit: int | None = None) -> list[list[str]]:
+    """Given the built site, return the addresses of the pages each Pagefind run indexes: all the indexed pages
+    (is_indexed_address) in one part when they are at most `limit` (PART_PAGES), else those that are not reports, at
+    most `named_limit` (NAMED_PART_PAGES) a part, then the reports, `limit` a part, each in the order of their
+    addresses. One part where it fits: a part without one of a query's words matches a shorter word instead
+    (benchmarks/SEARCH.md), so parts cost some relevance."""
+    limit = limit or PART_PAGES
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    indexed = [address for address in pages if is_indexed_address(address)]
+    if len(indexed) <= limit:
+        return [indexed]
+    reports = [address for address in indexed if is_report_address(address)]
+    named = [address for address in indexed if not is_report_address(address)]
+    return chunks(named, named_limit or NAMED_PART_PAGES) + chunks(reports, limit)
 
 
 def mark_pages(site: Path) -> None:
-    """Prepare the built site's pages that Pagefind reads (parts_of) for indexing: a page search indexes
-    (is_indexed_address) gets its search terms (add_search_terms); any other (a list's later page) loses its
-    data-pagefind-body mark, so that Pagefind leaves it out."""
+    """Add its search terms (add_search_terms) to each page of the built site that search indexes
+    (is_indexed_address)."""
     for path in site.rglob("*.html"):
         address = path.relative_to(site).as_posix()
-        if address.split("/")[0] in UNINDEXED_FOLDERS:
+        if not is_indexed_address(address):
             continue
         page = path.read_text(encoding="utf-8")
-        if BODY_MARK not in page:
-            continue
-        marked = add_search_terms(page, address) if is_indexed_address(address) else page.replace(BODY_MARK, "<div")
+        marked = add_search_terms(page, address)
         if marked != page:
             path.write_text(marked, encoding="utf-8")
 
@@ -212,13 +200,15 @@ def pagefind_command(root: Path = ROOT, environ=os.environ) -> list[str] | None:
     return [found] if found else None
 
 
-def run_pagefind(command: list[str], site: Path, subdir: str, glob: str) -> None:
-    """Run Pagefind over the site's files that match `glob`, leaving out EXCLUDE_SELECTORS, writing its bundle to
-    site/`subdir`. Raises RuntimeError with Pagefind's own message when it fails."""
-    args = ["--site", str(site), "--output-subdir", subdir, "--glob", glob, "--silent"]
-    for selector in EXCLUDE_SELECTORS:
-        args += ["--exclude-selectors", selector]
-    done = subprocess.run([*command, *args], capture_output=True, text=True)
+def run_pagefind(command: list[str], site: Path, subdir: str, addresses: list[str]) -> None:
+    """Run Pagefind over the site's pages at `addresses` (their glob in a configuration file, which has no length
+    limit, unlike a command's argument), leaving out EXCLUDE_SELECTORS, writing its bundle to site/`subdir`. Raises
+    RuntimeError with Pagefind's own message when it fails."""
+    config = {"glob": glob_of(addresses), "exclude_selectors": list(EXCLUDE_SELECTORS)}
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "pagefind.json").write_text(json.dumps(config), encoding="utf-8")
+        args = ["--site", str(site.resolve()), "--output-subdir", subdir, "--silent"]
+        done = subprocess.run([*command, *args], capture_output=True, text=True, cwd=folder)
     if done.returncode != 0:
         raise RuntimeError(f"search: Pagefind failed on {site}: {(done.stderr or done.stdout).strip()[-2000:]}")
 
@@ -249,13 +239,14 @@ def index_site(site: Path) -> bool:
         )
         return False
     mark_pages(site)
-    parts = parts_of(site, PART_PAGES)
-    for number, glob in enumerate(parts, start=1):
+    parts = parts_of(site)
+    for number, addresses in enumerate(parts, start=1):
         subdir = BUNDLE_DIR if number == 1 else f"{BUNDLE_DIR}/part{number}"
-        run_pagefind(command, site, subdir, glob)
+        run_pagefind(command, site, subdir, addresses)
         if number > 1:
             keep_part_files(site / subdir)
     others = [f"part{number}/" for number in range(2, len(parts) + 1)]
+    (site / BUNDLE_DIR).mkdir(exist_ok=True)
     (site / BUNDLE_DIR / PARTS_FILE).write_text(json.dumps(others), encoding="utf-8")
     for name in UNUSED_FILES:
         (site / BUNDLE_DIR / name).unlink(missing_ok=True)
