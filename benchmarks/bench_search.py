@@ -15,10 +15,17 @@ import argparse
 import functools
 import http.server
 import json
+import re
+import resource
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from builder import search
 
 PREFIX = "/repo"
 # Agencies and places of the synthetic corpus (benchmarks/corpus.py 1000, seed 1), a phrase and template terms.
@@ -104,12 +111,80 @@ def cold_query(browser, base: str, page_path: str, query: str) -> dict:
     }
 
 
+DIGITS = "〇一二三四五六七八九"
+_TITLE = re.compile(r'data-pagefind-meta="title" hidden>([^<]*)</span>')
+
+
+def renamed(name: str, copy: int) -> str:
+    """Given an agency's name and a copy's number, return the copy's agency name: the number in Chinese digits
+    before the name's last character (北京市海淀区教育局, 12 -> 北京市海淀区教育一二局)."""
+    return name[:-1] + "".join(DIGITS[int(d)] for d in str(copy)) + name[-1]
+
+
+def copy_site(site: Path, copies: int, out: Path) -> int:
+    """Copy a built site to `out` with its region folders (each top-level folder holding report pages) copied
+    `copies` times in all, the k-th copy under REGION-k/ with each agency's name changed (renamed) on every page of
+    its folder, so that a site of N reports stands for one of N x copies distinct agencies' reports. The numbered
+    source pages are not copied (search never reads them). Returns the number of report pages in `out`."""
+    regions = {
+        p.relative_to(site).parts[0]
+        for p in site.rglob("index.html")
+        if search.is_report_address(p.relative_to(site).as_posix())
+    } - search.UNINDEXED_FOLDERS
+    shutil.copytree(site, out, ignore=lambda folder, names: ["sources"] if Path(folder) == site else [])
+    shutil.rmtree(out / search.BUNDLE_DIR, ignore_errors=True)
+    for region in sorted(regions):
+        pages = {p: p.read_text(encoding="utf-8") for p in (site / region).rglob("*.html")}
+        names = {}  # an agency's folder -> its name, from its reports' titles
+        for path, page in pages.items():
+            found = _TITLE.search(page)
+            if found and search.is_report_address(path.relative_to(site).as_posix()):
+                names[path.parent.parent] = found.group(1).split(" ")[0]
+        for copy in range(1, copies):
+            for path, page in pages.items():
+                name = names.get(path.parent) or names.get(path.parent.parent)
+                target = out / f"{region}-{copy}" / path.relative_to(site / region)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(page.replace(name, renamed(name, copy)) if name else page, encoding="utf-8")
+    return sum(1 for p in out.rglob("index.html") if search.is_report_address(p.relative_to(out).as_posix()))
+
+
+def index_with_peak(site: Path, part_pages: int = search.PART_PAGES) -> dict:
+    """Run the build's search step (builder.search.index_site, in parts of `part_pages` pages) over a built site in a
+    child process; return its wall seconds, CPU seconds, the peak memory of its largest process (Pagefind's, by
+    getrusage) and the number of pages and parts indexed."""
+    import time
+
+    started = time.perf_counter()
+    code = (
+        f"from builder import search; search.PART_PAGES = {part_pages}; search.index_site(search.Path({str(site)!r}))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "wall_s": round(time.perf_counter() - started, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_mib": round(usage.ru_maxrss / 1024),
+        "pages_indexed": sum(1 for _ in (site / search.BUNDLE_DIR).glob("**/fragment/*")),
+        "parts": 1 + len(json.loads((site / search.BUNDLE_DIR / search.PARTS_FILE).read_text(encoding="utf-8"))),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("queries", nargs="*", default=QUERIES)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--copies", type=int, help="first copy SITE's region folders this many times in all (copy_site)"
+    )
+    parser.add_argument("--out", type=Path, help="where --copies writes the copied site, then indexed and measured")
+    parser.add_argument("--part-pages", type=int, default=search.PART_PAGES, help="pages per Pagefind run")
     args = parser.parse_args()
+    if args.copies:
+        reports = copy_site(args.site, args.copies, args.out)
+        print(json.dumps({"report_pages": reports, **index_with_peak(args.out, args.part_pages)}), flush=True)
+        args.site = args.out
     print(json.dumps(bundle_stats(args.site), ensure_ascii=False), flush=True)
     report_page = next(p for p in sorted(args.site.rglob("index.html")) if p.parent.name.isdigit())
     page_path = report_page.parent.relative_to(args.site).as_posix() + "/"

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -833,13 +834,20 @@ def registry_with(path: Path, entries: list[dict]) -> str:
     return text.rstrip("\n") + "\n" + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
 
 
-def run_mkdocs(config_file: Path, docs: Path, site: Path) -> None:
-    """Compile the staged `docs` into `site` with the project's mkdocs.yml (strict: a broken link fails)."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
+# MkDocs in a process of its own, which imports MkDocs alone: what it holds (every page, docs/overrides/hooks.py) is
+# given back when it ends, and never piles onto what the builder holds (benchmarks/SEARCH.md: memory).
+MKDOCS_CHILD = (
+    "import sys; from mkdocs.commands.build import build; from mkdocs.config import load_config; "
+    "build(load_config(sys.argv[1], docs_dir=sys.argv[2], site_dir=sys.argv[3], strict=True))"
+)
 
-    config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(site), strict=True)
-    mkdocs_build(config)
+
+def run_mkdocs(config_file: Path, docs: Path, site: Path) -> None:
+    """Compile the staged `docs` into `site` with the project's mkdocs.yml (strict: a broken link fails), in a child
+    process (MKDOCS_CHILD) whose messages go to this one's stderr. Raises RuntimeError when MkDocs fails."""
+    done = subprocess.run([sys.executable, "-c", MKDOCS_CHILD, str(config_file), str(docs), str(site)])
+    if done.returncode != 0:
+        raise RuntimeError(f"mkdocs: the site was not built from {docs} (exit status {done.returncode}; see above)")
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from pypinyin import lazy_pinyin
@@ -21,11 +23,43 @@ BODY_MARK = "<div data-pagefind-body"
 # partials/content.html gives the title as text just before it (Pagefind's title meta).
 _TITLE = re.compile(r'<span class="search-title" data-pagefind-meta="title" hidden>([^<]*)</span>\s*' + BODY_MARK + ">")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
-# Left out of the index: the ¶ of heading links, and tables. A table on this site is numbers (the template's tables,
-# totals, charts' data) or a list of other pages (regions, agencies, findings), whose words are on those pages; the
-# words people search for are in titles, headings and prose. Measured at 10,600 pages, list pages otherwise come
-# first for every common word and send tens of KB each as result fragments.
-EXCLUDE_SELECTORS = (".headerlink", "table")
+# Left out of the index: the ¶ of heading links; tables, which on this site are numbers (the template's tables, totals,
+# rates) or lists of other pages whose words are on those pages; charts and their data; the findings box (the checks'
+# own wording, the same on every report); and links to downloads. The words people search for are in titles, headings
+# and the narrative. Pagefind's indexer holds every indexed word of every page in memory (about 70 bytes a character
+# of text, benchmarks/SEARCH.md), so what is left out here is memory saved at any number of reports.
+EXCLUDE_SELECTORS = (
+    ".headerlink",
+    "table",
+    ".chart",
+    ".admonition",
+    'a[href$=".csv"]',
+    'a[href$=".xlsx"]',
+    'a[href$=".json"]',
+    'a[href$=".zip"]',
+)
+# Folders of the site never indexed: a report's numbered source lines (which repeat its page), downloads and data, lists
+# of reports or findings (whose words are on the pages they list), Pagefind's and the theme's own files. Pagefind reads
+# every file its glob matches, indexed or not, so these are left out of the glob, not only unmarked.
+UNINDEXED_FOLDERS = frozenset(
+    {"sources", "downloads", "data", "quality", "compare", "problems", "assets", "search", BUNDLE_DIR}
+)
+_PAGE_NUMBER = re.compile(r"\d{1,3}")  # a list's second, third... page (2/, 3/); a year is four digits
+_REPORT_FOLDER = re.compile(r"\d{4}(-\d+)?")  # 2023/, or 2023-2/ for an agency's second report of that year
+# Pagefind holds every indexed word of every page in memory until it writes its bundle: about 0.8 MB a report page,
+# 0.1 MB a page named after an agency or place (benchmarks/SEARCH.md). A site is indexed in parts, one Pagefind run
+# each, so its memory stays near 1.2 GB at any number of reports: first the pages that are not reports (the agencies',
+# places' and the site's own pages, at most NAMED_PART_PAGES a part), so that a name ranks its page among the other
+# named pages as in one index, then the reports, PART_PAGES a part, in the order of their addresses. The first part is
+# the bundle in site/pagefind/, the others bundles in site/pagefind/part2/, part3/..., listed in PARTS_FILE: the search
+# box merges them into the first (Pagefind's mergeIndex, docs/assets/search.js), searched with its WebAssembly.
+PART_PAGES = 1500
+NAMED_PART_PAGES = 10000
+PARTS_FILE = "parts.json"
+# What a part bundle needs to be merged: its entry file, metadata and index chunks and fragments (the scripts and the
+# WebAssembly of the first bundle are the ones loaded).
+PART_KEEPS = ("pagefind-entry.json", "index", "fragment")
+_GLOB_SPECIAL = re.compile(r"([\\{}\[\]*?,])")
 # Pagefind's ready-made search interfaces, which the site does not load (docs/assets/search.js uses pagefind.js).
 UNUSED_FILES = (
     "pagefind-ui.js",
@@ -79,9 +113,59 @@ def title_to_terms(title: str) -> str:
 
 def is_report_address(address: str) -> bool:
     """Given a page's address in the site (ningxia/zhongwei/shapotou/weijian/2023/index.html), return whether it
-    is a report's page, whose last folder is the year it covers (README: The site)."""
+    is a report's page, whose last folder is the year it covers, 2023-2 for a second report of 2023 (README: The
+    site)."""
     parts = address.split("/")
-    return len(parts) >= 2 and parts[-2].isdigit() and len(parts[-2]) == 4
+    return len(parts) >= 2 and bool(_REPORT_FOLDER.fullmatch(parts[-2]))
+
+
+def is_indexed_address(address: str) -> bool:
+    """Given a page's address in the site, return whether search indexes it: not in UNINDEXED_FOLDERS, not a list's
+    later page (2/index.html, beijing/3/index.html), not the 404 page."""
+    parts = address.split("/")
+    if parts[0] in UNINDEXED_FOLDERS or address == "404.html":
+        return False
+    return not any(_PAGE_NUMBER.fullmatch(part) for part in parts[:-1])
+
+
+def glob_of(addresses: list[str]) -> str:
+    """Given pages' addresses in the site, return Pagefind's --glob that matches those files and no other
+    ({index.html,ningxia/index.html}), glob characters in an address escaped."""
+    return "{" + ",".join(_GLOB_SPECIAL.sub(r"\\\1", address) for address in addresses) + "}"
+
+
+def chunks(items: list[str], size: int) -> list[list[str]]:
+    """Given a list and a size, return the list cut into consecutive pieces of at most `size` items."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def parts_of(site: Path, limit: int | None = None, named_limit: int | None = None) -> list[list[str]]:
+    """Given the built site, return the addresses of the pages each Pagefind run indexes: all the indexed pages
+    (is_indexed_address) in one part when they are at most `limit` (PART_PAGES), else those that are not reports, at
+    most `named_limit` (NAMED_PART_PAGES) a part, then the reports, `limit` a part, each in the order of their
+    addresses. One part where it fits: a part without one of a query's words matches a shorter word instead
+    (benchmarks/SEARCH.md), so parts cost some relevance."""
+    limit = limit or PART_PAGES
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    indexed = [address for address in pages if is_indexed_address(address)]
+    if len(indexed) <= limit:
+        return [indexed]
+    reports = [address for address in indexed if is_report_address(address)]
+    named = [address for address in indexed if not is_report_address(address)]
+    return chunks(named, named_limit or NAMED_PART_PAGES) + chunks(reports, limit)
+
+
+def mark_pages(site: Path) -> None:
+    """Add its search terms (add_search_terms) to each page of the built site that search indexes
+    (is_indexed_address)."""
+    for path in site.rglob("*.html"):
+        address = path.relative_to(site).as_posix()
+        if not is_indexed_address(address):
+            continue
+        page = path.read_text(encoding="utf-8")
+        marked = add_search_terms(page, address)
+        if marked != page:
+            path.write_text(marked, encoding="utf-8")
 
 
 def add_search_terms(page: str, address: str) -> str:
@@ -116,12 +200,37 @@ def pagefind_command(root: Path = ROOT, environ=os.environ) -> list[str] | None:
     return [found] if found else None
 
 
+def run_pagefind(command: list[str], site: Path, subdir: str, addresses: list[str]) -> None:
+    """Run Pagefind over the site's pages at `addresses` (their glob in a configuration file, which has no length
+    limit, unlike a command's argument), leaving out EXCLUDE_SELECTORS, writing its bundle to site/`subdir`. Raises
+    RuntimeError with Pagefind's own message when it fails."""
+    config = {"glob": glob_of(addresses), "exclude_selectors": list(EXCLUDE_SELECTORS)}
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "pagefind.json").write_text(json.dumps(config), encoding="utf-8")
+        args = ["--site", str(site.resolve()), "--output-subdir", subdir, "--silent"]
+        done = subprocess.run([*command, *args], capture_output=True, text=True, cwd=folder)
+    if done.returncode != 0:
+        raise RuntimeError(f"search: Pagefind failed on {site}: {(done.stderr or done.stdout).strip()[-2000:]}")
+
+
+def keep_part_files(bundle: Path) -> None:
+    """Given a part's bundle folder (site/pagefind/part2), remove what the search box loads from the first bundle
+    only: Pagefind's scripts, interfaces and WebAssembly (PART_KEEPS)."""
+    for path in bundle.iterdir():
+        if path.name in PART_KEEPS or path.suffix == ".pf_meta":
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
 def index_site(site: Path) -> bool:
-    """Add each indexed page's search terms (add_search_terms) to the built site's HTML, then run Pagefind over
-    it, writing its bundle to site/pagefind/ (less the interfaces the site does not use), and remove Material's
-    unused search scripts (MATERIAL_SEARCH). Returns False, with a
-    message on stderr, when Pagefind is not installed (the site then builds without search). Raises RuntimeError
-    with Pagefind's own message when it fails."""
+    """Mark the built site's pages for indexing (mark_pages), then run Pagefind over each part of them (parts_of):
+    the first part's bundle in site/pagefind/ (less the interfaces the site does not use), the others' in
+    site/pagefind/partN/, listed in site/pagefind/parts.json; remove Material's unused search scripts
+    (MATERIAL_SEARCH). Returns False, with a message on stderr, when Pagefind is not installed (the site then builds
+    without search). Raises RuntimeError with Pagefind's own message when it fails."""
     command = pagefind_command()
     if command is None:
         print(
@@ -129,18 +238,16 @@ def index_site(site: Path) -> bool:
             file=sys.stderr,
         )
         return False
-    for path in site.rglob("*.html"):
-        page = path.read_text(encoding="utf-8")
-        if BODY_MARK in page:
-            marked = add_search_terms(page, path.relative_to(site).as_posix())
-            if marked != page:
-                path.write_text(marked, encoding="utf-8")
-    args = ["--site", str(site), "--output-subdir", BUNDLE_DIR, "--silent"]
-    for selector in EXCLUDE_SELECTORS:
-        args += ["--exclude-selectors", selector]
-    done = subprocess.run([*command, *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"search: Pagefind failed on {site}: {(done.stderr or done.stdout).strip()[-2000:]}")
+    mark_pages(site)
+    parts = parts_of(site)
+    for number, addresses in enumerate(parts, start=1):
+        subdir = BUNDLE_DIR if number == 1 else f"{BUNDLE_DIR}/part{number}"
+        run_pagefind(command, site, subdir, addresses)
+        if number > 1:
+            keep_part_files(site / subdir)
+    others = [f"part{number}/" for number in range(2, len(parts) + 1)]
+    (site / BUNDLE_DIR).mkdir(exist_ok=True)
+    (site / BUNDLE_DIR / PARTS_FILE).write_text(json.dumps(others), encoding="utf-8")
     for name in UNUSED_FILES:
         (site / BUNDLE_DIR / name).unlink(missing_ok=True)
     if not (site / "search" / "search_index.json").exists():

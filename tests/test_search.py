@@ -2,7 +2,9 @@
 
 import contextlib
 import functools
+import gzip
 import http.server
+import json
 import re
 import shutil
 import threading
@@ -53,6 +55,75 @@ def test_search_terms_are_escaped_and_named_pages_weigh_their_title():
     assert f'<h1 id="x">{title}</h1>' in report
     unindexed = "<html>no indexed content</html>"
     assert search.add_search_terms(unindexed, "x/index.html") == unindexed
+
+
+@pytest.mark.parametrize(
+    "address, indexed",
+    [
+        ("index.html", True),
+        ("about/method/index.html", True),
+        ("ningxia/zhongwei/shapotou/weijian/2023/index.html", True),
+        ("ningxia/zhongwei/shapotou/weijian/2023-2/index.html", True),
+        ("sources/zhongweishishapotouquweishengjiankangju-2023/index.html", False),  # numbered source lines
+        ("quality/index.html", False),  # lists of findings and reports
+        ("compare/rankings/3/index.html", False),
+        ("2/index.html", False),  # the home page's second page
+        ("ningxia/2/index.html", False),
+        ("downloads/index.html", False),
+        ("404.html", False),
+    ],
+)
+def test_only_pages_people_look_for_are_indexed(address, indexed):
+    assert search.is_indexed_address(address) is indexed
+
+
+def test_a_second_report_of_a_year_is_a_report():
+    assert search.is_report_address("guizhou/tongren/songtao/jiaoyu/2025-2/index.html")
+
+
+def test_a_large_site_is_indexed_in_parts_named_pages_first(tmp_path):
+    reports = [
+        f"ningxia/{city}/a{n}/{year}/index.html"
+        for city in ("zhongwei", "guyuan")
+        for n in range(2)
+        for year in (2022, "2023-2")
+    ]
+    named = ["about/method/index.html", "index.html", "ningxia/guyuan/a0/index.html", "ningxia/index.html"]
+    unindexed = ["ningxia/2/index.html", "sources/r1/index.html", "quality/index.html", "404.html"]
+    for page in reports + named + unindexed:
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / page).write_text("<html></html>", encoding="utf-8")
+    parts = search.parts_of(tmp_path, limit=3)
+    assert parts == [sorted(named), *search.chunks(sorted(reports), 3)]
+    assert [len(part) for part in parts] == [4, 3, 3, 2]
+    assert search.parts_of(tmp_path, limit=3, named_limit=2)[:2] == search.chunks(sorted(named), 2)
+    assert search.parts_of(tmp_path, limit=12) == [sorted(reports + named)]  # one part where it fits
+    assert search.glob_of(["a/index.html", "b{1}/index.html"]) == r"{a/index.html,b\{1\}/index.html}"
+
+
+def fragments(site: Path) -> dict[str, str]:
+    """The indexed text of each page in a built site's Pagefind bundle (and its parts), by the page's address."""
+    texts = {}
+    for path in (site / search.BUNDLE_DIR).glob("**/fragment/*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])
+        texts[fragment["url"]] = fragment["content"].replace("\u200b", "")
+    return texts
+
+
+def test_the_number_tables_are_not_indexed_the_narrative_is(default_site):
+    root, _ = default_site
+    site = root / "site"
+    report = site / "ningxia/zhongwei/shapotou/weijian/2023/index.html"
+    page = report.read_text(encoding="utf-8")
+    digest = re.search(r"<code>([0-9a-f]{64})</code>", page).group(1)  # the file's SHA-256, in the details table
+    assert "本年新收政府信息公开申请数量" in page  # a row of table B
+    text = fragments(site)["/ningxia/zhongwei/shapotou/weijian/2023/"]
+    assert digest not in text and "本年新收政府信息公开申请数量" not in text
+    assert "政府开放日" in text and "中卫市沙坡头区卫生健康局" in text  # its narrative and its title
+    indexed = set(fragments(site))
+    assert not [url for url in indexed if url.startswith(("/sources/", "/quality/", "/downloads/"))], indexed
+    assert json.loads((site / search.BUNDLE_DIR / search.PARTS_FILE).read_text(encoding="utf-8")) == []  # one part
 
 
 # --- the built site in a browser -----------------------------------------------------------------------
@@ -159,6 +230,56 @@ def test_search_ranks_the_right_page_first(site, visit, kind, query, first, titl
     assert results, f"{query}: no results"
     assert relative(base, results[0]["href"]) == first, [relative(base, r["href"]) for r in results]
     assert results[0]["title"] == title
+
+
+@pytest.mark.browser
+def test_a_table_label_finds_no_report_and_the_agency_name_still_does(site, visit):
+    base, folder = site
+    label = "本年新收政府信息公开申请数量"  # a row of table B, on every report page, only in the table
+    assert label in (folder / "ningxia/zhongwei/shapotou/weijian/2023/index.html").read_text(encoding="utf-8")
+    found = [relative(base, r["href"]) for r in visit.search(base, f'"{label}"')]  # quoted: the exact phrase
+    assert not [page for page in found if search.is_report_address(page + "index.html")], found
+    found = [relative(base, r["href"]) for r in visit.search(base, "沙坡头区卫生健康局")]
+    assert found[0] == "ningxia/zhongwei/shapotou/weijian/", found
+    assert "ningxia/zhongwei/shapotou/weijian/2023/" in found
+
+
+@pytest.fixture(scope="module")
+def parted_site(default_site, tmp_path_factory, browser):
+    """The default site indexed in parts (as a large site is): its named pages, then its reports five a part."""
+    root, _ = default_site
+    folder = tmp_path_factory.mktemp("parts") / "site"
+    shutil.copytree(root / "site", folder, ignore=shutil.ignore_patterns(search.BUNDLE_DIR))
+    search.PART_PAGES, limit = 5, search.PART_PAGES
+    try:
+        search.index_site(folder)
+    finally:
+        search.PART_PAGES = limit
+    with serve(folder) as base:
+        yield base, folder
+
+
+@pytest.mark.browser
+def test_an_index_in_parts_finds_what_one_index_finds(site, parted_site, visit):
+    parts = json.loads((parted_site[1] / search.BUNDLE_DIR / search.PARTS_FILE).read_text(encoding="utf-8"))
+    assert len(parts) >= 3
+    for query in ("隆德县卫生健康局", "平潭综合实验区", "中卫市"):
+        whole = [relative(site[0], r["href"]) for r in visit.search(site[0], query)]
+        parted = [relative(parted_site[0], r["href"]) for r in visit.search(parted_site[0], query)]
+        assert parted[0] == whole[0], (query, whole, parted)
+    # Every page holding a phrase is found; a part without one of its words matches a shorter word instead, so other
+    # pages come too (benchmarks/SEARCH.md).
+    whole = {relative(site[0], r["href"]) for r in visit.search(site[0], "政府开放日")}
+    visit.search(parted_site[0], "政府开放日")
+    more = visit.page.locator(".search-more button")
+    while more.count():
+        more.click()
+        visit.page.wait_for_selector(".md-search[data-search-state=done]", state="attached")
+    parted = {
+        relative(parted_site[0], h)
+        for h in visit.page.locator("a.md-search-result__link").evaluate_all("els => els.map(e => e.href)")
+    }
+    assert whole <= parted, (whole, parted)
 
 
 @pytest.mark.browser

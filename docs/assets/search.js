@@ -31,6 +31,20 @@
             return pagefind.init(); // its scripts and the index's metadata, while the query is being typed
           })
           .then(function () {
+            // A large site is indexed in parts (builder/search.py): each further part's metadata is merged in and
+            // searched with this bundle's WebAssembly.
+            return fetch(new URL("parts.json", bundle)).then(function (response) {
+              return response.ok ? response.json() : [];
+            });
+          })
+          .then(function (parts) {
+            return Promise.all(
+              parts.map(function (part) {
+                return pagefind.mergeIndex(new URL(part, bundle).pathname, options);
+              })
+            );
+          })
+          .then(function () {
             return pagefind;
           });
       });
