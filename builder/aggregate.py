@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import pandas as pd
 
-from builder.model import find_cell
+from builder.model import SCALAR, json_row_cells
 from builder.pages.addresses import report_page
 from builder.rates import cell_problem, cell_value, figure_value, load_definitions, rate_value
 from builder.template import TABLE_KEYS, Template
@@ -87,20 +88,44 @@ def cell_unit(template: Template, table: str, row: str, column: str) -> str:
 
 def report_cell_rows(report: dict, template: Template) -> Iterator[dict]:
     """Every template cell of one report as a tidy row (identity + CELL_COLUMNS); none for pre-2019 reports,
-    whose tables have no template keys. A blank cell has value None."""
+    whose tables have no template keys. A blank cell has value None. Each row of a table is read once
+    (model.json_row_cells), its cells picked as model.find_cell picks them."""
     version = report["template"]
     if version == "pre2019":
         return
     identity = report_identity(report)
+    notes = report.get("cells")
     for table in TABLE_KEYS:
-        for row, column in table_cells(template, table, version):
-            cell = find_cell(report, f"{table}.{row}.{column}", template)
+        read: dict[str, list] = {}
+        for row, column, names in table_layout(template, table, version):
+            if row not in read:
+                read[row] = json_row_cells(report, table, row, template, notes)
+            cell = pick_cell(read[row], str(column))
             yield {
                 **identity,
-                **cell_identity(template, table, row, column),
+                **names,
                 "value": None if cell is None else cell.value,
                 "raw": (cell.printed if cell else None) or "",
             }
+
+
+@lru_cache(maxsize=64)
+def table_layout(template: Template, table: str, version: str) -> tuple[tuple[str, str, dict], ...]:
+    """(row, column, cell_identity) of every cell of a table in a template version, in printed order; computed
+    once per template, table and version (callers copy the identity, never change it)."""
+    return tuple(
+        (row, column, cell_identity(template, table, row, column))
+        for row, column in table_cells(template, table, version)
+    )
+
+
+def pick_cell(cells: list, column: str):
+    """The cell of a row's `cells` that model.find_cell gives for `table.row.column`: the first of that column,
+    or, for an empty column key, the row's one number; None when there is none."""
+    for cell in cells:
+        if cell.column == column if column else cell.form == SCALAR:
+            return cell
+    return None
 
 
 def cells_frame(reports: list[dict], template: Template) -> pd.DataFrame:

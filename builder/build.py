@@ -65,19 +65,25 @@ class Stages:
     """Seconds spent in each stage of a build (read, parse, check, aggregate, pages, mkdocs, swap), in order."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of this process (user + system)
 
     @contextmanager
     def timing(self, name: str) -> Iterator[None]:
-        """Add the time the `with` block takes to stage `name`."""
-        started = time.perf_counter()
+        """Add the time the `with` block takes to stage `name`, by the clock and in this process's CPU time."""
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
 
     def line(self) -> str:
         """The stage times as printed on one line: `stages (s): read 0.12, parse 3.40, …`."""
         return "stages (s): " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in self.seconds.items())
+
+    def cpu_line(self) -> str:
+        """The stages' CPU seconds in this process (parse workers not counted): `stages, CPU of the build (s): …`."""
+        return "stages, CPU of the build (s): " + ", ".join(f"{name} {s:.2f}" for name, s in self.cpu.items())
 
 
 @dataclass
@@ -119,7 +125,7 @@ class Summary:
         if self.cached:
             out.append(f"{plural(self.parsed, 'file')} parsed, {self.cached} unchanged (read from the parse cache)")
         if self.stages.seconds:
-            out.append(self.stages.line())
+            out += [self.stages.line(), self.stages.cpu_line()]
         older = sum(len(v) for v in self.revisions.values())
         if older:
             kept = "a revision" if older == 1 else "revisions"

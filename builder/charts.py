@@ -1,8 +1,9 @@
-"""Pure: tidy frames -> plotly Figures that tell the truth (gaps for missing years, zero axes, words for all zeros)."""
+"""Pure: tidy frames -> plotly figures as JSON that tell the truth (gaps for missing years, zero axes, zeros named)."""
 
 from __future__ import annotations
 
 import html
+import json
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -45,7 +46,57 @@ def column_values(series: pd.Series) -> list:
     return [None if is_missing(v) else v for v in series]
 
 
-def trend_figure(frame: pd.DataFrame, kind: str = "bar", stacked: bool = False, percent: bool = False) -> go.Figure:
+# What plotly's `template: "none"` becomes in a figure's JSON (tests/test_charts.py compares with plotly).
+NO_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}
+
+
+class PlainFigure:
+    """A plotly figure as plain data: `data` (a list of traces) and `layout`, both dicts in the order plotly's
+    own JSON gives them, so that `to_json()` is the JSON a plotly.graph_objects.Figure of the same properties
+    writes (tests/test_charts.py compares the two). Built without plotly's property validation, which costs a few
+    milliseconds a figure (a page of a view has several, 10,000 reports have thousands)."""
+
+    def __init__(self, data: list[dict], layout: dict):
+        self.data = data
+        self.layout = layout
+
+    def to_plotly_json(self) -> dict:
+        """{"data": the traces, "layout": the layout}, as plotly.graph_objects.Figure.to_plotly_json gives it."""
+        return {"data": self.data, "layout": self.layout}
+
+    def to_json(self) -> str:
+        """The figure as JSON text (numpy numbers as plain numbers). Raises TypeError for a value JSON has not."""
+        return json.dumps(self.to_plotly_json(), default=plain_number)
+
+
+def plain_number(value):
+    """A numpy number as the Python number it holds (json.dumps's `default`). Raises TypeError for anything else."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        return value.item()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def base_layout(**changes) -> dict:
+    """LAYOUT as plotly writes it (keys in plotly's order, the template expanded), with `changes` applied: a
+    dict value is merged into the one there (as update_layout does), any other replaces it in place."""
+    layout = {
+        "font": dict(LAYOUT["font"]),
+        "height": LAYOUT["height"],
+        "legend": {k: LAYOUT["legend"][k] for k in sorted(LAYOUT["legend"])},
+        "margin": {k: LAYOUT["margin"][k] for k in sorted(LAYOUT["margin"])},
+        "template": json.loads(json.dumps(NO_TEMPLATE)),
+    }
+    for key, value in changes.items():
+        layout[key] = {**layout[key], **value} if isinstance(value, dict) and key in layout else value
+    return layout
+
+
+def zero_annotation(y: float) -> dict:
+    """The 全部为 0 words in the middle of a chart, at height `y` of the plot (a layout annotation)."""
+    return {"showarrow": False, "text": ALL_ZERO, "x": 0.5, "xref": "paper", "y": y, "yref": "paper"}
+
+
+def trend_figure(frame: pd.DataFrame, kind: str = "bar", stacked: bool = False, percent: bool = False) -> PlainFigure:
     """Given a frame indexed by year (every year of the range, missing years all None) with one column per
     series, return a bar (grouped or stacked) or line chart. A missing value is a gap, lines are not joined
     over it, the y axis starts at 0, and an all-zero frame gets a 0…1 axis and the words 全部为 0."""
@@ -54,33 +105,36 @@ def trend_figure(frame: pd.DataFrame, kind: str = "bar", stacked: bool = False, 
     for name in frame.columns:
         y = column_values(frame[name])
         if kind == "line":
-            traces.append(go.Scatter(x=x, y=y, name=str(name), mode="lines+markers", connectgaps=False))
+            trace = {"connectgaps": False, "mode": "lines+markers", "name": str(name), "x": x, "y": y}
+            traces.append({**trace, "type": "scatter"})
         else:
-            traces.append(go.Bar(x=x, y=y, name=str(name)))
-    fig = go.Figure(traces, layout=LAYOUT)
-    fig.update_layout(barmode="stack" if stacked else "group")
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x)
-    fig.update_yaxes(rangemode="tozero", tickformat=".0%" if percent else ",d" if kind == "bar" else None)
+            traces.append({"name": str(name), "x": x, "y": y, "type": "bar"})
+    layout = base_layout(barmode="stack" if stacked else "group")
+    layout["xaxis"] = {"type": "category", "categoryorder": "array", "categoryarray": x}
+    yaxis = layout["yaxis"] = {"rangemode": "tozero"}
+    tickformat = ".0%" if percent else ",d" if kind == "bar" else None
+    if tickformat is not None:
+        yaxis["tickformat"] = tickformat
     if percent:
-        fig.update_yaxes(range=[0, 1])
+        yaxis["range"] = [0, 1]
     if all_zero(frame):
-        fig.update_yaxes(range=[0, 1], tickvals=[0, 1])
-        fig.add_annotation(text=ALL_ZERO, xref="paper", yref="paper", x=0.5, y=0.6, showarrow=False)
-    return fig
+        yaxis.update(range=[0, 1], tickvals=[0, 1])
+        layout["annotations"] = [zero_annotation(0.6)]
+    return PlainFigure(traces, layout)
 
 
-def breakdown_figure(series: pd.Series, title: str) -> go.Figure:
+def breakdown_figure(series: pd.Series, title: str) -> PlainFigure:
     """Given one report's numbers by category (e.g. outcome or applicant type), return a horizontal bar
     chart in the series' order; missing categories are gaps and named 无数据 on the axis."""
     labels = [f"{k}（{NO_DATA}）" if is_missing(v) else str(k) for k, v in series.items()]
-    fig = go.Figure(go.Bar(y=labels, x=column_values(series), orientation="h", name=title), layout=LAYOUT)
-    fig.update_layout(height=max(200, 40 + 28 * len(labels)), margin={"l": 10})
-    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
-    fig.update_xaxes(rangemode="tozero")
+    trace = {"name": title, "orientation": "h", "x": column_values(series), "y": labels, "type": "bar"}
+    layout = base_layout(height=max(200, 40 + 28 * len(labels)), margin={"l": 10})
+    layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
+    xaxis = layout["xaxis"] = {"rangemode": "tozero"}
     if all_zero(series.to_frame()):
-        fig.update_xaxes(range=[0, 1], tickvals=[0, 1])
-        fig.add_annotation(text=ALL_ZERO, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
-    return fig
+        xaxis.update(range=[0, 1], tickvals=[0, 1])
+        layout["annotations"] = [zero_annotation(0.5)]
+    return PlainFigure([trace], layout)
 
 
 def heatmap_figure(frame: pd.DataFrame, percent: bool = False) -> go.Figure:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -82,16 +82,27 @@ def cell_value(report: dict, template: Template, cell: str):
     return None if found is None else found.value
 
 
-def rule_cells(finding: dict, template: Template, version: str) -> set[str] | None:
+def rule_cells(finding: dict, template: Template, version: str) -> frozenset[str] | None:
     """The cells a sum-rule finding covers: every cell of both sides of the rule in the finding's column
     (rules over columns) or row (rules over rows); None for a finding of any other check."""
-    rule = next((r for r in template.rules if r.id == finding["rule"]), None)
-    if rule is None or finding.get("table") != rule.table:
+    return covered_cells(
+        template, finding["rule"], finding.get("table"), finding.get("row"), finding.get("column"), version
+    )
+
+
+@lru_cache(maxsize=4096)
+def covered_cells(
+    template: Template, rule_id: str, table: str | None, row: str | None, column: str | None, version: str
+) -> frozenset[str] | None:
+    """rule_cells of a finding of rule `rule_id` at (table, row, column), worked out once per template, place and
+    template version (a report's figures and rates ask for each of their cells)."""
+    rule = next((r for r in template.rules if r.id == rule_id), None)
+    if rule is None or table != rule.table:
         return None
     keys = template.expand(rule.left + rule.right, version)
     if rule.over == "columns":
-        return {f"{rule.table}.{row}.{finding.get('column')}" for row in keys}
-    return {f"{rule.table}.{finding.get('row')}.{column}" for column in keys}
+        return frozenset(f"{rule.table}.{key}.{column}" for key in keys)
+    return frozenset(f"{rule.table}.{row}.{key}" for key in keys)
 
 
 def touches(finding: dict, cell: str, template: Template, version: str) -> bool:
