@@ -4,7 +4,7 @@
 // it goes into the page as text nodes only, never as HTML.
 (function () {
   "use strict";
-  var box = document.getElementById("source-lines");
+  var box = document.getElementById("lines-view");
   var status = document.getElementById("source-status");
   var fileLink = document.getElementById("source-file");
   if (!box) return;
