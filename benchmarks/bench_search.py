@@ -7,6 +7,10 @@ header's box; the time runs from the input event to the results shown (the box's
 bytes are every response after the page's own load (Pagefind's script, its WebAssembly, the index's metadata, the
 chunks of the query's words, the fragments of the first ten results). Pagefind stores chunks and fragments
 gzipped, so these are the bytes on the wire even from a server that compresses nothing.
+
+With --copies K --out OUT it first makes a larger site from SITE (copy_site: its region folders K times, each copy's
+agencies renamed), indexes it with the build's own search step and prints that step's time and peak memory
+(index_with_peak), then measures the queries on it: bench_search.py SITE [QUERY ...] --copies 34 --out /tmp/big.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -153,8 +158,6 @@ def index_with_peak(site: Path, part_pages: int = search.PART_PAGES) -> dict:
     """Run the build's search step (builder.search.index_site, in parts of `part_pages` pages) over a built site in a
     child process; return its wall seconds, CPU seconds, the peak memory of its largest process (Pagefind's, by
     getrusage) and the number of pages and parts indexed."""
-    import time
-
     started = time.perf_counter()
     code = (
         f"from builder import search; search.PART_PAGES = {part_pages}; search.index_site(search.Path({str(site)!r}))"

@@ -26,8 +26,8 @@ _HAN = re.compile(r"[\u3400-\u9fff]+")
 # Left out of the index: the ¶ of heading links; tables, which on this site are numbers (the template's tables, totals,
 # rates) or lists of other pages whose words are on those pages; charts and their data; the findings box (the checks'
 # own wording, the same on every report); and links to downloads. The words people search for are in titles, headings
-# and the narrative. Pagefind's indexer holds every indexed word of every page in memory (about 70 bytes a character
-# of text, benchmarks/SEARCH.md), so what is left out here is memory saved at any number of reports.
+# and the narrative. Pagefind's indexer holds every indexed word of every page in memory (about 0.7 MB a report page,
+# benchmarks/SEARCH.md), so what is left out here is memory saved at any number of reports.
 EXCLUDE_SELECTORS = (
     ".headerlink",
     "table",
@@ -48,7 +48,7 @@ _PAGE_NUMBER = re.compile(r"\d{1,3}")  # a list's second, third... page (2/, 3/)
 _REPORT_FOLDER = re.compile(r"\d{4}(-\d+)?")  # 2023/, or 2023-2/ for an agency's second report of that year
 # Pagefind holds every indexed word of every page in memory until it writes its bundle: about 0.8 MB a report page,
 # 0.1 MB a page named after an agency or place (benchmarks/SEARCH.md). A site is indexed in parts, one Pagefind run
-# each, so its memory stays near 1.2 GB at any number of reports: first the pages that are not reports (the agencies',
+# each, so its memory stays near 1.3 GB at any number of reports: first the pages that are not reports (the agencies',
 # places' and the site's own pages, at most NAMED_PART_PAGES a part), so that a name ranks its page among the other
 # named pages as in one index, then the reports, PART_PAGES a part, in the order of their addresses. The first part is
 # the bundle in site/pagefind/, the others bundles in site/pagefind/part2/, part3/..., listed in PARTS_FILE: the search
@@ -143,8 +143,8 @@ def parts_of(site: Path, limit: int | None = None, named_limit: int | None = Non
     """Given the built site, return the addresses of the pages each Pagefind run indexes: all the indexed pages
     (is_indexed_address) in one part when they are at most `limit` (PART_PAGES), else those that are not reports, at
     most `named_limit` (NAMED_PART_PAGES) a part, then the reports, `limit` a part, each in the order of their
-    addresses. One part where it fits: a part without one of a query's words matches a shorter word instead
-    (benchmarks/SEARCH.md), so parts cost some relevance."""
+    addresses. One part where it fits: Pagefind ignores a query's word that a part does not have, so a phrase also
+    finds that part's pages with its other words (benchmarks/SEARCH.md): parts cost some relevance."""
     limit = limit or PART_PAGES
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     indexed = [address for address in pages if is_indexed_address(address)]

@@ -267,8 +267,8 @@ def test_an_index_in_parts_finds_what_one_index_finds(site, parted_site, visit):
         whole = [relative(site[0], r["href"]) for r in visit.search(site[0], query)]
         parted = [relative(parted_site[0], r["href"]) for r in visit.search(parted_site[0], query)]
         assert parted[0] == whole[0], (query, whole, parted)
-    # Every page holding a phrase is found; a part without one of its words matches a shorter word instead, so other
-    # pages come too (benchmarks/SEARCH.md).
+    # Every page holding a phrase is found; Pagefind ignores a word a part does not have, so that part's pages with
+    # the phrase's other words come too (benchmarks/SEARCH.md).
     whole = {relative(site[0], r["href"]) for r in visit.search(site[0], "政府开放日")}
     visit.search(parted_site[0], "政府开放日")
     more = visit.page.locator(".search-more button")
