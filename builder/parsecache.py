@@ -110,7 +110,7 @@ class Fingerprints:
         and hashed. Raises OSError if the file cannot be read."""
         stat = path.stat()
         stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-        old = self.known.get(str(path))
+        old = self.seen.get(str(path)) or self.known.get(str(path))  # seen: asked twice in one build
         if old and old[:4] == stamp:
             digest = old[4]
         else:
