@@ -229,7 +229,7 @@ def parse_all(
     revisions are read back from `memo` when its files' cache entries are unchanged (revisions_by_group)."""
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix="builder-parse-") as tmp:
-            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp), stages, memo)
+            return parse_all(folder, progress, limits, max_bytes, max_pages, Path(tmp) / "parse", stages, memo)
     stages = stages or Stages()
     with stages.timing("read"):
         summary, names, outcomes, todo, entries = screen_folder(folder, max_bytes, max_pages, cache_dir)
@@ -256,7 +256,7 @@ def screen_folder(folder: Path, max_bytes: int, max_pages: int, cache_dir: Path)
     files, skipped = sources.find_reports(folder)
     summary = Summary(skipped=[(str(p.relative_to(folder)), why) for p, why in skipped], files=files)
     names = {path: str(path.relative_to(folder)) for path in files}
-    fingerprints = parsecache.Fingerprints(cache_dir / parsecache.FINGERPRINTS)
+    fingerprints = parsecache.Fingerprints(cache_dir.with_name(f"{cache_dir.name}-{parsecache.FINGERPRINTS}"))
     outcomes, todo, summary.duplicates = screen_files(files, names, max_bytes, fingerprints.sha256)
     sources.preload_readers(todo)
     load_template()  # cached: loaded once here, shared by every forked worker

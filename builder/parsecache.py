@@ -87,7 +87,7 @@ def entry_key(path: Path, display: str, max_pages: int, version: str, digest: st
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-FINGERPRINTS = "files.json"  # in the parse cache folder: Fingerprints of the report files
+FINGERPRINTS = "files.json"  # beside the parse cache folder (parse-files.json): Fingerprints of the report files
 RACY_NS = 2_000_000_000  # a file changed this close (ns) to the build may change again unseen: hashed next time too
 
 
@@ -110,7 +110,7 @@ class Fingerprints:
         and hashed. Raises OSError if the file cannot be read."""
         stat = path.stat()
         stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-        old = self.known.get(str(path))
+        old = self.seen.get(str(path)) or self.known.get(str(path))  # seen: asked twice in one build
         if old and old[:4] == stamp:
             digest = old[4]
         else:

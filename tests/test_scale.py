@@ -215,3 +215,10 @@ def test_a_second_build_hashes_no_unchanged_file(tmp_path, monkeypatch):
     )
     build(root, site=False, limits=INLINE)
     assert len(hashed) == 2 * len(SEEDS[:3]) and set(hashed) == {0}
+
+
+def test_a_file_is_hashed_once_in_a_build(tmp_path):
+    report = tmp_path / "a.txt"
+    report.write_text("x", encoding="utf-8")
+    fingerprints = parsecache.Fingerprints(tmp_path / parsecache.FINGERPRINTS)
+    assert fingerprints.sha256(report) == fingerprints.sha256(report) and fingerprints.hashed == 1
