@@ -565,14 +565,14 @@ def write_report_files(
     file are made again only when the report's digest (over its compact JSON and its `related` pages, which the
     memo keys it by from here on) differs from the one they were made from (DocsFolder.write_derived; the lines
     come from the file the report was parsed from, whose sha256 the report holds)."""
-    compact = json.dumps(report, ensure_ascii=False)  # the C encoder: indent=1 takes the slow pure-Python one
+    # Published as one line: the C encoder (indent=1 takes the slow pure-Python one), and 8 % smaller (at 10,000
+    # reports the JSON is a fifth of the site); any JSON viewer or `python -m json.tool` indents it again.
+    compact = json.dumps(report, ensure_ascii=False)
     related_text = json.dumps(related, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(f"{memo_module.code_version()}\0{compact}\0{related_text}".encode()).hexdigest()
     if memo is not None:  # from here on the memo keys this report by its digest, not its whole JSON
         memo.know(report, digest)
-    published = docs.write_derived(
-        f"data/{report['id']}.json", digest, lambda: json.dumps(report, ensure_ascii=False, indent=1)
-    )
+    published = docs.write_derived(f"data/{report['id']}.json", digest, lambda: compact + "\n")
     link_or_copy(published, json_dir / f"{report['id']}.json")
     for original in [report["source"], *report.get("witnesses", [])]:  # each witness served like the source
         served = addresses.source_href(report, None if original is report["source"] else original)
