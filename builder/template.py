@@ -411,7 +411,7 @@ def check_carryover_references(template: Template, path: Path | str) -> None:
 def load_template(path: Path | None = None) -> Template:
     """Read and validate template.yaml (default TEMPLATE_FILE); return the Template, cached per path.
     Raises ConfigError naming the file, the key path and what was expected."""
-    return read_template(Path(path or TEMPLATE_FILE))
+    return read_template(Path(path) if path else TEMPLATE_FILE)  # the default's hash is computed once
 
 
 @cache
