@@ -152,9 +152,15 @@ def remove_old_versions(target: Path) -> None:
             remove(version)
 
 
+_last_tag = 0  # the milliseconds of this process's last tag: two tags asked for in one millisecond still differ
+
+
 def new_tag() -> str:
-    """A tag for what this build stages, `PID-MILLISECONDS`: unique, and it names the process that owns it."""
-    return f"{os.getpid()}-{time.time_ns() // 1_000_000}"
+    """A tag for what this build stages, `PID-MILLISECONDS`: unique (within a process the milliseconds only grow,
+    by one when asked twice in one millisecond), and it names the process that owns it."""
+    global _last_tag
+    _last_tag = max(_last_tag + 1, time.time_ns() // 1_000_000)
+    return f"{os.getpid()}-{_last_tag}"
 
 
 def owner_alive(name: str) -> bool:

@@ -486,3 +486,9 @@ def test_the_readme_describes_every_build_option():
     options = [o for action in build_parser._actions for o in action.option_strings if o.startswith("--")]
     assert {"--allow-shrink", "--max-pages", "--root"} <= set(options)
     assert [o for o in options if o != "--help" and f"`{o}" not in commands] == []
+
+
+def test_tags_asked_for_in_one_millisecond_differ(monkeypatch):
+    monkeypatch.setattr(swap.time, "time_ns", lambda: 1_796_054_289_133_000_000)  # the clock stands still
+    tags = [swap.new_tag() for _ in range(3)]
+    assert len(set(tags)) == 3 and all(swap.TAG.search(t)[1] == str(swap.os.getpid()) for t in tags)
