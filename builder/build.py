@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import gc
 import hashlib
 import itertools
 import json
@@ -101,6 +102,7 @@ class Summary:
     parsed: int = 0  # files parsed by this build
     cached: int = 0  # files whose parse result was read back from the parse cache
     stages: Stages = field(default_factory=Stages)
+    released: dict[str, int] | None = None  # the counts `lines` prints, once the reports are let go (release)
 
     @property
     def reports(self) -> list[dict]:
@@ -112,12 +114,34 @@ class Summary:
         """The outcomes of files that could not be parsed or were refused (each with its error)."""
         return [o for o in self.outcomes if o.error]
 
+    def counts(self) -> dict[str, int]:
+        """{reports, warned (with parser notes), witnesses, older (files kept as revisions)}: from the reports, or
+        as they were when the reports were let go (release)."""
+        if self.released is not None:
+            return self.released
+        return {
+            "reports": len(self.reports),
+            "warned": sum(1 for r in self.reports if r["notes"]),
+            "witnesses": sum(len(r.get("witnesses", [])) for r in self.reports),
+            "older": sum(len(v) for v in self.revisions.values()),
+        }
+
+    def release(self) -> None:
+        """Keep only the counts (`counts`) and let go of the parsed reports and their revisions, once they are
+        written: the build does so before MkDocs and Pagefind run in child processes (build's `release`), so
+        the parent does not hold every report meanwhile. `reports` is empty afterwards."""
+        self.released = self.counts()
+        for outcome in self.outcomes:
+            outcome.report = None
+        self.revisions = {}
+
     def lines(self) -> list[str]:
         """The summary as printed: counts, then each failed, skipped and duplicate file with its reason."""
-        warned = sum(1 for r in self.reports if r["notes"])
+        counts = self.counts()
+        warned = counts["warned"]
         out = [f"project folder: {self.root}"] if self.root else []
         out.append(
-            f"{plural(len(self.reports), 'report')} parsed ({warned} with warnings), "
+            f"{plural(counts['reports'], 'report')} parsed ({warned} with warnings), "
             f"{len(self.failed) + len(self.skipped)} failed"
             + (f", {plural(len(self.duplicates), 'duplicate file')} not parsed" if self.duplicates else "")
             + f", in {self.seconds:.1f} s"
@@ -126,11 +150,11 @@ class Summary:
             out.append(f"{plural(self.parsed, 'file')} parsed, {self.cached} unchanged (read from the parse cache)")
         if self.stages.seconds:
             out += [self.stages.line(), self.stages.cpu_line()]
-        older = sum(len(v) for v in self.revisions.values())
+        older = counts["older"]
         if older:
             kept = "a revision" if older == 1 else "revisions"
             out.append(f"{plural(older, 'older file')} kept as {kept} of a newer one (shown on its page)")
-        witnesses = sum(len(r.get("witnesses", [])) for r in self.reports)
+        witnesses = counts["witnesses"]
         if witnesses:
             also = "another file" if witnesses == 1 else "other files"
             out.append(f"{plural(witnesses, 'file')} read as {also} of the same report (witnesses, shown on its page)")
@@ -912,6 +936,7 @@ def build(
     max_bytes: int = sources.MAX_BYTES,
     max_pages: int = sources.MAX_PDF_PAGES,
     allow_shrink: bool = False,
+    release: bool = False,
 ) -> Summary:
     """Parse every report under the reports folder, write data/json and the site; return the summary.
 
@@ -919,7 +944,9 @@ def build(
     Each file is parsed in a worker within `limits`; files over `max_bytes` are refused unread, PDFs
     over `max_pages` unparsed. The outputs (data/json, site, data/agencies.yaml) are published whole by
     builder.swap. Raises BuildRefused, before anything is written, when a folder is missing or empty or
-    the build would publish under half the reports data/json holds (unless `allow_shrink`)."""
+    the build would publish under half the reports data/json holds (unless `allow_shrink`). With `release`,
+    the summary lets go of the reports once they are written (Summary.release: it keeps their counts), before
+    MkDocs and Pagefind run, so that the build's processes together stay small (the command line does this)."""
     started = time.perf_counter()
     root = find_root() if root is None else root
     reports_dir = reports_dir or root / "data" / "reports"
@@ -951,6 +978,10 @@ def build(
             memo,
         )
         memo.prune()
+        if release:
+            summary.release()
+            memo.forget_reports()
+            gc.collect()
         folders = {json_dir: stage / "json"}
         if site:
             with stages.timing("mkdocs"):

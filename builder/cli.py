@@ -81,6 +81,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             max_bytes=args.max_bytes,
             max_pages=args.max_pages,
             allow_shrink=args.allow_shrink,
+            release=True,
         )
     except build_module.BuildRefused as exc:
         for line in exc.summary.lines() if exc.summary else []:
@@ -91,7 +92,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(line)
     if not args.no_site:
         print(f"site written to {root / 'site'}; view it with: python -m http.server -d {root / 'site'} 8000")
-    return 0 if summary.reports else 1
+    return 0 if summary.counts()["reports"] else 1
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -90,6 +90,10 @@ class Memo:
         report holds, taken when nothing will change it any more (the build: when its JSON is written)."""
         self.known[report["id"]] = (report, digest)
 
+    def forget_reports(self) -> None:
+        """Let go of the reports `know` was given (the build's last use of the memo is over)."""
+        self.known.clear()
+
     def stand_in(self, value: Any) -> Any:
         """`value` with each report known to the memo (at the top or in a list) replaced by its digest and the
         keys a copy added ({"\0report": digest, "sector": …}); anything else as it is."""

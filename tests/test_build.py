@@ -132,3 +132,18 @@ def test_the_json_zip_is_compressed_and_the_same_every_time(tmp_path):
         assert [zf.read(p.name) for p in files] == [p.read_bytes() for p in files]
     assert (tmp_path / "a.zip").stat().st_size < sum(p.stat().st_size for p in files) / 5
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+def test_a_build_that_releases_its_reports_prints_the_same_summary(tmp_path):
+    """The command line's build lets go of the reports before MkDocs (release=True); what it prints is what a
+    build that keeps them prints, stage times aside."""
+    root = copy_project(tmp_path, SEEDS)
+    kept = build(root, site=False)
+    released = build(root, site=False, release=True)
+    assert kept.reports and released.reports == [] and released.revisions == {}
+    assert released.counts() == kept.counts() and released.counts()["reports"] == len(kept.reports)
+
+    def steady(summary):
+        return [line for line in summary.lines() if not line.startswith(("stages", "1 file", "0 files"))]
+
+    assert [line.split(", in ")[0] for line in steady(released)] == [line.split(", in ")[0] for line in steady(kept)]
