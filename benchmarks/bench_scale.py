@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import write_corpus  # noqa: E402
+from builder.search import is_report_address  # noqa: E402
 
 
 def run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
@@ -207,11 +208,6 @@ def measure(cmd: list[str], cwd: Path) -> dict:
     }
 
 
-def is_report_page(page: Path) -> bool:
-    """A report page's address ends in its year (…/2023/ or …/2023-2/ for a second report of the year)."""
-    return re.fullmatch(r"(19|20)\d\d(-\d+)?", page.parent.name) is not None
-
-
 def site_sizes(site: Path) -> dict:
     """Given a built site, return its sizes: whole, by top-level folder (MB, the ten largest), HTML pages, the
     largest page, report pages (median, smallest, largest KB), pages over 200 KB."""
@@ -225,7 +221,7 @@ def site_sizes(site: Path) -> dict:
         by_top[top] = by_top.get(top, 0) + size
         if path.suffix == ".html":
             html.append((size, path))
-    reports = sorted(size for size, page in html if is_report_page(page))
+    reports = sorted(size for size, page in html if is_report_address(page.relative_to(site).as_posix()))
     largest = max(html, default=(0, site))
     return {
         "site_mb": round(sum(by_top.values()) / 1e6, 1),

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from builder.model import SCALAR, json_row_cells
+from builder.model import json_row_cells, pick_cell
 from builder.pages.addresses import report_page
 from builder.rates import cell_problem, cell_value, figure_value, load_definitions, rate_value
 from builder.template import TABLE_KEYS, Template
@@ -89,7 +89,7 @@ def cell_unit(template: Template, table: str, row: str, column: str) -> str:
 def report_cell_rows(report: dict, template: Template) -> Iterator[dict]:
     """Every template cell of one report as a tidy row (identity + CELL_COLUMNS); none for pre-2019 reports,
     whose tables have no template keys. A blank cell has value None. Each row of a table is read once
-    (model.json_row_cells), its cells picked as model.find_cell picks them."""
+    (model.json_row_cells), its cells picked as model.find_cell picks them (model.pick_cell)."""
     version = report["template"]
     if version == "pre2019":
         return
@@ -117,15 +117,6 @@ def table_layout(template: Template, table: str, version: str) -> tuple[tuple[st
         (row, column, cell_identity(template, table, row, column))
         for row, column in table_cells(template, table, version)
     )
-
-
-def pick_cell(cells: list, column: str):
-    """The cell of a row's `cells` that model.find_cell gives for `table.row.column`: the first of that column,
-    or, for an empty column key, the row's one number; None when there is none."""
-    for cell in cells:
-        if cell.column == column if column else cell.form == SCALAR:
-            return cell
-    return None
 
 
 def cells_frame(reports: list[dict], template: Template) -> pd.DataFrame:

@@ -411,7 +411,7 @@ def screen_files(
     for path in files:
         try:
             size = path.stat().st_size
-            digest = None if size > max_bytes else (sha256 or file_sha256)(path)
+            digest = None if size > max_bytes else (sha256 or parsecache.file_sha256)(path)
         except OSError as exc:
             outcomes[path] = Outcome(names[path], error=f"cannot read file: {exc.strerror}")
             continue
@@ -432,11 +432,6 @@ def screen_files(
             first.setdefault(digest, names[path])
             todo.append(path)
     return outcomes, todo, duplicates
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 (hex) of a file's bytes. Raises OSError."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")

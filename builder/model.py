@@ -413,7 +413,13 @@ def find_cell(report: dict, path: str, template: Template | None = None) -> Cell
     template = template or load_template()
     table, _, rest = path.partition(".")
     row, _, column = rest.partition(".")
-    for cell in json_row_cells(report, table, row, template, report.get("cells")):
+    return pick_cell(json_row_cells(report, table, row, template, report.get("cells")), column)
+
+
+def pick_cell(cells: list[Cell], column: str) -> Cell | None:
+    """Of one row's Cells (json_row_cells), the one at `column` (the first of that column), or, for an empty
+    column key, the row's one number (a one-number row of table A); None when there is none."""
+    for cell in cells:
         if cell.column == column if column else cell.form == SCALAR:
             return cell
     return None

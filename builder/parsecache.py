@@ -82,9 +82,14 @@ def entry_key(path: Path, display: str, max_pages: int, version: str, digest: st
     the bytes of its provenance sidecar or, without one, the file's modification time (what builder.provenance
     records). Raises OSError if the file cannot be read."""
     recorded = sidecar_digest(path) or int(path.stat().st_mtime)
-    digest = digest or hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = digest or file_sha256(path)
     parts = [version, display, digest, recorded, max_pages]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 (hex) of a file's bytes. Raises OSError."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 FINGERPRINTS = "files.json"  # beside the parse cache folder (parse-files.json): Fingerprints of the report files
@@ -114,7 +119,7 @@ class Fingerprints:
         if old and old[:4] == stamp:
             digest = old[4]
         else:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = file_sha256(path)
             self.hashed += 1
         self.seen[str(path)] = [*stamp, digest]
         return digest

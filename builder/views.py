@@ -23,7 +23,6 @@ from builder.rates import load_definitions, rate_value
 from builder.template import Template
 
 MISSING = "—"
-NONE_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}  # plotly's template "none" as a figure's JSON holds it
 # Rows of a ranking shown on a region page or the compare page; the rest are in the figures download.
 RANKED_SHOWN = 20
 # Above this many city-level regions, the compare page's heatmap is drawn by province (one row each).
@@ -87,7 +86,7 @@ def figure_html(figure: go.Figure, chart_id: str) -> Markup:
     with it)."""
     spec = json.loads(figure.to_json())
     layout = spec.get("layout", {})
-    if layout.get("template") == NONE_TEMPLATE:
+    if layout.get("template") == charts.NO_TEMPLATE:
         del layout["template"]
     for key in ("font", "legend", "margin"):
         own = {k: v for k, v in layout.get(key, {}).items() if charts.LAYOUT[key].get(k) != v}
